@@ -1,0 +1,53 @@
+#pragma once
+// Publish/subscribe of named events inside the process. Subscribers are
+// called synchronously on the publisher's thread, in subscription order; an
+// exception in one subscriber is logged and does not reach the publisher or
+// the other subscribers.
+
+#include <boost/config.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace orchestra::events {
+
+struct Event {
+  std::string topic;
+  std::string payload;  // JSON text
+};
+
+using Subscriber = std::function<void(const Event&)>;
+
+class EventBus;
+
+// Unsubscribes when destroyed.
+class BOOST_SYMBOL_VISIBLE Subscription {
+ public:
+  Subscription() = default;
+  Subscription(EventBus* bus, std::uint64_t id) : bus_(bus), id_(id) {}
+  Subscription(Subscription&& other) noexcept;
+  Subscription& operator=(Subscription&& other) noexcept;
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  ~Subscription();
+
+ private:
+  EventBus* bus_ = nullptr;
+  std::uint64_t id_ = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE EventBus {
+ public:
+  virtual ~EventBus() = default;
+  virtual void publish(const Event& event) = 0;
+  // `topic` is an exact topic name, or a prefix ending in '*'.
+  [[nodiscard]] virtual Subscription subscribe(std::string topic,
+                                               Subscriber subscriber) = 0;
+
+ protected:
+  friend class Subscription;
+  virtual void unsubscribe(std::uint64_t id) = 0;
+};
+
+}  // namespace orchestra::events

@@ -1,0 +1,40 @@
+#pragma once
+// What the host hands a plugin during setup: its own configuration section
+// and the services it may use. Everything is owned by the host and outlives
+// the plugin.
+
+#include <orchestra/blobs.hpp>
+#include <orchestra/config.hpp>
+#include <orchestra/db.hpp>
+#include <orchestra/events.hpp>
+#include <orchestra/http.hpp>
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+namespace orchestra {
+
+enum class Role { api, worker, all };
+std::string_view role_name(Role role);
+
+class BOOST_SYMBOL_VISIBLE Host {
+ public:
+  virtual ~Host() = default;
+  // The plugin's name, as enabled in `plugins.enabled`.
+  virtual const std::string& name() const = 0;
+  virtual Role role() const = 0;
+  // The `plugins.<name>` section; keys the plugin does not read in setup
+  // are reported as unknown.
+  virtual const ConfigSection& config() const = 0;
+  // Routes mounted under /api/v1/<name>/; only served by api and all roles.
+  virtual http::Routes& http() = 0;
+  // Available from start() on: setup does no I/O.
+  virtual db::Database& db() = 0;
+  virtual events::EventBus& events() = 0;
+  virtual blobs::BlobStore& blobs() = 0;
+  virtual std::shared_ptr<spdlog::logger> log() = 0;
+};
+
+}  // namespace orchestra

@@ -1,0 +1,96 @@
+#pragma once
+// The HTTP surface plugins see: requests, responses, errors and routes.
+// Plugins never include Boost.Beast; the core adapts these value types.
+
+#include <boost/config.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace orchestra::http {
+
+enum class Method { get, head, post, put, patch, delete_, options };
+std::string_view method_name(Method method);
+std::optional<Method> parse_method(std::string_view name);
+
+// A request as a handler sees it: path parameters and query are already
+// percent-decoded; header names are matched case-insensitively.
+class Request {
+ public:
+  Method method = Method::get;
+  std::string target;            // raw request target, as received
+  std::string path;              // decoded path, no query
+  std::string route;             // matched template, e.g. /api/v1/echo/{id}
+  std::string request_id;
+  std::string body;
+  std::map<std::string, std::string> path_params;
+  std::multimap<std::string, std::string> query;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  std::optional<std::string> header(std::string_view name) const;
+  std::optional<std::string> query_param(const std::string& name) const;
+  // Throws HttpError 404 when the template has no such parameter.
+  const std::string& path_param(const std::string& name) const;
+};
+
+class Response {
+ public:
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response json(int status, std::string body);
+  static Response text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
+  // RFC 9457 problem details.
+  static Response problem(int status, std::string_view detail,
+                          std::string_view title = {});
+};
+
+// Thrown by handlers (or helpers) to answer with a problem response.
+class BOOST_SYMBOL_VISIBLE HttpError : public std::runtime_error {
+ public:
+  HttpError(int status, std::string detail, std::string title = {});
+  int status() const { return status_; }
+  const std::string& title() const { return title_; }
+  const std::string& detail() const { return detail_; }
+  std::vector<std::pair<std::string, std::string>> headers;
+
+ private:
+  int status_;
+  std::string title_;
+  std::string detail_;
+};
+
+std::string_view status_reason(int status);
+
+using Handler = std::function<Response(const Request&)>;
+
+// Where a handler runs. `blocking` handlers (database work, anything that
+// may wait) run on the handler pool so they never stall the reactor;
+// `inline_` handlers must be quick and non-blocking and run on the reactor.
+enum class Execution { blocking, inline_ };
+
+struct RouteOptions {
+  std::string summary;
+  Execution execution = Execution::blocking;
+};
+
+// Route registration for one owner. Paths are templates: literal segments
+// and `{name}` parameters. Plugin routes are mounted under
+// /api/v1/<plugin>/, so a plugin registers "/items/{id}".
+class BOOST_SYMBOL_VISIBLE Routes {
+ public:
+  virtual ~Routes() = default;
+  virtual void add(Method method, const std::string& path, Handler handler,
+                   RouteOptions options = {}) = 0;
+};
+
+}  // namespace orchestra::http

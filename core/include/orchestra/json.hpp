@@ -1,0 +1,48 @@
+#pragma once
+// Reading JSON request bodies with errors a client can act on: malformed
+// JSON and wrong field types become HttpError 400 naming the field.
+
+#include <orchestra/http.hpp>
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orchestra::json {
+
+// Parses `body` as a JSON object; throws HttpError 400 with the offset and
+// reason when it is not valid JSON or not an object.
+rapidjson::Document parse_object(const std::string& body);
+
+std::string to_string(const rapidjson::Value& value);
+
+// Typed access to the fields of one JSON object. `path` prefixes field names
+// in error messages ("items[2].name").
+//
+// Supported T: bool, std::int64_t, double, std::string,
+// std::vector<std::string>, std::vector<std::int64_t>.
+class BOOST_SYMBOL_VISIBLE ObjectReader {
+ public:
+  explicit ObjectReader(const rapidjson::Value& object, std::string path = {});
+
+  template <typename T>
+  T require(const char* field) const;
+  template <typename T>
+  std::optional<T> optional(const char* field) const;
+
+  ObjectReader object(const char* field) const;
+  // Fails on any field not in `known`, so typos do not pass silently.
+  void only(const std::vector<std::string>& known) const;
+
+ private:
+  const rapidjson::Value* find(const char* field, bool required) const;
+  std::string name(const char* field) const;
+
+  const rapidjson::Value& object_;
+  std::string path_;
+};
+
+}  // namespace orchestra::json

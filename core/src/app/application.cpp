@@ -1,0 +1,171 @@
+#include "app/application.hpp"
+
+#include "app/core_routes.hpp"
+#include "app/paths.hpp"
+#include "db/migrations.hpp"
+#include "log/logging.hpp"
+
+#include <orchestra/abi.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace orchestra::app {
+
+namespace fs = std::filesystem;
+
+Application::Application(Role role, fs::path config_file)
+    : role_(role), config_file_(std::move(config_file)), log_(log::logger("core")) {}
+
+Application::~Application() { shut_down(); }
+
+fs::path Application::plugin_dir() const {
+  return config_.plugins.dir.empty() ? default_plugin_dir() : fs::path(config_.plugins.dir);
+}
+
+fs::path Application::sql_dir() const {
+  return config_.database.migrations_dir.empty() ? default_sql_dir()
+                                                 : fs::path(config_.database.migrations_dir);
+}
+
+void Application::configure() {
+  tree_.emplace(config::ConfigTree::load_file(config_file_, config::process_environment()));
+  auto root = tree_->root();
+  config_ = config::read_core_config(root);
+  log::configure(config_.log);
+  events_ = std::make_unique<events::LocalEventBus>(log_);
+  blobs_ = std::make_unique<blobs::FileBlobStore>(config_.blobs.file_roots);
+  services_ = Services{nullptr, events_.get(), blobs_.get()};
+  // Unknown keys are judged before loading plugins: a typo in `plugins.dir`
+  // must not turn into a confusing load error.
+  if (!tree_->problems().empty()) tree_->finish();
+  load_plugins(root.section("plugins"));
+  tree_->finish();
+}
+
+void Application::load_plugins(const ConfigSection& plugins_section) {
+  std::set<std::string> seen;
+  for (const auto& name : config_.plugins.enabled) {
+    if (!seen.insert(name).second) {
+      plugins_section.report("enabled", "plugin '" + name + "' is listed twice");
+    }
+  }
+  auto directory = plugin_dir();
+  for (const auto& found : plugins::scan_plugin_directory(directory)) {
+    plugins_section.allow(found.name);
+  }
+  for (const auto& name : config_.plugins.enabled) {
+    plugins_section.allow(name);
+    try {
+      auto library = plugins::PluginLibrary::open(directory, name);
+      auto plugin = library.create();
+      auto host = std::make_unique<PluginHost>(name, role_, plugins_section.section(name),
+                                               api_router_, services_);
+      plugin->setup(*host);
+      log_->debug("plugin {} {} set up", name, library.description().version);
+      plugins_.push_back(LoadedPlugin{std::move(library), std::move(plugin), std::move(host)});
+    } catch (const plugins::PluginLoadError& error) {
+      throw StartupError(error.what());
+    } catch (const config::ConfigError&) {
+      throw;
+    } catch (const std::exception& error) {
+      throw StartupError(fmt::format("plugin '{}' failed in setup: {}", name, error.what()));
+    }
+  }
+}
+
+db::MigrationReport Application::open() {
+  try {
+    auto target = db::parse_database_url(
+        config_.database.url,
+        static_cast<int>(std::max<std::int64_t>(1, config_.database.busy_timeout.count() / 1000)));
+    database_ = std::make_unique<db::ConnectionPool>(target, config_.database.pool_size,
+                                                     config_.database.busy_timeout);
+    std::vector<std::string> subsystems{"core"};
+    for (const auto& loaded : plugins_) subsystems.push_back(loaded.host->name());
+    auto migrations = db::discover_migrations(sql_dir(), subsystems, target.dialect);
+    auto report = db::apply_migrations(*database_, sql_dir(), migrations);
+    database_view_ = database_.get();
+    services_.database = database_.get();
+    return report;
+  } catch (const std::exception& error) {
+    throw StartupError(error.what());
+  }
+}
+
+void Application::start_listeners() {
+  auto add_server = [&](http::Router& router, const config::ListenAddress& address,
+                        std::string_view purpose) {
+    auto& dispatcher = *dispatchers_.emplace_back(
+        std::make_unique<http::Dispatcher>(router, config_.log.access, log::logger("http")));
+    metrics_.add([&dispatcher](std::string& out) { dispatcher.render_metrics(out); });
+    auto& server = *servers_.emplace_back(std::make_unique<http::Server>(
+        config_.server, address, dispatcher, *handler_pool_, log::logger("http")));
+    server.start();
+    log_->info("listening on http://{}:{} ({}, role {})", address.host, server.port(), purpose,
+               role_name(role_));
+  };
+  handler_pool_ = std::make_unique<boost::asio::thread_pool>(config_.server.handler_threads);
+  if (role_ == Role::worker) {
+    add_probe_routes(probe_router_, database_view_, metrics_);
+    add_server(probe_router_, config_.worker.listen, "probes and metrics");
+    return;
+  }
+  add_probe_routes(api_router_, database_view_, metrics_);
+  add_openapi_route(api_router_);
+  add_server(api_router_, config_.server.listen, "api");
+}
+
+int Application::serve(const sigset_t& signals) {
+  metrics_.add([](std::string& out) {
+    out += "# HELP orchestra_build_info Version of this binary.\n";
+    out += "# TYPE orchestra_build_info gauge\n";
+    out += fmt::format("orchestra_build_info{{version=\"{}\",compiler=\"{}\"}} 1\n",
+                       ORCHESTRA_VERSION, metrics::label_value(__VERSION__));
+  });
+  for (auto& loaded : plugins_) {
+    try {
+      loaded.plugin->start();
+      ++started_plugins_;
+    } catch (const std::exception& error) {
+      throw StartupError(
+          fmt::format("plugin '{}' failed to start: {}", loaded.host->name(), error.what()));
+    }
+  }
+  start_listeners();
+  int signal = 0;
+  sigwait(&signals, &signal);
+  log_->info("received {}, draining (grace {} ms)", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+             config_.server.shutdown_grace.count());
+  for (auto& server : servers_) server->drain();
+  auto deadline = std::chrono::steady_clock::now() + config_.server.shutdown_grace;
+  bool clean = true;
+  for (auto& server : servers_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    clean = server->wait_closed(std::max(left, std::chrono::milliseconds(0))) && clean;
+  }
+  if (!clean) log_->warn("grace period over; closing the connections still open");
+  shut_down();
+  log_->info("stopped");
+  return 0;
+}
+
+void Application::shut_down() {
+  for (auto& server : servers_) server->stop();
+  if (handler_pool_) handler_pool_->join();
+  for (; started_plugins_ > 0; --started_plugins_) {
+    auto& loaded = plugins_[started_plugins_ - 1];
+    try {
+      loaded.plugin->stop();
+    } catch (const std::exception& error) {
+      log_->error("plugin '{}' failed to stop: {}", loaded.host->name(), error.what());
+    }
+  }
+  servers_.clear();
+  dispatchers_.clear();
+}
+
+}  // namespace orchestra::app

@@ -1,0 +1,51 @@
+#include "app/plugin_host.hpp"
+
+#include "log/logging.hpp"
+
+#include <stdexcept>
+
+namespace orchestra {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::api: return "api";
+    case Role::worker: return "worker";
+    case Role::all: return "all";
+  }
+  return "all";
+}
+
+namespace app {
+
+MountedRoutes::MountedRoutes(http::Router& router, std::string prefix, std::string owner)
+    : router_(router), prefix_(std::move(prefix)), owner_(std::move(owner)) {}
+
+void MountedRoutes::add(http::Method method, const std::string& path, http::Handler handler,
+                        http::RouteOptions options) {
+  if (path.empty() || path.front() != '/') {
+    throw std::invalid_argument("plugin '" + owner_ + "': route '" + path +
+                                "' must start with '/'");
+  }
+  router_.add(method, path == "/" ? prefix_ : prefix_ + path, std::move(handler),
+              std::move(options), owner_);
+}
+
+PluginHost::PluginHost(std::string name, Role role, ConfigSection config,
+                       http::Router& router, const Services& services)
+    : name_(std::move(name)),
+      role_(role),
+      config_(std::move(config)),
+      routes_(router, "/api/v1/" + name_, name_),
+      services_(services),
+      log_(log::logger(name_)) {}
+
+db::Database& PluginHost::db() {
+  if (services_.database == nullptr) {
+    throw std::logic_error("plugin '" + name_ +
+                           "': db() is available from start() on, not during setup()");
+  }
+  return *services_.database;
+}
+
+}  // namespace app
+}  // namespace orchestra

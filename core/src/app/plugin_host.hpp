@@ -1,0 +1,51 @@
+#pragma once
+// The Host a plugin sees: its own config section, its routes mounted under
+// /api/v1/<name>/, and the shared services.
+
+#include "http/router.hpp"
+
+#include <orchestra/host.hpp>
+
+namespace orchestra::app {
+
+struct Services {
+  db::Database* database = nullptr;  // set once the database is open
+  events::EventBus* events = nullptr;
+  blobs::BlobStore* blobs = nullptr;
+};
+
+class MountedRoutes final : public http::Routes {
+ public:
+  MountedRoutes(http::Router& router, std::string prefix, std::string owner);
+  void add(http::Method method, const std::string& path, http::Handler handler,
+           http::RouteOptions options) override;
+
+ private:
+  http::Router& router_;
+  std::string prefix_;
+  std::string owner_;
+};
+
+class PluginHost final : public Host {
+ public:
+  PluginHost(std::string name, Role role, ConfigSection config, http::Router& router,
+             const Services& services);
+  const std::string& name() const override { return name_; }
+  Role role() const override { return role_; }
+  const ConfigSection& config() const override { return config_; }
+  http::Routes& http() override { return routes_; }
+  db::Database& db() override;
+  events::EventBus& events() override { return *services_.events; }
+  blobs::BlobStore& blobs() override { return *services_.blobs; }
+  std::shared_ptr<spdlog::logger> log() override { return log_; }
+
+ private:
+  std::string name_;
+  Role role_;
+  ConfigSection config_;
+  MountedRoutes routes_;
+  const Services& services_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace orchestra::app

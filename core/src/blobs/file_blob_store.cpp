@@ -1,0 +1,81 @@
+#include "blobs/file_blob_store.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace orchestra::blobs {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileReader final : public BlobReader {
+ public:
+  FileReader(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+  ~FileReader() override { ::close(fd_); }
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  std::size_t read(char* buffer, std::size_t size) override {
+    while (true) {
+      auto count = ::read(fd_, buffer, size);
+      if (count >= 0) return static_cast<std::size_t>(count);
+      if (errno != EINTR) throw BlobError(fmt::format("read failed: {}", std::strerror(errno)));
+    }
+  }
+  std::optional<std::uint64_t> size() const override { return size_; }
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+};
+
+bool is_within(const fs::path& path, const fs::path& root) {
+  auto relative = path.lexically_relative(root);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+}  // namespace
+
+FileBlobStore::FileBlobStore(const std::vector<std::string>& roots) {
+  for (const auto& root : roots) {
+    std::error_code error;
+    auto canonical = fs::weakly_canonical(fs::absolute(root), error);
+    roots_.push_back(error ? fs::absolute(root) : canonical);
+  }
+}
+
+std::unique_ptr<BlobReader> FileBlobStore::open(const std::string& url) {
+  constexpr std::string_view kScheme = "file://";
+  if (!url.starts_with(kScheme)) {
+    auto colon = url.find("://");
+    throw BlobError(fmt::format("{}: unsupported blob URL scheme '{}'", url,
+                                colon == std::string::npos ? url : url.substr(0, colon)));
+  }
+  auto path = fs::path(url.substr(kScheme.size()));
+  if (!path.is_absolute()) {
+    throw BlobError(fmt::format("{}: file URLs need an absolute path (file:///dir/file)", url));
+  }
+  std::error_code error;
+  auto canonical = fs::canonical(path, error);
+  if (error) throw BlobError(fmt::format("{}: {}", url, error.message()));
+  bool allowed = false;
+  for (const auto& root : roots_) allowed = allowed || is_within(canonical, root);
+  if (!allowed) {
+    throw BlobError(fmt::format("{}: outside the directories allowed by blobs.file_roots", url));
+  }
+  int fd = ::open(canonical.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw BlobError(fmt::format("{}: {}", url, std::strerror(errno)));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    throw BlobError(fmt::format("{}: not a regular file", url));
+  }
+  return std::make_unique<FileReader>(fd, static_cast<std::uint64_t>(info.st_size));
+}
+
+}  // namespace orchestra::blobs

@@ -1,0 +1,127 @@
+#include "config/core_config.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace orchestra::config {
+namespace {
+
+constexpr std::int64_t kMaxThreads = 1024;
+
+ListenAddress read_listen(const ConfigSection& section, const std::string& key,
+                          const std::string& fallback) {
+  auto text = section.get<std::string>(key, fallback);
+  if (auto address = parse_listen_address(text)) return *address;
+  section.report(key, fmt::format("expected host:port, got \"{}\"", text));
+  return *parse_listen_address(fallback);
+}
+
+ServerConfig read_server(const ConfigSection& section) {
+  ServerConfig server;
+  server.listen = read_listen(section, "listen", "127.0.0.1:8080");
+  server.threads = static_cast<int>(section.get_int("threads", 2, 1, kMaxThreads));
+  server.handler_threads =
+      static_cast<int>(section.get_int("handler_threads", 8, 1, kMaxThreads));
+  server.max_body_bytes = static_cast<std::size_t>(
+      section.get_int("max_body_bytes", 1 << 20, 0, std::int64_t{1} << 40));
+  server.max_header_bytes = static_cast<std::size_t>(
+      section.get_int("max_header_bytes", 16 << 10, 1024, 1 << 20));
+  server.max_connections =
+      static_cast<int>(section.get_int("max_connections", 10000, 1, 1'000'000));
+  server.header_timeout = section.get("header_timeout", server.header_timeout);
+  server.body_timeout = section.get("body_timeout", server.body_timeout);
+  server.idle_timeout = section.get("idle_timeout", server.idle_timeout);
+  server.shutdown_grace = section.get("shutdown_grace", server.shutdown_grace);
+  return server;
+}
+
+DatabaseConfig read_database(const ConfigSection& section) {
+  DatabaseConfig database;
+  database.url = section.require<std::string>("url");
+  if (!database.url.empty() && !database.url.starts_with("sqlite://") &&
+      !database.url.starts_with("postgresql://") &&
+      !database.url.starts_with("postgres://")) {
+    section.report("url", "expected a sqlite:///path or postgresql:// URL");
+  }
+  database.pool_size = static_cast<int>(section.get_int("pool_size", 8, 1, 1024));
+  database.busy_timeout = section.get("busy_timeout", database.busy_timeout);
+  database.migrations_dir = section.get<std::string>("migrations_dir", "");
+  return database;
+}
+
+QueueConfig read_queue(const ConfigSection& section) {
+  QueueConfig queue;
+  queue.backend = section.get_choice("backend", "sql", {"sql", "redis"});
+  queue.redis_url = section.get<std::string>("redis_url", "");
+  if (queue.backend == "redis" && queue.redis_url.empty()) {
+    section.report("redis_url", "required when queue.backend is redis");
+  }
+  if (!queue.redis_url.empty() && !queue.redis_url.starts_with("redis://")) {
+    section.report("redis_url", "expected a redis://host:port/db URL");
+  }
+  return queue;
+}
+
+WorkerConfig read_worker(const ConfigSection& section) {
+  WorkerConfig worker;
+  worker.name = section.get<std::string>("name", "");
+  worker.concurrency = static_cast<int>(section.get_int("concurrency", 0, 0, kMaxThreads));
+  worker.listen = read_listen(section, "listen", "127.0.0.1:8081");
+  auto queues = section.section("queues");
+  for (const auto& name : queues.keys()) {
+    worker.queues[name] = static_cast<int>(queues.get_int(name, 1, 1, 1000));
+  }
+  if (worker.queues.empty()) worker.queues["default"] = 1;
+  return worker;
+}
+
+LogConfig read_log(const ConfigSection& section) {
+  LogConfig log;
+  log.level = section.get_choice("level", "info",
+                                 {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  log.format = section.get_choice("format", "text", {"text", "json"});
+  log.access = section.get("access", true);
+  return log;
+}
+
+BlobsConfig read_blobs(const ConfigSection& section) {
+  return BlobsConfig{section.get<std::vector<std::string>>("file_roots", {})};
+}
+
+}  // namespace
+
+std::string ListenAddress::to_string() const { return fmt::format("{}:{}", host, port); }
+
+std::optional<ListenAddress> parse_listen_address(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  unsigned port = 0;
+  auto digits = std::string_view(text).substr(colon + 1);
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (error != std::errc{} || end != digits.data() + digits.size() || port > 65535) {
+    return std::nullopt;
+  }
+  auto host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return ListenAddress{host, static_cast<std::uint16_t>(port)};
+}
+
+CoreConfig read_core_config(const ConfigSection& root) {
+  CoreConfig config;
+  config.server = read_server(root.section("server"));
+  config.database = read_database(root.section("database"));
+  config.queue = read_queue(root.section("queue"));
+  config.worker = read_worker(root.section("worker"));
+  config.log = read_log(root.section("log"));
+  config.blobs = read_blobs(root.section("blobs"));
+  auto plugins = root.section("plugins");
+  config.plugins.dir = plugins.get<std::string>("dir", "");
+  config.plugins.enabled = plugins.get<std::vector<std::string>>("enabled", {});
+  root.section("auth");
+  return config;
+}
+
+}  // namespace orchestra::config

@@ -1,0 +1,87 @@
+#pragma once
+// The core's typed configuration: every top-level section except the
+// per-plugin ones, read once at start.
+
+#include <orchestra/config.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace orchestra::config {
+
+using std::chrono::milliseconds;
+
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string to_string() const;
+};
+
+struct ServerConfig {
+  ListenAddress listen;
+  int threads = 2;
+  int handler_threads = 8;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 << 10;
+  int max_connections = 10000;
+  milliseconds header_timeout{10'000};
+  milliseconds body_timeout{30'000};
+  milliseconds idle_timeout{60'000};
+  milliseconds shutdown_grace{30'000};
+};
+
+struct DatabaseConfig {
+  std::string url;
+  int pool_size = 8;
+  milliseconds busy_timeout{5'000};
+  std::string migrations_dir;  // empty: <prefix>/share/orchestra/sql
+};
+
+struct QueueConfig {
+  std::string backend = "sql";
+  std::string redis_url;
+};
+
+struct WorkerConfig {
+  std::string name;  // empty: host:pid
+  int concurrency = 0;  // 0: number of cores
+  std::map<std::string, int> queues;  // queue name -> weight
+  ListenAddress listen;  // probes and metrics in the worker role
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string format = "text";
+  bool access = true;
+};
+
+struct BlobsConfig {
+  std::vector<std::string> file_roots;
+};
+
+struct PluginsConfig {
+  std::string dir;  // empty: <prefix>/lib/orchestra/plugins
+  std::vector<std::string> enabled;
+};
+
+struct CoreConfig {
+  ServerConfig server;
+  DatabaseConfig database;
+  QueueConfig queue;
+  WorkerConfig worker;
+  LogConfig log;
+  BlobsConfig blobs;
+  PluginsConfig plugins;
+};
+
+// Reads every core section from `root`. Problems are recorded in the
+// document, not thrown; ConfigTree::finish() reports them.
+CoreConfig read_core_config(const ConfigSection& root);
+
+// "host:port"; the port may be 0 for "any free port".
+std::optional<ListenAddress> parse_listen_address(const std::string& text);
+
+}  // namespace orchestra::config

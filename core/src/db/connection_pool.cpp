@@ -1,0 +1,90 @@
+#include "db/connection_pool.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+namespace orchestra::db {
+namespace {
+
+void configure_sqlite(soci::session& session, std::chrono::milliseconds busy_timeout) {
+  execute_script(session, Dialect::sqlite,
+                 fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout={};",
+                             busy_timeout.count()));
+}
+
+std::string describe(const Target& target) {
+  return target.dialect == Dialect::sqlite ? "SQLite file " + target.path
+                                           : std::string("PostgreSQL");
+}
+
+}  // namespace
+
+ConnectionPool::ConnectionPool(const Target& target, int size,
+                               std::chrono::milliseconds busy_timeout)
+    : target_(target), size_(static_cast<std::size_t>(size)), pool_(size_) {
+  if (target_.dialect == Dialect::sqlite) {
+    auto parent = std::filesystem::path(target_.path).parent_path();
+    std::error_code ignored;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+  }
+  for (std::size_t i = 0; i < size_; ++i) {
+    try {
+      auto& session = pool_.at(i);
+      session.open(target_.soci_backend, target_.connect_string);
+      if (target_.dialect == Dialect::sqlite) configure_sqlite(session, busy_timeout);
+    } catch (const std::exception& error) {
+      throw std::runtime_error(
+          fmt::format("cannot open the database ({}): {}", describe(target_), error.what()));
+    }
+  }
+}
+
+std::optional<std::string> ConnectionPool::ping(std::chrono::milliseconds wait) {
+  std::size_t position = 0;
+  if (!pool_.try_lease(position, static_cast<int>(wait.count()))) {
+    return "no database session became free in time";
+  }
+  std::optional<std::string> problem;
+  try {
+    int one = 0;
+    pool_.at(position) << "SELECT 1", soci::into(one);
+  } catch (const std::exception& error) {
+    problem = error.what();
+    try {
+      pool_.at(position).reconnect();
+    } catch (const std::exception&) {
+    }
+  }
+  pool_.give_back(position);
+  return problem;
+}
+
+void execute_script(soci::session& session, Dialect dialect, const std::string& script) {
+  if (dialect == Dialect::sqlite) {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+    char* message = nullptr;
+    if (sqlite_api::sqlite3_exec(backend->conn_, script.c_str(), nullptr, nullptr,
+                                 &message) != SQLITE_OK) {
+      std::string text = message != nullptr ? message : "unknown SQLite error";
+      sqlite_api::sqlite3_free(message);
+      throw std::runtime_error(text);
+    }
+    return;
+  }
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  auto* result = PQexec(backend->conn_, script.c_str());
+  auto status = PQresultStatus(result);
+  std::string error = PQresultErrorMessage(result);
+  PQclear(result);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    while (!error.empty() && error.back() == '\n') error.pop_back();
+    throw std::runtime_error(error);
+  }
+}
+
+}  // namespace orchestra::db

@@ -1,0 +1,39 @@
+#pragma once
+// The SOCI connection pool behind Host::db(): every session is opened and
+// configured up front (SQLite: WAL, busy timeout, foreign keys), so a
+// misconfigured URL fails at start, not on the first request.
+
+#include "db/url.hpp"
+
+#include <orchestra/db.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace orchestra::db {
+
+class ConnectionPool final : public Database {
+ public:
+  // Throws std::runtime_error naming the database when a connection fails.
+  ConnectionPool(const Target& target, int size, std::chrono::milliseconds busy_timeout);
+  soci::connection_pool& pool() override { return pool_; }
+  Dialect dialect() const override { return target_.dialect; }
+  const Target& target() const { return target_; }
+
+  // A round trip to the database; the error text when it fails or when no
+  // session frees up within `wait`.
+  std::optional<std::string> ping(std::chrono::milliseconds wait);
+
+ private:
+  Target target_;
+  std::size_t size_;
+  soci::connection_pool pool_;
+};
+
+// Runs a multi-statement SQL script on `session` (SOCI runs one statement
+// at a time; migrations hold many). Throws std::runtime_error.
+void execute_script(soci::session& session, Dialect dialect, const std::string& script);
+
+}  // namespace orchestra::db

@@ -1,0 +1,46 @@
+#pragma once
+// Everything between a parsed request and its response that does not
+// depend on Beast: routing, exception isolation, request ids, metrics and
+// the access log.
+
+#include "http/router.hpp"
+#include "metrics/registry.hpp"
+
+#include <orchestra/http.hpp>
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+namespace orchestra::http {
+
+class Dispatcher {
+ public:
+  Dispatcher(const Router& router, bool access_log, std::shared_ptr<spdlog::logger> log);
+
+  // Routes `request` (whose `target` and `method` are set). On success the
+  // request's path, query and params are filled and the target returned;
+  // otherwise `early` holds the 400/404/405 answer.
+  const RouteTarget* route(Request& request, Response& early) const;
+  // Runs the handler; any exception becomes a problem response.
+  Response invoke(const RouteTarget& target, const Request& request) const;
+  // Adds the request id, records metrics and writes the access log line.
+  void complete(const Request& request, const RouteTarget* target, Response& response,
+                std::chrono::steady_clock::time_point started) const;
+
+  void render_metrics(std::string& out) const;
+  std::atomic<std::int64_t>& in_flight() { return in_flight_; }
+
+ private:
+  const Router& router_;
+  bool access_log_;
+  std::shared_ptr<spdlog::logger> log_;
+  mutable RouteMetrics unmatched_;
+  std::atomic<std::int64_t> in_flight_{0};
+};
+
+std::string generate_request_id();
+
+}  // namespace orchestra::http

@@ -1,0 +1,296 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace orchestra::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+struct Server::Reactor {
+  asio::io_context context{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work =
+      asio::make_work_guard(context);
+};
+
+// What the server knows of a live connection, to close it on drain. Only
+// touched on the connection's own reactor thread, except for list links.
+struct Server::Connection {
+  beast::tcp_stream* stream;
+  bool busy = false;
+};
+
+namespace {
+
+std::optional<Method> to_method(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get: return Method::get;
+    case bhttp::verb::head: return Method::head;
+    case bhttp::verb::post: return Method::post;
+    case bhttp::verb::put: return Method::put;
+    case bhttp::verb::patch: return Method::patch;
+    case bhttp::verb::delete_: return Method::delete_;
+    case bhttp::verb::options: return Method::options;
+    default: return std::nullopt;
+  }
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version,
+                                             bool keep_alive, bool head) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status),
+                                          version};
+  out.set(bhttp::field::server, "orchestra");
+  out.set(bhttp::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) out.insert(name, value);
+  out.keep_alive(keep_alive);
+  out.content_length(response.body.size());
+  if (!head) out.body() = std::move(response.body);
+  return out;
+}
+
+Request to_request(bhttp::request<bhttp::string_body>& in, Method method) {
+  Request request;
+  request.method = method;
+  request.target = std::string(in.target());
+  request.body = std::move(in.body());
+  request.headers.reserve(8);
+  for (const auto& field : in) {
+    request.headers.emplace_back(std::string(field.name_string()),
+                                 std::string(field.value()));
+  }
+  auto id = in["X-Request-Id"];
+  request.request_id = id.empty() || id.size() > 128 ? generate_request_id()
+                                                     : std::string(id);
+  return request;
+}
+
+}  // namespace
+
+class Server::Session {
+ public:
+  Session(Server& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)), connection_{&stream_} {}
+
+  asio::awaitable<void> run() {
+    if (register_connection() > static_cast<std::size_t>(server_.config_.max_connections)) {
+      co_await write_problem(503, "the server has too many open connections", 11);
+    } else {
+      co_await serve();
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    server_.on_connection_closed(&connection_);
+  }
+
+ private:
+  // Returns the number of open connections, this one included.
+  std::size_t register_connection() {
+    std::lock_guard lock(server_.connections_mutex_);
+    server_.connections_.push_back(&connection_);
+    return server_.connections_.size();
+  }
+
+  asio::awaitable<void> serve() {
+    beast::flat_buffer buffer;
+    bool first = true;
+    while (!server_.draining_) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(server_.config_.max_header_bytes));
+      parser.body_limit(server_.config_.max_body_bytes);
+      connection_.busy = false;
+      stream_.expires_after(first ? server_.config_.header_timeout
+                                  : server_.config_.idle_timeout);
+      auto [header_error, header_bytes] =
+          co_await bhttp::async_read_header(stream_, buffer, parser, kUseTuple);
+      if (header_error) {
+        co_await answer_read_error(header_error, 11);
+        co_return;
+      }
+      connection_.busy = true;
+      if (!parser.is_done()) {
+        stream_.expires_after(server_.config_.body_timeout);
+        auto [body_error, body_bytes] =
+            co_await bhttp::async_read(stream_, buffer, parser, kUseTuple);
+        if (body_error) {
+          co_await answer_read_error(body_error, parser.get().version());
+          co_return;
+        }
+      }
+      stream_.expires_never();
+      if (!co_await respond(parser.get())) co_return;
+      first = false;
+    }
+  }
+
+  // Answers what can be answered (413, 431, 400); timeouts and closed
+  // connections just end the session.
+  asio::awaitable<void> answer_read_error(beast::error_code error, unsigned version) {
+    if (error == bhttp::error::body_limit) {
+      co_await write_problem(413,
+                             fmt::format("the request body exceeds the limit of {} bytes",
+                                         server_.config_.max_body_bytes),
+                             version);
+    } else if (error == bhttp::error::header_limit) {
+      co_await write_problem(431, "the request headers are too large", version);
+    } else if (error.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+               error != bhttp::error::end_of_stream &&
+               error != bhttp::error::partial_message) {
+      co_await write_problem(400, "malformed HTTP request: " + error.message(), version);
+    }
+  }
+
+  asio::awaitable<void> write_problem(int status, std::string detail, unsigned version) {
+    auto response = Response::problem(status, detail);
+    response.headers.emplace_back("X-Request-Id", generate_request_id());
+    auto out = to_beast(std::move(response), version, false, false);
+    stream_.expires_after(server_.config_.header_timeout);
+    co_await bhttp::async_write(stream_, out, kUseTuple);
+  }
+
+  // Handles one request; false when the connection must close afterwards.
+  asio::awaitable<bool> respond(bhttp::request<bhttp::string_body>& in) {
+    auto started = std::chrono::steady_clock::now();
+    auto& dispatcher = server_.dispatcher_;
+    ++dispatcher.in_flight();
+    auto method = to_method(in.method());
+    auto request = to_request(in, method.value_or(Method::get));
+    Response response;
+    const RouteTarget* target = nullptr;
+    if (!method) {
+      response = Response::problem(501, "the request method is not supported");
+    } else {
+      target = dispatcher.route(request, response);
+    }
+    if (target != nullptr && target->options.execution == Execution::blocking) {
+      response = co_await asio::co_spawn(
+          server_.handler_pool_,
+          [&]() -> asio::awaitable<Response> { co_return dispatcher.invoke(*target, request); },
+          asio::use_awaitable);
+    } else if (target != nullptr) {
+      response = dispatcher.invoke(*target, request);
+    }
+    dispatcher.complete(request, target, response, started);
+    bool keep_alive = in.keep_alive() && !server_.draining_;
+    auto out = to_beast(std::move(response), in.version(), keep_alive,
+                        in.method() == bhttp::verb::head);
+    stream_.expires_after(server_.config_.body_timeout);
+    auto [error, bytes] = co_await bhttp::async_write(stream_, out, kUseTuple);
+    --dispatcher.in_flight();
+    co_return !error && keep_alive;
+  }
+
+  Server& server_;
+  beast::tcp_stream stream_;
+  Connection connection_;
+};
+
+Server::Server(const config::ServerConfig& config, config::ListenAddress listen,
+               Dispatcher& dispatcher, asio::thread_pool& handler_pool,
+               std::shared_ptr<spdlog::logger> log)
+    : config_(config),
+      listen_(std::move(listen)),
+      dispatcher_(dispatcher),
+      handler_pool_(handler_pool),
+      log_(std::move(log)) {
+  for (int i = 0; i < config_.threads; ++i) reactors_.push_back(std::make_unique<Reactor>());
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  auto& context = reactors_.front()->context;
+  auto acceptor = std::make_shared<tcp::acceptor>(context);
+  try {
+    auto address = asio::ip::make_address(listen_.host == "localhost" ? "127.0.0.1"
+                                                                      : listen_.host);
+    tcp::endpoint endpoint(address, listen_.port);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+  } catch (const std::exception& error) {
+    throw std::runtime_error(
+        fmt::format("cannot listen on {}: {}", listen_.to_string(), error.what()));
+  }
+  port_ = acceptor->local_endpoint().port();
+  asio::co_spawn(
+      context,
+      [this, acceptor]() -> asio::awaitable<void> {
+        std::size_t next = 0;
+        while (!draining_) {
+          auto& reactor = *reactors_[next++ % reactors_.size()];
+          auto [error, socket] = co_await acceptor->async_accept(reactor.context, kUseTuple);
+          if (error == asio::error::operation_aborted || draining_) break;
+          if (error) continue;
+          socket.set_option(tcp::no_delay(true));
+          auto executor = socket.get_executor();
+          auto session = std::make_shared<Session>(*this, std::move(socket));
+          asio::co_spawn(
+              executor, [session]() { return session->run(); }, asio::detached);
+        }
+      },
+      asio::detached);
+  drain_acceptor_ = [acceptor, &context] {
+    asio::post(context, [acceptor] {
+      beast::error_code ignored;
+      acceptor->close(ignored);
+    });
+  };
+  for (auto& reactor : reactors_) {
+    threads_.emplace_back([&context = reactor->context] { context.run(); });
+  }
+}
+
+void Server::drain() {
+  if (draining_.exchange(true)) return;
+  if (drain_acceptor_) drain_acceptor_();
+  std::lock_guard lock(connections_mutex_);
+  for (auto* connection : connections_) {
+    asio::post(connection->stream->get_executor(), [this, connection] {
+      std::lock_guard inner(connections_mutex_);
+      if (std::find(connections_.begin(), connections_.end(), connection) ==
+          connections_.end()) {
+        return;
+      }
+      if (!connection->busy) connection->stream->socket().cancel();
+    });
+  }
+}
+
+void Server::on_connection_closed(Connection* connection) {
+  std::lock_guard lock(connections_mutex_);
+  connections_.remove(connection);
+  connections_closed_.notify_all();
+}
+
+bool Server::wait_closed(std::chrono::milliseconds grace) {
+  std::unique_lock lock(connections_mutex_);
+  return connections_closed_.wait_for(lock, grace, [this] { return connections_.empty(); });
+}
+
+void Server::stop() {
+  for (auto& reactor : reactors_) {
+    reactor->work.reset();
+    reactor->context.stop();
+  }
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+}  // namespace orchestra::http
