@@ -8,6 +8,7 @@
 #include <orchestra/db.hpp>
 #include <orchestra/events.hpp>
 #include <orchestra/http.hpp>
+#include <orchestra/tasks.hpp>
 
 #include <spdlog/logger.h>
 
@@ -30,6 +31,10 @@ class BOOST_SYMBOL_VISIBLE Host {
   virtual const ConfigSection& config() const = 0;
   // Routes mounted under /api/v1/<name>/; only served by api and all roles.
   virtual http::Routes& http() = 0;
+  // Define task types (setup only) and enqueue tasks (from start() on).
+  virtual tasks::Tasks& tasks() = 0;
+  // Declare schedules (setup only); workers fire them.
+  virtual tasks::Schedules& schedules() = 0;
   // Available from start() on: setup does no I/O.
   virtual db::Database& db() = 0;
   virtual events::EventBus& events() = 0;

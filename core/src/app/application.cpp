@@ -8,6 +8,9 @@
 #include <orchestra/abi.hpp>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <set>
@@ -37,7 +40,12 @@ void Application::configure() {
   log::configure(config_.log);
   events_ = std::make_unique<events::LocalEventBus>(log_);
   blobs_ = std::make_unique<blobs::FileBlobStore>(config_.blobs.file_roots);
-  services_ = Services{nullptr, events_.get(), blobs_.get()};
+  tasks_ = std::make_unique<tasks::TaskService>(log::logger("tasks"));
+  services_ = Services{nullptr, events_.get(), blobs_.get(), tasks_.get()};
+  // Cron schedules are evaluated in worker.time_zone; set before any
+  // thread starts, since the C library reads TZ process-wide.
+  setenv("TZ", config_.worker.time_zone.c_str(), 1);
+  tzset();
   // Unknown keys are judged before loading plugins: a typo in `plugins.dir`
   // must not turn into a confusing load error.
   if (!tree_->problems().empty()) tree_->finish();
@@ -87,6 +95,7 @@ db::MigrationReport Application::open() {
     for (const auto& loaded : plugins_) subsystems.push_back(loaded.host->name());
     auto migrations = db::discover_migrations(sql_dir(), subsystems, target.dialect);
     auto report = db::apply_migrations(*database_, sql_dir(), migrations);
+    tasks_->open(config_.queue, *database_);
     database_view_ = database_.get();
     services_.database = database_.get();
     return report;
@@ -134,26 +143,36 @@ int Application::serve(const sigset_t& signals) {
           fmt::format("plugin '{}' failed to start: {}", loaded.host->name(), error.what()));
     }
   }
+  tasks_->add_metrics(metrics_);
+  if (role_ != Role::worker) tasks_->add_routes(api_router_);
   start_listeners();
+  if (role_ != Role::api) tasks_->start_worker(config_.worker);
   int signal = 0;
   sigwait(&signals, &signal);
   log_->info("received {}, draining (grace {} ms)", signal == SIGTERM ? "SIGTERM" : "SIGINT",
              config_.server.shutdown_grace.count());
   for (auto& server : servers_) server->drain();
   auto deadline = std::chrono::steady_clock::now() + config_.server.shutdown_grace;
-  bool clean = true;
+  bool clean = tasks_->stop(config_.server.shutdown_grace);
   for (auto& server : servers_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     clean = server->wait_closed(std::max(left, std::chrono::milliseconds(0))) && clean;
   }
-  if (!clean) log_->warn("grace period over; closing the connections still open");
+  if (!clean) {
+    // A handler blocked in plugin code cannot be interrupted, and unloading
+    // the plugin under it would crash: leave without running destructors.
+    log_->warn("grace period over; abandoning the requests and tasks still in flight");
+    spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& logger) { logger->flush(); });
+    std::_Exit(0);
+  }
   shut_down();
   log_->info("stopped");
   return 0;
 }
 
 void Application::shut_down() {
+  if (tasks_) tasks_->stop(std::chrono::milliseconds(0));
   for (auto& server : servers_) server->stop();
   if (handler_pool_) handler_pool_->join();
   for (; started_plugins_ > 0; --started_plugins_) {

@@ -14,6 +14,7 @@
 #include "http/server.hpp"
 #include "metrics/registry.hpp"
 #include "app/plugin_host.hpp"
+#include "tasks/task_service.hpp"
 #include "plugins/plugin_library.hpp"
 
 #include <orchestra/host.hpp>
@@ -81,6 +82,9 @@ class Application {
 
   std::vector<LoadedPlugin> plugins_;
   std::size_t started_plugins_ = 0;
+
+  // Holds task handlers whose code lives in the plugins: destroyed first.
+  std::unique_ptr<tasks::TaskService> tasks_;
 
   // Routes hold handlers whose code lives in the plugins: declared after
   // them, so destroyed first.

@@ -89,7 +89,7 @@ void add_probe_routes(http::Router& router, db::ConnectionPool* const& database,
       [&registry](const Request&) {
         return Response::text(200, registry.render(), "text/plain; version=0.0.4");
       },
-      {"Prometheus metrics", Execution::inline_}, "core");
+      {"Prometheus metrics", Execution::blocking}, "core");
 }
 
 void add_openapi_route(http::Router& router) {

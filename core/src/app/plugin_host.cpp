@@ -37,6 +37,8 @@ PluginHost::PluginHost(std::string name, Role role, ConfigSection config,
       config_(std::move(config)),
       routes_(router, "/api/v1/" + name_, name_),
       services_(services),
+      tasks_(name_, *services.tasks),
+      schedules_(name_, config_, *services.tasks),
       log_(log::logger(name_)) {}
 
 db::Database& PluginHost::db() {

@@ -3,6 +3,7 @@
 // /api/v1/<name>/, and the shared services.
 
 #include "http/router.hpp"
+#include "tasks/task_service.hpp"
 
 #include <orchestra/host.hpp>
 
@@ -12,6 +13,7 @@ struct Services {
   db::Database* database = nullptr;  // set once the database is open
   events::EventBus* events = nullptr;
   blobs::BlobStore* blobs = nullptr;
+  tasks::TaskService* tasks = nullptr;
 };
 
 class MountedRoutes final : public http::Routes {
@@ -34,6 +36,8 @@ class PluginHost final : public Host {
   Role role() const override { return role_; }
   const ConfigSection& config() const override { return config_; }
   http::Routes& http() override { return routes_; }
+  tasks::Tasks& tasks() override { return tasks_; }
+  tasks::Schedules& schedules() override { return schedules_; }
   db::Database& db() override;
   events::EventBus& events() override { return *services_.events; }
   blobs::BlobStore& blobs() override { return *services_.blobs; }
@@ -45,6 +49,8 @@ class PluginHost final : public Host {
   ConfigSection config_;
   MountedRoutes routes_;
   const Services& services_;
+  tasks::PluginTasks tasks_;
+  tasks::PluginSchedules schedules_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

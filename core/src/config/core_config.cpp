@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <filesystem>
 
 namespace orchestra::config {
 namespace {
@@ -54,6 +55,9 @@ QueueConfig read_queue(const ConfigSection& section) {
   QueueConfig queue;
   queue.backend = section.get_choice("backend", "sql", {"sql", "redis"});
   queue.redis_url = section.get<std::string>("redis_url", "");
+  if (queue.backend == "redis") {
+    section.report("backend", "the redis backend is not available in this build yet; use sql");
+  }
   if (queue.backend == "redis" && queue.redis_url.empty()) {
     section.report("redis_url", "required when queue.backend is redis");
   }
@@ -73,6 +77,17 @@ WorkerConfig read_worker(const ConfigSection& section) {
     worker.queues[name] = static_cast<int>(queues.get_int(name, 1, 1, 1000));
   }
   if (worker.queues.empty()) worker.queues["default"] = 1;
+  worker.poll_interval = section.get("poll_interval", worker.poll_interval);
+  worker.reclaim_interval = section.get("reclaim_interval", worker.reclaim_interval);
+  worker.retention = section.get("retention", worker.retention);
+  worker.schedule_catch_up =
+      static_cast<int>(section.get_int("schedule_catch_up", 1, 0, 1000));
+  worker.time_zone = section.get<std::string>("time_zone", "UTC");
+  if (worker.time_zone != "UTC" &&
+      !std::filesystem::exists("/usr/share/zoneinfo/" + worker.time_zone)) {
+    section.report("time_zone", "unknown time zone '" + worker.time_zone +
+                                    "' (expected an IANA name such as Europe/Berlin)");
+  }
   return worker;
 }
 

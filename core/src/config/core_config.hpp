@@ -50,6 +50,11 @@ struct WorkerConfig {
   int concurrency = 0;  // 0: number of cores
   std::map<std::string, int> queues;  // queue name -> weight
   ListenAddress listen;  // probes and metrics in the worker role
+  milliseconds poll_interval{100};
+  milliseconds reclaim_interval{1000};
+  milliseconds retention{7 * 24 * 3'600'000LL};
+  int schedule_catch_up = 1;
+  std::string time_zone = "UTC";
 };
 
 struct LogConfig {

@@ -43,9 +43,90 @@ class EchoPlugin final : public orchestra::Plugin {
     }, {"Always throws"});
     routes.add(Method::get, "/slow", [this](const Request& r) { return slow(r); },
                {"Answers after ?ms= milliseconds"});
+    routes.add(Method::post, "/tasks", [&host](const Request& r) { return enqueue(host, r); },
+               {"Enqueues an echo.* task: {type, payload, priority, delay_ms, unique_key}"});
+    define_tasks(host);
+    if (auto every = config.optional<std::chrono::milliseconds>("tick_every")) {
+      host.schedules().every("tick", *every, "echo.noop");
+    }
   }
 
  private:
+  static void define_tasks(orchestra::Host& host) {
+    using orchestra::tasks::TaskContext;
+    using orchestra::tasks::TaskOptions;
+    auto& tasks = host.tasks();
+    tasks.define("echo.noop", [](TaskContext&) { return std::string("{}"); });
+    TaskOptions quick_retries;
+    quick_retries.backoff.initial = std::chrono::milliseconds(50);
+    quick_retries.backoff.max = std::chrono::milliseconds(200);
+    quick_retries.lease = std::chrono::milliseconds(1000);
+    tasks.define("echo.sleep", [](TaskContext& context) { return sleep_task(context); },
+                 quick_retries);
+    tasks.define("echo.flaky", [](TaskContext& context) { return flaky_task(context); },
+                 quick_retries);
+    tasks.define("echo.permanent", [](TaskContext&) -> std::string {
+      throw orchestra::tasks::PermanentError("this input can never succeed");
+    }, quick_retries);
+    tasks.define("echo.value", [](TaskContext& context) { return context.payload(); });
+    tasks.define("echo.sum", [](TaskContext& context) { return sum_task(context); });
+  }
+
+  static std::int64_t payload_int(const std::string& payload, const char* field) {
+    auto document = orchestra::json::parse_object(payload);
+    return orchestra::json::ObjectReader(document).optional<std::int64_t>(field).value_or(0);
+  }
+
+  static std::string sleep_task(orchestra::tasks::TaskContext& context) {
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(payload_int(context.payload(), "ms"));
+    while (std::chrono::steady_clock::now() < until) {
+      if (context.cancelled()) return R"({"cancelled":true})";
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    context.progress(1.0, "slept");
+    return fmt::format(R"({{"attempt":{}}})", context.attempt());
+  }
+
+  static std::string flaky_task(orchestra::tasks::TaskContext& context) {
+    if (context.attempt() <= payload_int(context.payload(), "fail_times")) {
+      throw std::runtime_error(fmt::format("flaky failure on attempt {}", context.attempt()));
+    }
+    return fmt::format(R"({{"attempt":{}}})", context.attempt());
+  }
+
+  static std::string sum_task(orchestra::tasks::TaskContext& context) {
+    std::int64_t total = 0;
+    for (const auto& [id, result] : context.dependency_results()) {
+      total += payload_int(result, "value");
+    }
+    return fmt::format(R"({{"value":{}}})", total);
+  }
+
+  static Response enqueue(orchestra::Host& host, const Request& request) {
+    auto document = orchestra::json::parse_object(request.body);
+    orchestra::json::ObjectReader body(document);
+    body.only({"type", "payload", "priority", "delay_ms", "unique_key"});
+    orchestra::tasks::NewTask task;
+    task.type = body.require<std::string>("type");
+    if (document.HasMember("payload")) {
+      task.payload = orchestra::json::to_string(document["payload"]);
+    }
+    if (auto priority = body.optional<std::int64_t>("priority")) {
+      task.priority = static_cast<int>(*priority);
+    }
+    if (auto delay = body.optional<std::int64_t>("delay_ms")) {
+      task.run_at = orchestra::tasks::Clock::now() + std::chrono::milliseconds(*delay);
+    }
+    task.unique_key = body.optional<std::string>("unique_key");
+    try {
+      auto id = host.tasks().enqueue(std::move(task));
+      return Response::json(202, fmt::format(R"({{"task_id":{}}})", json_string(id)));
+    } catch (const orchestra::tasks::EnqueueError& error) {
+      throw HttpError(422, error.what());
+    }
+  }
+
   Response hello() const {
     return Response::json(200, fmt::format(R"({{"message":{}}})", json_string(greeting_)));
   }

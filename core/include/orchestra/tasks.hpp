@@ -1,0 +1,146 @@
+#pragma once
+// The task system as plugins see it (DESIGN.md §5): define handlers,
+// enqueue work (alone, in batches, as flows with dependencies, or inside
+// the caller's own database transaction) and declare schedules.
+//
+// Guarantees: at-least-once execution under leases with fencing tokens,
+// bounded retries with capped exponential backoff and jitter, dead tasks
+// kept and re-runnable, priorities with a starvation guard, delays,
+// uniqueness of live tasks, cancellation, progress, results.
+
+#include <boost/config.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+namespace spdlog {
+class logger;
+}
+
+namespace orchestra::tasks {
+
+using Clock = std::chrono::system_clock;
+using std::chrono::milliseconds;
+
+// Delay before retry n (1-based) = min(max, initial * factor^(n-1)),
+// then spread by ±jitter (a fraction) so retries of many tasks do not
+// arrive together.
+struct Backoff {
+  milliseconds initial{1000};
+  double factor = 2.0;
+  milliseconds max{600'000};
+  double jitter = 0.2;
+};
+
+// Priorities: higher runs first. Work submitted by users through the REST
+// API defaults to kUserPriority, scheduled work to kSchedulePriority.
+inline constexpr int kSchedulePriority = 0;
+inline constexpr int kUserPriority = 10;
+
+enum class Uniqueness {
+  none,        // every enqueue creates a task
+  by_payload,  // unique key = type + payload, unless one is given
+};
+
+// What happens to a task whose dependency ends dead or cancelled.
+enum class DependencyPolicy { fail, run_anyway };
+
+struct TaskOptions {
+  std::string queue = "default";
+  int priority = kSchedulePriority;
+  int max_attempts = 3;
+  milliseconds timeout{0};       // 0: none; past it the handler sees cancelled()
+  milliseconds lease{30'000};    // extended by heartbeats while the handler runs
+  Backoff backoff;
+  Uniqueness unique = Uniqueness::none;
+  DependencyPolicy on_dependency_failure = DependencyPolicy::fail;
+  int concurrency = 0;           // per worker process; 0: no limit
+  double rate_per_second = 0;    // per worker process; 0: no limit
+};
+
+struct NewTask {
+  std::string type;
+  std::string payload = "{}";  // JSON
+  std::optional<std::string> queue;
+  std::optional<int> priority;
+  std::optional<int> max_attempts;
+  std::optional<Clock::time_point> run_at;
+  std::optional<std::string> unique_key;
+  // Ids of tasks that must succeed first; "@N" names the N-th task of the
+  // same enqueue_many call.
+  std::vector<std::string> depends_on;
+};
+
+// Thrown by a handler to fail the attempt without retrying.
+class BOOST_SYMBOL_VISIBLE PermanentError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown by enqueue calls on bad input (unknown type, bad payload, unknown
+// dependency, too many tasks).
+class BOOST_SYMBOL_VISIBLE EnqueueError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+class BOOST_SYMBOL_VISIBLE TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+  virtual const std::string& id() const = 0;
+  virtual const std::string& type() const = 0;
+  virtual const std::string& payload() const = 0;
+  virtual int attempt() const = 0;  // 1 on the first run
+  // Results (JSON) of the tasks this one depends on, by id.
+  virtual const std::map<std::string, std::string>& dependency_results() const = 0;
+  virtual void progress(double fraction, const std::string& message = {}) = 0;
+  // True once the task was cancelled or its timeout passed; the handler
+  // should return soon (its result is then discarded).
+  virtual bool cancelled() const = 0;
+  // Extends the lease now (the worker also does it periodically).
+  virtual void heartbeat() = 0;
+  virtual std::string enqueue(NewTask task) = 0;
+  virtual spdlog::logger& log() = 0;
+};
+
+// Returns the result as JSON text; throwing fails the attempt.
+using Handler = std::function<std::string(TaskContext&)>;
+
+class BOOST_SYMBOL_VISIBLE Tasks {
+ public:
+  virtual ~Tasks() = default;
+  // `type` is "<plugin>.<name>". Only during setup.
+  virtual void define(const std::string& type, Handler handler, TaskOptions options = {}) = 0;
+  // Returns the id (an existing live task's id when uniqueness applies).
+  virtual std::string enqueue(NewTask task) = 0;
+  // All or nothing, in one transaction; ids in input order.
+  virtual std::vector<std::string> enqueue_many(std::vector<NewTask> tasks) = 0;
+  // Inside the caller's open transaction on `session` (sql backend only):
+  // the tasks exist if and only if that transaction commits.
+  virtual std::vector<std::string> enqueue_in(soci::session& session,
+                                              std::vector<NewTask> tasks) = 0;
+};
+
+class BOOST_SYMBOL_VISIBLE Schedules {
+ public:
+  virtual ~Schedules() = default;
+  // Names are local to the plugin; plugins.<plugin>.schedules.<name> in the
+  // YAML may set `enabled: false`, `every:` or `cron:` to re-time them.
+  virtual void every(const std::string& name, milliseconds interval, const std::string& type,
+                     std::string payload = "{}") = 0;
+  // Five fields (minute hour day-of-month month day-of-week) or six with
+  // seconds first; ranges, lists, steps and names (jan, mon). Evaluated in
+  // the worker's `worker.time_zone` (UTC by default).
+  virtual void cron(const std::string& name, const std::string& spec, const std::string& type,
+                    std::string payload = "{}") = 0;
+};
+
+}  // namespace orchestra::tasks

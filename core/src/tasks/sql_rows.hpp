@@ -1,0 +1,19 @@
+#pragma once
+// Reading SOCI dynamic rows whose column types differ between SQLite
+// (declared types, or none for expressions) and PostgreSQL.
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace orchestra::tasks::sql {
+
+std::int64_t int_at(const soci::row& row, std::size_t index);
+std::optional<std::int64_t> optional_int_at(const soci::row& row, std::size_t index);
+double double_at(const soci::row& row, std::size_t index);
+std::string text_at(const soci::row& row, std::size_t index);
+std::optional<std::string> optional_text_at(const soci::row& row, std::size_t index);
+
+}  // namespace orchestra::tasks::sql

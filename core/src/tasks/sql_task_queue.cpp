@@ -1,0 +1,590 @@
+#include "tasks/sql_task_queue.hpp"
+
+#include "db/transaction.hpp"
+#include "tasks/sql_rows.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <set>
+
+namespace orchestra::tasks {
+namespace {
+
+using db::Dialect;
+using sql::int_at;
+using sql::optional_int_at;
+using sql::optional_text_at;
+using sql::text_at;
+
+constexpr const char* kReadyStates = "state IN ('scheduled', 'queued', 'retrying')";
+constexpr const char* kLiveStates = "('scheduled', 'queued', 'running', 'retrying')";
+constexpr const char* kRecordColumns =
+    "id, type, queue, priority, payload, state, attempts, max_attempts, run_at, unique_key, "
+    "lease_owner, lease_until, progress, progress_message, result, error, created_at, "
+    "started_at, finished_at, pending_deps, cancel_requested";
+
+TaskRecord read_record(const soci::row& row) {
+  TaskRecord record;
+  record.id = text_at(row, 0);
+  record.type = text_at(row, 1);
+  record.queue = text_at(row, 2);
+  record.priority = static_cast<int>(int_at(row, 3));
+  record.payload = text_at(row, 4);
+  record.state = parse_state(text_at(row, 5)).value_or(State::queued);
+  record.attempts = static_cast<int>(int_at(row, 6));
+  record.max_attempts = static_cast<int>(int_at(row, 7));
+  record.run_at = int_at(row, 8);
+  record.unique_key = optional_text_at(row, 9);
+  record.lease_owner = optional_text_at(row, 10);
+  record.lease_until = optional_int_at(row, 11);
+  record.progress = sql::double_at(row, 12);
+  record.progress_message = text_at(row, 13);
+  record.result = optional_text_at(row, 14);
+  record.error = optional_text_at(row, 15);
+  record.created_at = int_at(row, 16);
+  record.started_at = optional_int_at(row, 17);
+  record.finished_at = optional_int_at(row, 18);
+  record.pending_dependencies = static_cast<int>(int_at(row, 19));
+  record.cancel_requested = int_at(row, 20) != 0;
+  return record;
+}
+
+long long affected(soci::statement& statement) {
+  statement.execute(true);
+  return statement.get_affected_rows();
+}
+
+// Everything that runs inside one open transaction on one session.
+class Work {
+ public:
+  Work(soci::session& session, Dialect dialect) : session_(session), dialect_(dialect) {}
+
+  std::vector<std::string> enqueue(const std::vector<TaskSpec>& specs) {
+    std::vector<std::string> ids;
+    ids.reserve(specs.size());
+    for (const auto& spec : specs) ids.push_back(insert(spec));
+    return ids;
+  }
+
+  // Returns false when the token is stale.
+  bool apply(const Outcome& outcome, std::int64_t now) {
+    switch (outcome.kind) {
+      case Outcome::Kind::succeeded: return succeed(outcome, now);
+      case Outcome::Kind::retry: return retry_later(outcome, now);
+      case Outcome::Kind::dead: return finish_unsuccessfully(outcome, "dead", now);
+      case Outcome::Kind::cancelled: return finish_unsuccessfully(outcome, "cancelled", now);
+      case Outcome::Kind::released: return release(outcome);
+    }
+    return false;
+  }
+
+  std::vector<ClaimedTask> claim(const std::string& worker, const std::string& queue,
+                                 const std::string& types, std::size_t limit, bool oldest_first,
+                                 std::int64_t now) {
+    auto type_filter = dialect_ == Dialect::sqlite
+                           ? "instr(:types, ',' || type || ',') > 0"
+                           : "position(',' || type || ',' in :types) > 0";
+    auto sql = fmt::format(
+        "UPDATE tasks SET state = 'running', lease_owner = :worker, "
+        "lease_until = :now1 + lease_ms, attempts = attempts + 1, token = token + 1, "
+        "started_at = COALESCE(started_at, :now2) "
+        "WHERE id IN (SELECT id FROM tasks WHERE {} AND pending_deps = 0 AND queue = :queue "
+        "AND run_at <= :now3 AND {} ORDER BY {} LIMIT :limit{}) "
+        "RETURNING id, type, payload, attempts, max_attempts, token, lease_ms, dependency_count",
+        kReadyStates, type_filter, oldest_first ? "run_at" : "priority DESC, run_at",
+        dialect_ == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "");
+    long long now_value = now;
+    long long limit_value = static_cast<long long>(limit);
+    auto joined = "," + types + ",";
+    soci::rowset<soci::row> rows =
+        (session_.prepare << sql, soci::use(worker), soci::use(now_value),
+         soci::use(now_value), soci::use(queue), soci::use(now_value), soci::use(joined),
+         soci::use(limit_value));
+    std::vector<ClaimedTask> claimed;
+    std::vector<std::size_t> with_dependencies;
+    for (const auto& row : rows) {
+      ClaimedTask task;
+      task.id = text_at(row, 0);
+      task.type = text_at(row, 1);
+      task.payload = text_at(row, 2);
+      task.attempt = static_cast<int>(int_at(row, 3));
+      task.max_attempts = static_cast<int>(int_at(row, 4));
+      task.token = int_at(row, 5);
+      task.lease_ms = int_at(row, 6);
+      if (int_at(row, 7) > 0) with_dependencies.push_back(claimed.size());
+      claimed.push_back(std::move(task));
+    }
+    for (auto index : with_dependencies) load_dependency_results(claimed[index]);
+    return claimed;
+  }
+
+  std::vector<Outcome> expired_leases(std::int64_t now) {
+    long long now_value = now;
+    soci::rowset<soci::row> rows =
+        (session_.prepare << "SELECT id, token, attempts, max_attempts FROM tasks "
+                             "WHERE state = 'running' AND lease_until < :now",
+         soci::use(now_value));
+    std::vector<Outcome> outcomes;
+    for (const auto& row : rows) {
+      bool exhausted = int_at(row, 2) >= int_at(row, 3);
+      outcomes.push_back(Outcome{text_at(row, 0), int_at(row, 1),
+                                 exhausted ? Outcome::Kind::dead : Outcome::Kind::retry,
+                                 "lease expired: the worker stopped heartbeating", now});
+    }
+    return outcomes;
+  }
+
+  Transition cancel(const std::string& id, std::int64_t now) {
+    auto state = state_of(id);
+    if (!state) return Transition::not_found;
+    if (*state == State::running) {
+      session_ << "UPDATE tasks SET cancel_requested = 1 WHERE id = :id", soci::use(id);
+      return Transition::done;
+    }
+    if (!is_live(*state)) return Transition::illegal;
+    long long now_value = now;
+    session_ << "UPDATE tasks SET state = 'cancelled', finished_at = :now, "
+                "error = 'cancelled by request' WHERE id = :id",
+        soci::use(now_value), soci::use(id);
+    propagate_failure(id, "cancelled", now);
+    return Transition::done;
+  }
+
+  std::optional<State> state_of(const std::string& id) {
+    std::string state;
+    soci::indicator indicator = soci::i_null;
+    session_ << "SELECT state FROM tasks WHERE id = :id", soci::use(id),
+        soci::into(state, indicator);
+    if (!session_.got_data() || indicator == soci::i_null) return std::nullopt;
+    return parse_state(state);
+  }
+
+  bool insert_firing(const std::string& name, std::int64_t fire_at, const std::string& task_id) {
+    long long fire_value = fire_at;
+    soci::statement statement =
+        (session_.prepare << "INSERT INTO schedule_firings (name, fire_at, task_id) "
+                             "VALUES (:name, :fire_at, :task_id) ON CONFLICT DO NOTHING",
+         soci::use(name), soci::use(fire_value), soci::use(task_id));
+    return affected(statement) == 1;
+  }
+
+ private:
+  std::string insert(const TaskSpec& spec) {
+    auto now = now_millis();
+    long long pending = 0;
+    std::optional<std::string> failed_dependency;
+    for (const auto& dependency : spec.depends_on) {
+      auto state = state_of(dependency);
+      if (!state) throw EnqueueError("dependency " + dependency + " does not exist");
+      if (*state == State::dead || *state == State::cancelled) {
+        if (spec.on_dependency_failure == DependencyPolicy::fail) {
+          failed_dependency = dependency;
+        }
+      } else if (*state != State::succeeded) {
+        ++pending;
+      }
+    }
+    std::string state = failed_dependency               ? "dead"
+                        : spec.run_at > now || pending ? "scheduled"
+                                                       : "queued";
+    std::string error = failed_dependency ? "dependency " + *failed_dependency + " failed" : "";
+    soci::indicator error_indicator = failed_dependency ? soci::i_ok : soci::i_null;
+    std::string unique_key = spec.unique_key.value_or("");
+    soci::indicator unique_indicator = spec.unique_key ? soci::i_ok : soci::i_null;
+    long long run_at = spec.run_at, lease_ms = spec.lease_ms, created = now;
+    long long finished = now;
+    soci::indicator finished_indicator = failed_dependency ? soci::i_ok : soci::i_null;
+    int dependency_count = static_cast<int>(spec.depends_on.size());
+    std::string policy = spec.on_dependency_failure == DependencyPolicy::fail ? "fail" : "run";
+    soci::statement statement =
+        (session_.prepare
+             << "INSERT INTO tasks (id, type, queue, priority, payload, state, max_attempts, "
+                "run_at, unique_key, lease_ms, error, dependency_count, pending_deps, "
+                "on_dependency_failure, created_at, finished_at) VALUES (:id, :type, :queue, "
+                ":priority, :payload, :state, :max_attempts, :run_at, :unique_key, :lease_ms, "
+                ":error, :dependency_count, :pending, :policy, :created, :finished) "
+                "ON CONFLICT DO NOTHING",
+         soci::use(spec.id), soci::use(spec.type), soci::use(spec.queue),
+         soci::use(spec.priority), soci::use(spec.payload), soci::use(state),
+         soci::use(spec.max_attempts), soci::use(run_at), soci::use(unique_key, unique_indicator),
+         soci::use(lease_ms), soci::use(error, error_indicator), soci::use(dependency_count),
+         soci::use(pending), soci::use(policy), soci::use(created),
+         soci::use(finished, finished_indicator));
+    if (affected(statement) == 0) return live_task_with_key(spec);
+    for (const auto& dependency : spec.depends_on) {
+      session_ << "INSERT INTO task_dependencies (task_id, depends_on) VALUES (:task, :parent)",
+          soci::use(spec.id), soci::use(dependency);
+    }
+    return spec.id;
+  }
+
+  std::string live_task_with_key(const TaskSpec& spec) {
+    std::string id;
+    if (spec.unique_key) {
+      session_ << fmt::format("SELECT id FROM tasks WHERE unique_key = :key AND state IN {}",
+                              kLiveStates),
+          soci::use(*spec.unique_key), soci::into(id);
+    }
+    if (id.empty()) throw EnqueueError("task id " + spec.id + " is already taken");
+    return id;
+  }
+
+  void load_dependency_results(ClaimedTask& task) {
+    soci::rowset<soci::row> rows =
+        (session_.prepare << "SELECT d.depends_on, t.result FROM task_dependencies d "
+                             "LEFT JOIN tasks t ON t.id = d.depends_on WHERE d.task_id = :id",
+         soci::use(task.id));
+    for (const auto& row : rows) {
+      task.dependency_results[text_at(row, 0)] = optional_text_at(row, 1).value_or("null");
+    }
+  }
+
+  bool succeed(const Outcome& outcome, std::int64_t now) {
+    long long now_value = now, token = outcome.token;
+    soci::statement statement =
+        (session_.prepare << "UPDATE tasks SET state = 'succeeded', result = :result, "
+                             "finished_at = :now, progress = 1, lease_owner = NULL, "
+                             "lease_until = NULL, error = NULL WHERE id = :id AND token = :token "
+                             "AND state = 'running' AND cancel_requested = 0",
+         soci::use(outcome.result_or_error), soci::use(now_value), soci::use(outcome.id),
+         soci::use(token));
+    if (affected(statement) == 0) {
+      return finish_unsuccessfully(outcome, "cancelled", now);
+    }
+    session_ << "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE id IN "
+                "(SELECT task_id FROM task_dependencies WHERE depends_on = :id)",
+        soci::use(outcome.id);
+    return true;
+  }
+
+  bool retry_later(const Outcome& outcome, std::int64_t now) {
+    long long retry_at = outcome.retry_at, token = outcome.token;
+    soci::statement statement =
+        (session_.prepare << "UPDATE tasks SET state = 'retrying', run_at = :run_at, "
+                             "error = :error, lease_owner = NULL, lease_until = NULL "
+                             "WHERE id = :id AND token = :token AND state = 'running' "
+                             "AND cancel_requested = 0",
+         soci::use(retry_at), soci::use(outcome.result_or_error), soci::use(outcome.id),
+         soci::use(token));
+    if (affected(statement) == 1) return true;
+    return finish_unsuccessfully(outcome, "cancelled", now);
+  }
+
+  bool finish_unsuccessfully(const Outcome& outcome, const std::string& state,
+                             std::int64_t now) {
+    long long now_value = now, token = outcome.token;
+    auto error = state == "cancelled" && outcome.kind != Outcome::Kind::dead
+                     ? std::string("cancelled by request")
+                     : outcome.result_or_error;
+    soci::statement statement =
+        (session_.prepare << "UPDATE tasks SET state = :state, error = :error, "
+                             "finished_at = :now, lease_owner = NULL, lease_until = NULL "
+                             "WHERE id = :id AND token = :token AND state = 'running'"
+                             + std::string(state == "cancelled" ? " AND cancel_requested = 1"
+                                                                : ""),
+         soci::use(state), soci::use(error), soci::use(now_value), soci::use(outcome.id),
+         soci::use(token));
+    if (affected(statement) == 0) return false;
+    propagate_failure(outcome.id, state, now);
+    return true;
+  }
+
+  bool release(const Outcome& outcome) {
+    long long token = outcome.token;
+    soci::statement statement =
+        (session_.prepare << "UPDATE tasks SET state = 'queued', attempts = attempts - 1, "
+                             "lease_owner = NULL, lease_until = NULL WHERE id = :id "
+                             "AND token = :token AND state = 'running'",
+         soci::use(outcome.id), soci::use(token));
+    return affected(statement) == 1;
+  }
+
+  // A dead or cancelled task fails its live dependents (policy `fail`,
+  // recursively) or lets them run (policy `run`).
+  void propagate_failure(const std::string& id, const std::string& state, std::int64_t now) {
+    std::vector<std::pair<std::string, std::string>> children;
+    {
+      soci::rowset<soci::row> rows =
+          (session_.prepare << fmt::format(
+               "SELECT t.id, t.on_dependency_failure FROM task_dependencies d JOIN tasks t "
+               "ON t.id = d.task_id WHERE d.depends_on = :id AND t.state IN {}",
+               kLiveStates),
+           soci::use(id));
+      for (const auto& row : rows) children.emplace_back(text_at(row, 0), text_at(row, 1));
+    }
+    long long now_value = now;
+    for (const auto& [child, policy] : children) {
+      if (policy == "run") {
+        session_ << "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE id = :id",
+            soci::use(child);
+        continue;
+      }
+      auto error = fmt::format("dependency {} ended {}", id, state);
+      session_ << "UPDATE tasks SET state = 'dead', error = :error, finished_at = :now, "
+                  "cancel_requested = CASE WHEN state = 'running' THEN 1 ELSE 0 END "
+                  "WHERE id = :id",
+          soci::use(error), soci::use(now_value), soci::use(child);
+      propagate_failure(child, "dead", now);
+    }
+  }
+
+  soci::session& session_;
+  Dialect dialect_;
+};
+
+std::string join(const std::vector<std::string>& items) {
+  return fmt::format("{}", fmt::join(items, ","));
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace
+
+SqlTaskQueue::SqlTaskQueue(db::ConnectionPool& database)
+    : database_(database), dialect_(database.dialect()) {}
+
+std::vector<std::string> SqlTaskQueue::enqueue(const std::vector<TaskSpec>& specs) {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  auto ids = Work(session, dialect_).enqueue(specs);
+  transaction.commit();
+  return ids;
+}
+
+std::vector<std::string> SqlTaskQueue::enqueue_in(soci::session& session,
+                                                  const std::vector<TaskSpec>& specs) {
+  return Work(session, dialect_).enqueue(specs);
+}
+
+std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outcomes,
+                                                const std::string& worker,
+                                                const std::vector<std::string>& queues,
+                                                const std::vector<std::string>& types,
+                                                std::size_t limit, bool oldest_first,
+                                                std::size_t& stale) {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  Work work(session, dialect_);
+  auto now = now_millis();
+  stale = 0;
+  for (const auto& outcome : outcomes) stale += work.apply(outcome, now) ? 0 : 1;
+  std::vector<ClaimedTask> claimed;
+  if (!types.empty()) {
+    auto type_list = join(types);
+    for (const auto& queue : queues) {
+      if (claimed.size() >= limit) break;
+      auto more = work.claim(worker, queue, type_list, limit - claimed.size(), oldest_first, now);
+      claimed.insert(claimed.end(), std::make_move_iterator(more.begin()),
+                     std::make_move_iterator(more.end()));
+    }
+  }
+  transaction.commit();
+  return claimed;
+}
+
+std::vector<LeaseState> SqlTaskQueue::extend_leases(
+    const std::vector<std::pair<std::string, std::int64_t>>& leases) {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  std::vector<LeaseState> states;
+  long long now = now_millis();
+  for (const auto& [id, token_value] : leases) {
+    long long token = token_value;
+    int cancel = 0;
+    soci::indicator indicator = soci::i_null;
+    session << "UPDATE tasks SET lease_until = :now + lease_ms WHERE id = :id AND "
+               "token = :token AND state = 'running' RETURNING cancel_requested",
+        soci::use(now), soci::use(id), soci::use(token), soci::into(cancel, indicator);
+    if (!session.got_data()) {
+      states.push_back(LeaseState::lost);
+    } else {
+      states.push_back(cancel != 0 ? LeaseState::cancel_requested : LeaseState::held);
+    }
+  }
+  transaction.commit();
+  return states;
+}
+
+void SqlTaskQueue::progress(const std::string& id, std::int64_t token, double fraction,
+                            const std::string& message) {
+  soci::session session(database_.pool());
+  long long token_value = token;
+  session << "UPDATE tasks SET progress = :fraction, progress_message = :message "
+             "WHERE id = :id AND token = :token AND state = 'running'",
+      soci::use(fraction), soci::use(message), soci::use(id), soci::use(token_value);
+}
+
+std::size_t SqlTaskQueue::reclaim_expired() {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  Work work(session, dialect_);
+  auto now = now_millis();
+  std::size_t reclaimed = 0;
+  for (const auto& outcome : work.expired_leases(now)) {
+    reclaimed += work.apply(outcome, now) ? 1 : 0;
+  }
+  transaction.commit();
+  return reclaimed;
+}
+
+std::optional<TaskRecord> SqlTaskQueue::get(const std::string& id) {
+  soci::session session(database_.pool());
+  soci::rowset<soci::row> rows =
+      (session.prepare << fmt::format("SELECT {} FROM tasks WHERE id = :id", kRecordColumns),
+       soci::use(id));
+  for (const auto& row : rows) return read_record(row);
+  return std::nullopt;
+}
+
+TaskPage SqlTaskQueue::list(const ListFilter& filter) {
+  soci::session session(database_.pool());
+  std::string state = filter.state ? std::string(state_name(*filter.state)) : "";
+  std::string type = filter.type.value_or("");
+  std::string queue = filter.queue.value_or("");
+  std::string cursor = filter.cursor.value_or("");
+  long long limit = filter.limit + 1;
+  soci::rowset<soci::row> rows =
+      (session.prepare << fmt::format(
+           "SELECT {} FROM tasks WHERE (CAST(:state1 AS TEXT) = '' OR state = :state2) AND "
+           "(CAST(:type1 AS TEXT) = '' OR type = :type2) AND "
+           "(CAST(:queue1 AS TEXT) = '' OR queue = :queue2) AND "
+           "(CAST(:cursor1 AS TEXT) = '' OR id < :cursor2) ORDER BY id DESC LIMIT :limit",
+           kRecordColumns),
+       soci::use(state), soci::use(state), soci::use(type), soci::use(type), soci::use(queue),
+       soci::use(queue), soci::use(cursor), soci::use(cursor), soci::use(limit));
+  TaskPage page;
+  for (const auto& row : rows) page.tasks.push_back(read_record(row));
+  if (page.tasks.size() > static_cast<std::size_t>(filter.limit)) {
+    page.tasks.pop_back();
+    page.next_cursor = page.tasks.back().id;
+  }
+  return page;
+}
+
+TaskStats SqlTaskQueue::stats() {
+  soci::session session(database_.pool());
+  soci::rowset<soci::row> rows =
+      (session.prepare << "SELECT queue, type, state, COUNT(*) FROM tasks "
+                          "GROUP BY queue, type, state");
+  TaskStats stats;
+  for (const auto& row : rows) {
+    auto queue = text_at(row, 0), type = text_at(row, 1), state = text_at(row, 2);
+    auto count = int_at(row, 3);
+    stats.by_state[state] += count;
+    stats.by_queue[queue][state] += count;
+    stats.by_type[type][state] += count;
+  }
+  return stats;
+}
+
+Transition SqlTaskQueue::cancel(const std::string& id) {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  auto result = Work(session, dialect_).cancel(id, now_millis());
+  transaction.commit();
+  return result;
+}
+
+Transition SqlTaskQueue::retry(const std::string& id) {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  auto state = Work(session, dialect_).state_of(id);
+  if (!state) return Transition::not_found;
+  if (*state != State::dead && *state != State::cancelled) return Transition::illegal;
+  long long now = now_millis();
+  try {
+    session << "UPDATE tasks SET state = 'queued', attempts = 0, run_at = :now, "
+               "finished_at = NULL, result = NULL, cancel_requested = 0, progress = 0, "
+               "progress_message = '' WHERE id = :id",
+        soci::use(now), soci::use(id);
+  } catch (const soci::soci_error&) {
+    return Transition::illegal;  // a live task already holds its unique key
+  }
+  transaction.commit();
+  return Transition::done;
+}
+
+std::size_t SqlTaskQueue::purge(std::int64_t before) {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  long long cutoff = before;
+  soci::statement statement =
+      (session.prepare << "DELETE FROM tasks WHERE finished_at IS NOT NULL AND "
+                          "finished_at < :cutoff AND state IN ('succeeded', 'dead', 'cancelled')",
+       soci::use(cutoff));
+  auto removed = affected(statement);
+  session << "DELETE FROM schedule_firings WHERE fire_at < :cutoff", soci::use(cutoff);
+  transaction.commit();
+  return static_cast<std::size_t>(removed);
+}
+
+void SqlTaskQueue::record_worker(const WorkerInfo& worker) {
+  soci::session session(database_.pool());
+  auto queues = join(worker.queues), current = join(worker.current_tasks);
+  long long started = worker.started_at, heartbeat = worker.heartbeat_at;
+  session << "INSERT INTO task_workers (name, queues, current_tasks, started_at, heartbeat_at) "
+             "VALUES (:name, :queues, :current, :started, :heartbeat) ON CONFLICT (name) DO "
+             "UPDATE SET queues = excluded.queues, current_tasks = excluded.current_tasks, "
+             "heartbeat_at = excluded.heartbeat_at",
+      soci::use(worker.name), soci::use(queues), soci::use(current), soci::use(started),
+      soci::use(heartbeat);
+}
+
+void SqlTaskQueue::remove_worker(const std::string& name) {
+  soci::session session(database_.pool());
+  session << "DELETE FROM task_workers WHERE name = :name", soci::use(name);
+}
+
+std::vector<WorkerInfo> SqlTaskQueue::workers(std::int64_t seen_since) {
+  soci::session session(database_.pool());
+  long long since = seen_since;
+  soci::rowset<soci::row> rows =
+      (session.prepare << "SELECT name, queues, current_tasks, started_at, heartbeat_at FROM "
+                          "task_workers WHERE heartbeat_at >= :since ORDER BY name",
+       soci::use(since));
+  std::vector<WorkerInfo> workers;
+  for (const auto& row : rows) {
+    workers.push_back(WorkerInfo{text_at(row, 0), split(text_at(row, 1)), split(text_at(row, 2)),
+                                 int_at(row, 3), int_at(row, 4)});
+  }
+  return workers;
+}
+
+bool SqlTaskQueue::fire_schedule(const std::string& name, std::int64_t fire_at,
+                                 const TaskSpec& spec) {
+  soci::session session(database_.pool());
+  db::WriteTransaction transaction(session, dialect_);
+  Work work(session, dialect_);
+  if (!work.insert_firing(name, fire_at, spec.id)) return false;
+  work.enqueue({spec});
+  transaction.commit();
+  return true;
+}
+
+std::optional<std::pair<std::int64_t, std::string>> SqlTaskQueue::last_firing(
+    const std::string& name) {
+  soci::session session(database_.pool());
+  soci::rowset<soci::row> rows =
+      (session.prepare << "SELECT fire_at, task_id FROM schedule_firings WHERE name = :name "
+                          "ORDER BY fire_at DESC LIMIT 1",
+       soci::use(name));
+  for (const auto& row : rows) return std::make_pair(int_at(row, 0), text_at(row, 1));
+  return std::nullopt;
+}
+
+std::optional<std::string> SqlTaskQueue::ping() {
+  return database_.ping(std::chrono::milliseconds(1000));
+}
+
+}  // namespace orchestra::tasks

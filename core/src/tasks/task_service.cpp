@@ -1,0 +1,186 @@
+#include "tasks/task_service.hpp"
+
+#include "tasks/sql_task_queue.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+namespace orchestra::tasks {
+
+namespace {
+
+std::string default_worker_name() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return fmt::format("{}:{}", host, getpid());
+}
+
+std::string format_interval(std::chrono::milliseconds interval) {
+  auto ms = interval.count();
+  if (ms % 3'600'000 == 0) return fmt::format("every {}h", ms / 3'600'000);
+  if (ms % 60'000 == 0) return fmt::format("every {}m", ms / 60'000);
+  if (ms % 1000 == 0) return fmt::format("every {}s", ms / 1000);
+  return fmt::format("every {}ms", ms);
+}
+
+}  // namespace
+
+TaskService::TaskService(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {}
+
+TaskService::~TaskService() { stop(std::chrono::milliseconds(0)); }
+
+void TaskService::add_schedule(ScheduleDefinition schedule) {
+  for (const auto& existing : schedules_) {
+    if (existing.name == schedule.name) {
+      throw std::invalid_argument("schedule '" + schedule.name + "' is declared twice");
+    }
+  }
+  if (types_.find(schedule.type) == nullptr) {
+    throw std::invalid_argument(fmt::format("schedule '{}' names task type '{}', which is not "
+                                            "defined (define it before the schedule)",
+                                            schedule.name, schedule.type));
+  }
+  schedules_.push_back(std::move(schedule));
+}
+
+void TaskService::open(const config::QueueConfig& config, db::ConnectionPool& database) {
+  if (config.backend != "sql") {
+    throw std::runtime_error("queue.backend '" + config.backend + "' is not available");
+  }
+  queue_ = std::make_unique<SqlTaskQueue>(database);
+  for (const auto& type : types_.names()) metrics_.add_type(type);
+  scheduler_ = std::make_unique<Scheduler>(*queue_, types_, schedules_, 0, [] {}, log_);
+}
+
+TaskQueue& TaskService::queue() {
+  if (!queue_) throw std::logic_error("the task backend is not open yet");
+  return *queue_;
+}
+
+void TaskService::start_worker(const config::WorkerConfig& config) {
+  WorkerOptions options;
+  options.name = config.name.empty() ? default_worker_name() : config.name;
+  options.concurrency = config.concurrency > 0
+                            ? config.concurrency
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.queues = config.queues;
+  options.poll_interval = config.poll_interval;
+  options.reclaim_interval = config.reclaim_interval;
+  options.retention = config.retention;
+  worker_ = std::make_unique<Worker>(
+      queue(), types_, metrics_, options,
+      [this](std::vector<NewTask> tasks) { return enqueue(std::move(tasks)); }, log_);
+  worker_->start();
+  scheduler_ = std::make_unique<Scheduler>(
+      queue(), types_, schedules_, config.schedule_catch_up,
+      [this] {
+        if (worker_) worker_->wake();
+      },
+      log_);
+  scheduler_->start();
+}
+
+bool TaskService::stop(std::chrono::milliseconds grace) {
+  if (scheduler_) scheduler_->stop();
+  if (!worker_) return true;
+  auto finished = worker_->stop(grace);
+  if (finished) worker_.reset();
+  return finished;
+}
+
+std::vector<std::string> TaskService::enqueue(std::vector<NewTask> tasks) {
+  auto specs = types_.resolve(std::move(tasks));
+  auto ids = queue().enqueue(specs);
+  for (const auto& spec : specs) ++metrics_.of(spec.type).enqueued;
+  if (worker_) worker_->wake();
+  return ids;
+}
+
+std::vector<std::string> TaskService::enqueue_in(soci::session& session,
+                                                 std::vector<NewTask> tasks) {
+  auto specs = types_.resolve(std::move(tasks));
+  auto ids = queue().enqueue_in(session, specs);
+  for (const auto& spec : specs) ++metrics_.of(spec.type).enqueued;
+  if (worker_) worker_->wake();
+  return ids;
+}
+
+std::optional<std::string> TaskService::ping() {
+  if (!queue_) return "the task backend is not open yet";
+  return queue_->ping();
+}
+
+PluginTasks::PluginTasks(std::string owner, TaskService& service)
+    : owner_(std::move(owner)), service_(service) {}
+
+void PluginTasks::define(const std::string& type, Handler handler, TaskOptions options) {
+  service_.types().define(owner_, type, std::move(handler), std::move(options));
+}
+
+std::string PluginTasks::enqueue(NewTask task) {
+  return service_.enqueue({std::move(task)}).front();
+}
+
+std::vector<std::string> PluginTasks::enqueue_many(std::vector<NewTask> tasks) {
+  return service_.enqueue(std::move(tasks));
+}
+
+std::vector<std::string> PluginTasks::enqueue_in(soci::session& session,
+                                                 std::vector<NewTask> tasks) {
+  return service_.enqueue_in(session, std::move(tasks));
+}
+
+PluginSchedules::PluginSchedules(std::string owner, ConfigSection config, TaskService& service)
+    : owner_(std::move(owner)), config_(std::move(config)), service_(service) {}
+
+void PluginSchedules::every(const std::string& name, std::chrono::milliseconds interval,
+                            const std::string& type, std::string payload) {
+  add(name, interval, std::nullopt, type, std::move(payload));
+}
+
+void PluginSchedules::cron(const std::string& name, const std::string& spec,
+                           const std::string& type, std::string payload) {
+  add(name, std::nullopt, spec, type, std::move(payload));
+}
+
+void PluginSchedules::add(const std::string& name,
+                          std::optional<std::chrono::milliseconds> interval,
+                          std::optional<std::string> cron, const std::string& type,
+                          std::string payload) {
+  auto overrides = config_.section("schedules").section(name);
+  ScheduleDefinition schedule;
+  schedule.name = owner_ + "." + name;
+  schedule.type = type;
+  schedule.payload = std::move(payload);
+  schedule.enabled = overrides.get("enabled", true);
+  if (auto every = overrides.optional<std::chrono::milliseconds>("every")) {
+    interval = *every;
+    cron.reset();
+  }
+  if (auto spec = overrides.optional<std::string>("cron")) {
+    cron = *spec;
+    interval.reset();
+  }
+  if (overrides.has("every") && overrides.has("cron")) {
+    overrides.report("cron", "set either every or cron, not both");
+  }
+  if (interval) {
+    if (interval->count() < 1000) {
+      throw std::invalid_argument("schedule '" + schedule.name + "': interval under 1s");
+    }
+    schedule.interval = interval;
+    schedule.spec = format_interval(*interval);
+  } else {
+    try {
+      schedule.cron = CronSchedule::parse(*cron);
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument(fmt::format("schedule '{}': cron '{}': {}", schedule.name,
+                                              *cron, error.what()));
+    }
+    schedule.spec = *cron;
+  }
+  service_.add_schedule(std::move(schedule));
+}
+
+}  // namespace orchestra::tasks

@@ -1,0 +1,88 @@
+#pragma once
+// Everything of the task system one process runs, behind what plugins see
+// (orchestra::tasks::Tasks and Schedules): the type registry, the backend,
+// the worker and the scheduler when the role runs them, REST and metrics.
+
+#include "config/core_config.hpp"
+#include "db/connection_pool.hpp"
+#include "http/router.hpp"
+#include "metrics/registry.hpp"
+#include "tasks/scheduler.hpp"
+#include "tasks/task_metrics.hpp"
+#include "tasks/task_queue.hpp"
+#include "tasks/task_types.hpp"
+#include "tasks/worker.hpp"
+
+#include <orchestra/config.hpp>
+#include <orchestra/tasks.hpp>
+
+#include <memory>
+
+namespace orchestra::tasks {
+
+class TaskService {
+ public:
+  explicit TaskService(std::shared_ptr<spdlog::logger> log);
+  ~TaskService();
+
+  TaskTypes& types() { return types_; }
+  void add_schedule(ScheduleDefinition schedule);
+
+  // After migrations: connects the backend named by `config`.
+  void open(const config::QueueConfig& config, db::ConnectionPool& database);
+  void add_routes(http::Router& router);
+  void add_metrics(metrics::Registry& registry);
+  void start_worker(const config::WorkerConfig& config);
+  // Stops the scheduler and the worker; false when handlers were still
+  // running after `grace`.
+  bool stop(std::chrono::milliseconds grace);
+
+  std::vector<std::string> enqueue(std::vector<NewTask> tasks);
+  std::vector<std::string> enqueue_in(soci::session& session, std::vector<NewTask> tasks);
+  std::optional<std::string> ping();
+  TaskQueue& queue();
+
+ private:
+  std::shared_ptr<spdlog::logger> log_;
+  TaskTypes types_;
+  TaskMetrics metrics_;
+  std::vector<ScheduleDefinition> schedules_;
+  std::unique_ptr<TaskQueue> queue_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Worker> worker_;
+};
+
+// The per-plugin views handed out by Host::tasks() and Host::schedules().
+class PluginTasks final : public Tasks {
+ public:
+  PluginTasks(std::string owner, TaskService& service);
+  void define(const std::string& type, Handler handler, TaskOptions options) override;
+  std::string enqueue(NewTask task) override;
+  std::vector<std::string> enqueue_many(std::vector<NewTask> tasks) override;
+  std::vector<std::string> enqueue_in(soci::session& session,
+                                      std::vector<NewTask> tasks) override;
+
+ private:
+  std::string owner_;
+  TaskService& service_;
+};
+
+class PluginSchedules final : public Schedules {
+ public:
+  // `config` is the plugin's section; `schedules.<name>` in it may disable
+  // or re-time each schedule.
+  PluginSchedules(std::string owner, ConfigSection config, TaskService& service);
+  void every(const std::string& name, std::chrono::milliseconds interval,
+             const std::string& type, std::string payload) override;
+  void cron(const std::string& name, const std::string& spec, const std::string& type,
+            std::string payload) override;
+
+ private:
+  void add(const std::string& name, std::optional<std::chrono::milliseconds> interval,
+           std::optional<std::string> cron, const std::string& type, std::string payload);
+  std::string owner_;
+  ConfigSection config_;
+  TaskService& service_;
+};
+
+}  // namespace orchestra::tasks

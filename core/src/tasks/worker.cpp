@@ -1,0 +1,419 @@
+#include "tasks/worker.hpp"
+
+#include <rapidjson/document.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <cmath>
+
+namespace orchestra::tasks {
+
+using Steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// One claim in ten ignores priority and takes the oldest due tasks, so a
+// steady flood of high-priority work cannot starve the rest forever.
+constexpr std::size_t kOldestFirstEvery = 10;
+constexpr auto kWorkerHeartbeat = std::chrono::seconds(5);
+constexpr auto kPurgeEvery = std::chrono::minutes(1);
+constexpr auto kErrorPause = milliseconds(500);
+
+bool valid_json(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse(text.c_str(), text.size());
+  return !document.HasParseError();
+}
+
+}  // namespace
+
+class Worker::Context final : public TaskContext {
+ public:
+  Context(const ClaimedTask& task, TaskQueue& queue, const EnqueueFunction& enqueue,
+          spdlog::logger& log, milliseconds timeout)
+      : task_(task),
+        queue_(queue),
+        enqueue_(enqueue),
+        log_(log),
+        deadline_(timeout.count() > 0 ? Steady::now() + timeout : Steady::time_point::max()) {}
+
+  const std::string& id() const override { return task_.id; }
+  const std::string& type() const override { return task_.type; }
+  const std::string& payload() const override { return task_.payload; }
+  int attempt() const override { return task_.attempt; }
+  const std::map<std::string, std::string>& dependency_results() const override {
+    return task_.dependency_results;
+  }
+  void progress(double fraction, const std::string& message) override {
+    queue_.progress(task_.id, task_.token, std::clamp(fraction, 0.0, 1.0), message);
+  }
+  bool cancelled() const override {
+    return cancel_requested_ || lost_ || timed_out();
+  }
+  void heartbeat() override {
+    apply(queue_.extend_leases({{task_.id, task_.token}}).front());
+  }
+  std::string enqueue(NewTask task) override {
+    return enqueue_(std::vector<NewTask>{std::move(task)}).front();
+  }
+  spdlog::logger& log() override { return log_; }
+
+  void apply(LeaseState state) {
+    if (state == LeaseState::cancel_requested) cancel_requested_ = true;
+    if (state == LeaseState::lost) lost_ = true;
+  }
+  bool cancel_requested() const { return cancel_requested_; }
+  bool timed_out() const { return Steady::now() > deadline_; }
+  const ClaimedTask& task() const { return task_; }
+
+ private:
+  ClaimedTask task_;
+  TaskQueue& queue_;
+  const EnqueueFunction& enqueue_;
+  spdlog::logger& log_;
+  Steady::time_point deadline_;
+  std::atomic<bool> cancel_requested_{false};
+  std::atomic<bool> lost_{false};
+};
+
+Worker::Worker(TaskQueue& queue, const TaskTypes& types, TaskMetrics& metrics,
+               WorkerOptions options, EnqueueFunction enqueue,
+               std::shared_ptr<spdlog::logger> log)
+    : queue_(queue),
+      types_(types),
+      metrics_(metrics),
+      options_(std::move(options)),
+      enqueue_(std::move(enqueue)),
+      log_(std::move(log)) {
+  if (options_.queues.empty()) options_.queues["default"] = 1;
+  for (const auto& [type, definition] : types_.all()) {
+    heartbeat_period_ = std::min(heartbeat_period_, definition.options.lease / 3);
+  }
+  heartbeat_period_ = std::max(heartbeat_period_, milliseconds(50));
+}
+
+Worker::~Worker() {
+  if (dispatcher_.joinable()) stop(milliseconds(0));
+}
+
+void Worker::start() {
+  started_at_ = now_millis();
+  for (int i = 0; i < options_.concurrency; ++i) handlers_.emplace_back([this] { handler_loop(); });
+  dispatcher_ = std::thread([this] { dispatch_loop(); });
+  maintenance_ = std::thread([this] { maintenance_loop(); });
+  log_->info("worker {} started: {} handler threads, queues {}, {} task types", options_.name,
+             options_.concurrency, fmt::join(queue_order(), ","), types_.all().size());
+}
+
+void Worker::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  dispatch_wanted_.notify_one();
+}
+
+std::vector<std::string> Worker::queue_order() {
+  thread_local std::mt19937 generator{std::random_device{}()};
+  std::vector<std::pair<std::string, double>> keyed;
+  for (const auto& [name, weight] : options_.queues) {
+    // Weighted random order (Efraimidis–Spirakis): the first queue asked
+    // is chosen with probability proportional to its weight.
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    keyed.emplace_back(name, std::pow(uniform(generator), 1.0 / weight));
+  }
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<std::string> order;
+  for (auto& [name, key] : keyed) order.push_back(name);
+  return order;
+}
+
+void Worker::dispatch_loop() {
+  std::vector<Outcome> outcomes;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      if (stopping_) break;
+      auto free = static_cast<std::size_t>(options_.concurrency) * 2;
+      auto busy = ready_.size() + running_.size();
+      if (outcomes_.empty() && outcomes.empty() && busy >= free) {
+        dispatch_wanted_.wait(lock);
+        continue;
+      }
+      std::move(outcomes_.begin(), outcomes_.end(), std::back_inserter(outcomes));
+      outcomes_.clear();
+      woken_ = false;
+    }
+    try {
+      claim_round(outcomes);
+    } catch (const std::exception& error) {
+      log_->error("worker {}: the task backend failed: {}; retrying", options_.name,
+                  error.what());
+      std::unique_lock lock(mutex_);
+      dispatch_wanted_.wait_for(lock, kErrorPause, [this] { return stopping_; });
+    }
+  }
+  flush_final(std::move(outcomes));
+}
+
+void Worker::claim_round(std::vector<Outcome>& outcomes) {
+  std::size_t free;
+  std::vector<std::string> unlimited;
+  std::vector<std::pair<std::string, std::size_t>> limited;
+  {
+    std::lock_guard lock(mutex_);
+    auto capacity = static_cast<std::size_t>(options_.concurrency) * 2;
+    auto busy = ready_.size() + running_.size();
+    free = capacity > busy ? capacity - busy : 0;
+    auto now = Steady::now();
+    for (const auto& [type, definition] : types_.all()) {
+      const auto& options = definition.options;
+      if (options.concurrency == 0 && options.rate_per_second == 0) {
+        unlimited.push_back(type);
+        continue;
+      }
+      auto allowance = free;
+      if (options.concurrency > 0) {
+        auto active = static_cast<std::size_t>(active_by_type_[type]);
+        auto limit = static_cast<std::size_t>(options.concurrency);
+        allowance = std::min(allowance, limit > active ? limit - active : 0);
+      }
+      if (options.rate_per_second > 0) {
+        auto& bucket = rate_buckets_[type];
+        double elapsed = std::chrono::duration<double>(now - bucket.refilled).count();
+        bucket.tokens = std::min(options.rate_per_second,
+                                 bucket.tokens + elapsed * options.rate_per_second);
+        bucket.refilled = now;
+        allowance = std::min(allowance, static_cast<std::size_t>(bucket.tokens));
+      }
+      if (allowance > 0) limited.emplace_back(type, allowance);
+    }
+  }
+  bool oldest_first = ++round_ % kOldestFirstEvery == 0;
+  std::size_t stale = 0;
+  auto claimed = queue_.exchange(outcomes, options_.name, queue_order(), unlimited, free,
+                                 oldest_first, stale);
+  outcomes.clear();
+  metrics_.stale_results += stale;
+  for (const auto& [type, allowance] : limited) {
+    auto room = free > claimed.size() ? free - claimed.size() : 0;
+    if (room == 0) break;
+    auto more = queue_.exchange({}, options_.name, queue_order(), {type},
+                                std::min(room, allowance), oldest_first, stale);
+    claimed.insert(claimed.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+  }
+  std::unique_lock lock(mutex_);
+  for (auto& task : claimed) {
+    ++active_by_type_[task.type];
+    if (auto bucket = rate_buckets_.find(task.type); bucket != rate_buckets_.end()) {
+      bucket->second.tokens -= 1;
+    }
+    ready_.push_back(std::move(task));
+  }
+  if (!claimed.empty()) {
+    ready_changed_.notify_all();
+    return;
+  }
+  if (outcomes_.empty() && !woken_ && !stopping_) {
+    dispatch_wanted_.wait_for(lock, options_.poll_interval);
+  }
+}
+
+void Worker::handler_loop() {
+  while (true) {
+    ClaimedTask task;
+    std::shared_ptr<Context> context;
+    {
+      std::unique_lock lock(mutex_);
+      ready_changed_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+      if (stopping_) return;
+      task = std::move(ready_.front());
+      ready_.pop_front();
+      const auto* definition = types_.find(task.type);
+      context = std::make_shared<Context>(task, queue_, enqueue_, *log_,
+                                          definition->options.timeout);
+      running_[task.id] = context;
+    }
+    auto outcome = run(task, context);
+    {
+      std::lock_guard lock(mutex_);
+      running_.erase(task.id);
+      --active_by_type_[task.type];
+      outcomes_.push_back(std::move(outcome));
+    }
+    dispatch_wanted_.notify_one();
+    running_changed_.notify_all();
+  }
+}
+
+Outcome Worker::run(const ClaimedTask& task, const std::shared_ptr<Context>& context) {
+  const auto& definition = *types_.find(task.type);
+  auto& counters = metrics_.of(task.type);
+  auto started = Steady::now();
+  Outcome outcome{task.id, task.token, Outcome::Kind::succeeded, {}, 0};
+  auto fail = [&](const std::string& error, bool permanent) {
+    ++counters.failed;
+    log_->warn("[{}] task {} {} attempt {}/{} failed: {}", definition.owner, task.type, task.id,
+               task.attempt, task.max_attempts, error);
+    outcome.result_or_error = error;
+    if (permanent || task.attempt >= task.max_attempts) {
+      outcome.kind = Outcome::Kind::dead;
+      ++counters.dead;
+    } else {
+      outcome.kind = Outcome::Kind::retry;
+      outcome.retry_at = now_millis() + backoff_delay_ms(definition.options.backoff, task.attempt);
+    }
+  };
+  try {
+    auto result = definition.handler(*context);
+    if (context->cancel_requested()) {
+      outcome.kind = Outcome::Kind::cancelled;
+    } else if (context->timed_out()) {
+      fail(fmt::format("timed out after {} ms", definition.options.timeout.count()), false);
+    } else if (!valid_json(result)) {
+      fail("the handler returned a result that is not valid JSON", true);
+    } else {
+      outcome.result_or_error = std::move(result);
+      ++counters.succeeded;
+    }
+  } catch (const PermanentError& error) {
+    fail(error.what(), true);
+  } catch (const std::exception& error) {
+    if (context->cancel_requested()) {
+      outcome.kind = Outcome::Kind::cancelled;
+    } else {
+      fail(error.what(), false);
+    }
+  } catch (...) {
+    fail("unknown exception", false);
+  }
+  counters.duration.observe(std::chrono::duration<double>(Steady::now() - started).count());
+  return outcome;
+}
+
+void Worker::maintenance_loop() {
+  auto next_reclaim = Steady::now();
+  auto next_worker_beat = Steady::now();
+  auto next_purge = Steady::now() + kPurgeEvery;
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    try {
+      heartbeat_leases();
+      auto now = Steady::now();
+      if (now >= next_reclaim) {
+        metrics_.lease_reclaims += queue_.reclaim_expired();
+        next_reclaim = now + options_.reclaim_interval;
+      }
+      if (now >= next_worker_beat) {
+        auto queues = queue_order();
+        std::sort(queues.begin(), queues.end());
+        queue_.record_worker(
+            WorkerInfo{options_.name, queues, running_task_ids(), started_at_, now_millis()});
+        next_worker_beat = now + kWorkerHeartbeat;
+      }
+      if (now >= next_purge) {
+        auto removed = queue_.purge(now_millis() - options_.retention.count());
+        if (removed > 0) log_->info("purged {} finished tasks past retention", removed);
+        next_purge = now + kPurgeEvery;
+      }
+    } catch (const std::exception& error) {
+      log_->error("worker {}: maintenance failed: {}", options_.name, error.what());
+    }
+    lock.lock();
+    running_changed_.wait_for(lock, std::min(heartbeat_period_, options_.reclaim_interval),
+                              [this] { return stopping_; });
+  }
+}
+
+void Worker::heartbeat_leases() {
+  std::vector<std::shared_ptr<Context>> contexts;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, context] : running_) contexts.push_back(context);
+  }
+  if (contexts.empty()) return;
+  std::vector<std::pair<std::string, std::int64_t>> leases;
+  for (const auto& context : contexts) leases.emplace_back(context->id(), context->task().token);
+  auto states = queue_.extend_leases(leases);
+  for (std::size_t i = 0; i < states.size(); ++i) contexts[i]->apply(states[i]);
+}
+
+std::vector<std::string> Worker::running_task_ids() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  for (const auto& [id, context] : running_) ids.push_back(id);
+  return ids;
+}
+
+void Worker::flush_final(std::vector<Outcome> outcomes) {
+  for (int attempt = 0; attempt < 3 && !outcomes.empty(); ++attempt) {
+    try {
+      std::size_t stale = 0;
+      queue_.exchange(outcomes, options_.name, {}, {}, 0, false, stale);
+      metrics_.stale_results += stale;
+      return;
+    } catch (const std::exception& error) {
+      log_->error("worker {}: could not record {} outcomes: {}", options_.name, outcomes.size(),
+                  error.what());
+      std::this_thread::sleep_for(kErrorPause);
+    }
+  }
+}
+
+bool Worker::stop(milliseconds grace) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !dispatcher_.joinable()) return true;
+    stopping_ = true;
+  }
+  ready_changed_.notify_all();
+  dispatch_wanted_.notify_all();
+  running_changed_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  if (maintenance_.joinable()) maintenance_.join();
+  bool finished;
+  {
+    std::unique_lock lock(mutex_);
+    finished = running_changed_.wait_for(lock, grace, [this] { return running_.empty(); });
+  }
+  std::vector<Outcome> outcomes;
+  {
+    std::lock_guard lock(mutex_);
+    outcomes.swap(outcomes_);
+    for (const auto& task : ready_) {
+      outcomes.push_back(Outcome{task.id, task.token, Outcome::Kind::released, {}, 0});
+    }
+    ready_.clear();
+    for (const auto& [id, context] : running_) {
+      outcomes.push_back(
+          Outcome{id, context->task().token, Outcome::Kind::released, {}, 0});
+    }
+  }
+  flush_final(std::move(outcomes));
+  for (auto& handler : handlers_) {
+    if (finished) {
+      handler.join();
+    } else {
+      handler.detach();  // still inside plugin code; the process exits next
+    }
+  }
+  handlers_.clear();
+  try {
+    queue_.remove_worker(options_.name);
+  } catch (const std::exception& error) {
+    log_->warn("worker {}: could not deregister: {}", options_.name, error.what());
+  }
+  log_->info("worker {} stopped{}", options_.name,
+             finished ? "" : " (handlers still running were released)");
+  return finished;
+}
+
+}  // namespace orchestra::tasks

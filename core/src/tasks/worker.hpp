@@ -1,0 +1,99 @@
+#pragma once
+// A worker process's task engine: one dispatcher thread that exchanges
+// finished outcomes for new claims in one backend call, `concurrency`
+// handler threads, and a maintenance thread for lease heartbeats, expired
+// lease reclaims, worker heartbeats and retention.
+
+#include "tasks/task_metrics.hpp"
+#include "tasks/task_queue.hpp"
+#include "tasks/task_types.hpp"
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace orchestra::tasks {
+
+struct WorkerOptions {
+  std::string name;
+  int concurrency = 2;
+  std::map<std::string, int> queues;  // name -> weight
+  std::chrono::milliseconds poll_interval{100};
+  std::chrono::milliseconds reclaim_interval{1000};
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
+};
+
+using EnqueueFunction = std::function<std::vector<std::string>(std::vector<NewTask>)>;
+
+class Worker {
+ public:
+  Worker(TaskQueue& queue, const TaskTypes& types, TaskMetrics& metrics, WorkerOptions options,
+         EnqueueFunction enqueue, std::shared_ptr<spdlog::logger> log);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // New work was enqueued in this process: claim now rather than at the
+  // next poll.
+  void wake();
+  // Stops claiming, lets running handlers finish within `grace`, returns
+  // claimed-but-unstarted tasks to the queue. False when handlers were
+  // still running at the deadline (their leases are released too).
+  bool stop(std::chrono::milliseconds grace);
+
+  const std::string& name() const { return options_.name; }
+  std::vector<std::string> running_task_ids() const;
+
+ private:
+  class Context;
+  struct RateBucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
+  };
+
+  void dispatch_loop();
+  void handler_loop();
+  void maintenance_loop();
+  void claim_round(std::vector<Outcome>& outcomes);
+  std::vector<std::string> queue_order();
+  Outcome run(const ClaimedTask& task, const std::shared_ptr<Context>& context);
+  void heartbeat_leases();
+  void flush_final(std::vector<Outcome> outcomes);
+
+  TaskQueue& queue_;
+  const TaskTypes& types_;
+  TaskMetrics& metrics_;
+  WorkerOptions options_;
+  EnqueueFunction enqueue_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::int64_t started_at_ = 0;
+  std::size_t round_ = 0;
+  std::chrono::milliseconds heartbeat_period_{10'000};
+
+  mutable std::mutex mutex_;
+  std::condition_variable ready_changed_;
+  std::condition_variable dispatch_wanted_;
+  std::condition_variable running_changed_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::deque<ClaimedTask> ready_;
+  std::map<std::string, std::shared_ptr<Context>> running_;
+  std::map<std::string, int> active_by_type_;  // ready + running
+  std::map<std::string, RateBucket> rate_buckets_;
+  std::vector<Outcome> outcomes_;
+
+  std::thread dispatcher_;
+  std::thread maintenance_;
+  std::vector<std::thread> handlers_;
+};
+
+}  // namespace orchestra::tasks
