@@ -29,9 +29,9 @@ CREATE TABLE tasks (
 );
 
 -- Claiming: due tasks of one queue by priority, or oldest first.
-CREATE INDEX tasks_ready_by_priority ON tasks (queue, priority DESC, run_at)
+CREATE INDEX tasks_ready_by_priority ON tasks (queue, priority DESC, run_at, id)
   WHERE state IN ('scheduled', 'queued', 'retrying') AND pending_deps = 0;
-CREATE INDEX tasks_ready_by_age ON tasks (queue, run_at)
+CREATE INDEX tasks_ready_by_age ON tasks (queue, run_at, id)
   WHERE state IN ('scheduled', 'queued', 'retrying') AND pending_deps = 0;
 CREATE INDEX tasks_leases ON tasks (lease_until) WHERE state = 'running';
 -- At most one live task per unique key.

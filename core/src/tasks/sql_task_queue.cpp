@@ -92,7 +92,7 @@ class Work {
         "WHERE id IN (SELECT id FROM tasks WHERE {} AND pending_deps = 0 AND queue = :queue "
         "AND run_at <= :now3 AND {} ORDER BY {} LIMIT :limit{}) "
         "RETURNING id, type, payload, attempts, max_attempts, token, lease_ms, dependency_count",
-        kReadyStates, type_filter, oldest_first ? "run_at" : "priority DESC, run_at",
+        kReadyStates, type_filter, oldest_first ? "run_at, id" : "priority DESC, run_at, id",
         dialect_ == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "");
     long long now_value = now;
     long long limit_value = static_cast<long long>(limit);

@@ -1,0 +1,340 @@
+// The task backend conformance suite: every guarantee of DESIGN.md §5,
+// run unchanged against each backend.
+
+#include "support/task_harness.hpp"
+
+#include "db/transaction.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include <set>
+#include <thread>
+
+using namespace orchestra::testing;
+using namespace orchestra::tasks;
+using namespace std::chrono_literals;
+
+namespace {
+
+NewTask task(std::string type, std::string payload = "{}") {
+  NewTask result;
+  result.type = std::move(type);
+  result.payload = std::move(payload);
+  return result;
+}
+
+std::vector<ClaimedTask> claim(TaskQueue& queue, std::size_t limit, bool oldest_first = false,
+                               const std::string& worker = "probe") {
+  std::size_t stale = 0;
+  return queue.exchange({}, worker, {"default"}, {"test.noop", "test.sleep", "test.value"}, limit,
+                        oldest_first, stale);
+}
+
+int runs_of(const std::string& id) {
+  std::lock_guard lock(TaskHarness::executions_mutex());
+  return TaskHarness::executions()[id];
+}
+
+}  // namespace
+
+#define FOR_EACH_BACKEND                                   \
+  for (auto backend : backends_under_test())               \
+    SUBCASE(backend_name(backend))
+
+TEST_CASE("a task runs once and stores its result") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    harness.start_worker();
+    auto id = harness.enqueue(task("test.value", R"({"value":42})"));
+    auto record = harness.wait_for(id, State::succeeded);
+    CHECK(record.result == std::optional<std::string>(R"({"value":42})"));
+    CHECK(record.attempts == 1);
+    CHECK(record.started_at.has_value());
+    CHECK(record.finished_at >= record.started_at);
+  }
+}
+
+TEST_CASE("failed attempts retry with backoff, then the task is dead and re-runnable") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    harness.start_worker();
+    auto recovers = harness.enqueue(task("test.flaky", R"({"fail_times":2})"));
+    CHECK(harness.wait_for(recovers, State::succeeded).attempts == 3);
+
+    auto gives_up = harness.enqueue(task("test.flaky", R"({"fail_times":5})"));
+    auto dead = harness.wait_for(gives_up, State::dead);
+    CHECK(dead.attempts == 3);
+    CHECK(dead.error == std::optional<std::string>("failure 3"));
+
+    auto permanent = harness.enqueue(task("test.permanent"));
+    CHECK(harness.wait_for(permanent, State::dead).attempts == 1);
+
+    CHECK(harness.queue().retry(permanent) == Transition::done);
+    CHECK(harness.wait_for(permanent, State::dead).attempts == 1);
+    CHECK(harness.queue().retry(recovers) == Transition::illegal);
+    CHECK(harness.queue().retry("no-such-task") == Transition::not_found);
+  }
+}
+
+TEST_CASE("an expired lease is reclaimed and the late result of its old holder is discarded") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto id = harness.enqueue(task("test.noop"));
+    auto held = claim(harness.queue(), 1, false, "crashed-worker");
+    REQUIRE(held.size() == 1);
+    CHECK(held[0].attempt == 1);
+    std::this_thread::sleep_for(400ms);  // the 300 ms lease runs out
+    harness.start_worker();
+    auto record = harness.wait_for(id, State::succeeded);
+    CHECK(record.attempts == 2);
+    std::size_t stale = 0;
+    harness.queue().exchange(
+        {Outcome{id, held[0].token, Outcome::Kind::dead, "late failure", 0}}, "crashed-worker",
+        {}, {}, 0, false, stale);
+    CHECK(stale == 1);
+    CHECK(harness.queue().get(id)->state == State::succeeded);
+    auto lost = harness.queue().extend_leases({{id, held[0].token}});
+    CHECK(lost.front() == LeaseState::lost);
+  }
+}
+
+TEST_CASE("heartbeats keep a long task's lease alive") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    harness.start_worker();
+    auto id = harness.enqueue(task("test.sleep", R"({"ms":1200})"));
+    auto record = harness.wait_for(id, State::succeeded);
+    CHECK(record.attempts == 1);
+    CHECK(runs_of(id) == 1);
+  }
+}
+
+TEST_CASE("higher priority is claimed first; every tenth claim takes the oldest") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto low = task("test.noop");
+    low.priority = 0;
+    auto low_id = harness.enqueue(low);
+    auto high = task("test.noop");
+    high.priority = kUserPriority;
+    auto high_id = harness.enqueue(high);
+    auto by_priority = claim(harness.queue(), 1);
+    REQUIRE(by_priority.size() == 1);
+    CHECK(by_priority[0].id == high_id);
+    harness.enqueue(high);
+    auto by_age = claim(harness.queue(), 1, true);
+    REQUIRE(by_age.size() == 1);
+    CHECK(by_age[0].id == low_id);
+  }
+}
+
+TEST_CASE("a delayed task is invisible until its run_at") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto delayed = task("test.noop");
+    delayed.run_at = Clock::now() + 1200ms;
+    auto id = harness.enqueue(delayed);
+    CHECK(harness.queue().get(id)->state == State::scheduled);
+    CHECK(claim(harness.queue(), 10).empty());
+    std::this_thread::sleep_for(1300ms);
+    auto claimed = claim(harness.queue(), 10);
+    REQUIRE(claimed.size() == 1);
+    CHECK(claimed[0].id == id);
+  }
+}
+
+TEST_CASE("a unique key admits one live task") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto unique = task("test.noop");
+    unique.unique_key = "only-one";
+    auto first = harness.enqueue(unique);
+    CHECK(harness.enqueue(unique) == first);
+    auto batch = harness.service().enqueue({unique, unique});
+    CHECK(batch == std::vector<std::string>{first, first});
+    harness.start_worker();
+    harness.wait_for(first, State::succeeded);
+    auto next = harness.enqueue(unique);
+    CHECK(next != first);
+  }
+}
+
+TEST_CASE("cancelling: a queued task never runs, a running one sees cancelled()") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto queued = harness.enqueue(task("test.noop"));
+    CHECK(harness.queue().cancel(queued) == Transition::done);
+    CHECK(harness.queue().cancel(queued) == Transition::illegal);
+    CHECK(harness.queue().cancel("missing") == Transition::not_found);
+    harness.start_worker();
+    auto running = harness.enqueue(task("test.sleep", R"({"ms":5000})"));
+    harness.wait_for(running, State::running);
+    CHECK(harness.queue().cancel(running) == Transition::done);
+    auto record = harness.wait_for(running, State::cancelled);
+    CHECK(record.result == std::nullopt);
+    std::this_thread::sleep_for(100ms);
+    CHECK(harness.queue().get(queued)->state == State::cancelled);
+    CHECK(runs_of(queued) == 0);
+  }
+}
+
+TEST_CASE("a flow runs a task after its dependencies and hands it their results") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto sum = task("test.sum");
+    sum.depends_on = {"@0", "@1"};
+    auto ids = harness.service().enqueue(
+        {task("test.value", R"({"value":2})"), task("test.value", R"({"value":3})"), sum});
+    REQUIRE(ids.size() == 3);
+    CHECK(harness.queue().get(ids[2])->pending_dependencies == 2);
+    harness.start_worker();
+    auto record = harness.wait_for(ids[2], State::succeeded);
+    CHECK(record.result == std::optional<std::string>(R"({"value":5})"));
+
+    auto after_failure = task("test.sum");
+    after_failure.depends_on = {"@0"};
+    auto failing = harness.service().enqueue({task("test.permanent"), after_failure});
+    auto dependent = harness.wait_for(failing[1], State::dead);
+    CHECK(dependent.error->find("ended dead") != std::string::npos);
+
+    auto orphan = task("test.sum");
+    orphan.depends_on = {"00000000-0000-7000-8000-000000000000"};
+    CHECK_THROWS_AS(harness.enqueue(orphan), EnqueueError);
+  }
+}
+
+TEST_CASE("transactional enqueue: the task exists if and only if the transaction commits") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    std::string kept, dropped;
+    {
+      soci::session session(harness.database().pool());
+      orchestra::db::WriteTransaction transaction(session, harness.database().dialect());
+      dropped = harness.service().enqueue_in(session, {task("test.noop")}).front();
+    }
+    {
+      soci::session session(harness.database().pool());
+      orchestra::db::WriteTransaction transaction(session, harness.database().dialect());
+      kept = harness.service().enqueue_in(session, {task("test.noop")}).front();
+      transaction.commit();
+    }
+    CHECK_FALSE(harness.queue().get(dropped).has_value());
+    CHECK(harness.queue().get(kept).has_value());
+  }
+}
+
+TEST_CASE("graceful stop releases the leases of handlers that did not finish") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    harness.start_worker(1);
+    auto long_task = harness.enqueue(task("test.sleep", R"({"ms":3000})"));
+    auto waiting = harness.enqueue(task("test.noop"));
+    harness.wait_for(long_task, State::running);
+    CHECK_FALSE(harness.service().stop(200ms));
+    auto record = harness.queue().get(long_task);
+    CHECK(record->state == State::queued);
+    CHECK(record->attempts == 0);
+    CHECK(harness.queue().get(waiting)->state == State::queued);
+    std::this_thread::sleep_for(3000ms);  // let the detached handler finish before teardown
+  }
+}
+
+TEST_CASE("schedules fire once per fire time across workers, with bounded catch-up") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    ScheduleDefinition every_second;
+    every_second.name = "test.tick";
+    every_second.type = "test.noop";
+    every_second.payload = "{}";
+    every_second.spec = "every 1s";
+    every_second.interval = 1000ms;
+    harness.service().add_schedule(every_second);
+    harness.open();
+    auto other = harness.another_service();
+    other->add_schedule(every_second);
+    orchestra::config::WorkerConfig config;
+    config.concurrency = 1;
+    config.poll_interval = 20ms;
+    config.name = "second";
+    other->start_worker(config);
+    harness.start_worker(1, "first");
+    std::this_thread::sleep_for(3500ms);
+    harness.service().stop(1s);
+    other->stop(1s);
+    auto page = harness.queue().list(ListFilter{std::nullopt, "test.noop", std::nullopt, 100, {}});
+    std::set<std::string> keys;
+    for (const auto& record : page.tasks) keys.insert(record.unique_key.value_or(""));
+    CHECK(page.tasks.size() >= 3);
+    CHECK(page.tasks.size() <= 4);
+    CHECK(keys.size() == page.tasks.size());
+
+    auto last = harness.queue().last_firing("test.tick");
+    REQUIRE(last.has_value());
+    auto spec = harness.service().types().resolve({task("test.noop")}).front();
+    CHECK(harness.queue().fire_schedule("test.tick", last->first - 60'000, spec));
+    CHECK_FALSE(harness.queue().fire_schedule("test.tick", last->first, spec));
+  }
+}
+
+TEST_CASE("two workers share the load and run every task exactly once") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    std::vector<NewTask> batch(300, task("test.noop"));
+    auto ids = harness.service().enqueue(batch);
+    auto other = harness.another_service();
+    orchestra::config::WorkerConfig config;
+    config.concurrency = 2;
+    config.poll_interval = 20ms;
+    config.name = "second";
+    other->start_worker(config);
+    harness.start_worker(2, "first");
+    for (const auto& id : ids) harness.wait_for(id, State::succeeded);
+    other->stop(1s);
+    for (const auto& id : ids) CHECK(runs_of(id) == 1);
+    auto stats = harness.queue().stats();
+    CHECK(stats.by_state["succeeded"] == 300);
+  }
+}
+
+TEST_CASE("listing pages through tasks newest first and filters") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(harness.enqueue(task("test.noop")));
+    harness.enqueue(task("test.value", R"({"value":1})"));
+    ListFilter filter;
+    filter.type = "test.noop";
+    filter.limit = 2;
+    auto first = harness.queue().list(filter);
+    REQUIRE(first.tasks.size() == 2);
+    CHECK(first.tasks[0].id == ids[4]);
+    REQUIRE(first.next_cursor.has_value());
+    filter.cursor = first.next_cursor;
+    auto second = harness.queue().list(filter);
+    REQUIRE(second.tasks.size() == 2);
+    CHECK(second.tasks[0].id == ids[2]);
+    filter.cursor.reset();
+    filter.state = State::queued;
+    filter.limit = 50;
+    CHECK(harness.queue().list(filter).tasks.size() == 5);
+    harness.queue().record_worker(WorkerInfo{"w1", {"default"}, {ids[0]}, 1, now_millis()});
+    auto workers = harness.queue().workers(now_millis() - 1000);
+    REQUIRE(workers.size() == 1);
+    CHECK(workers[0].current_tasks == std::vector<std::string>{ids[0]});
+  }
+}

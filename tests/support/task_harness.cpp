@@ -1,0 +1,173 @@
+#include "support/task_harness.hpp"
+
+#include "db/migrations.hpp"
+#include "db/url.hpp"
+#include "log/logging.hpp"
+
+#include <orchestra/json.hpp>
+
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+namespace orchestra::testing {
+
+using namespace std::chrono_literals;
+using tasks::TaskContext;
+using tasks::TaskOptions;
+
+const char* backend_name(Backend backend) {
+  return backend == Backend::sqlite ? "sqlite" : "postgres";
+}
+
+std::vector<Backend> backends_under_test() {
+  std::vector<Backend> backends{Backend::sqlite};
+  if (std::getenv("ORCHESTRA_TEST_POSTGRES_URL") != nullptr) {
+    backends.push_back(Backend::postgres);
+  } else if (std::getenv("CI") != nullptr) {
+    FAIL_CHECK("ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
+  }
+  return backends;
+}
+
+namespace {
+
+std::unique_ptr<db::ConnectionPool> open_pool(const std::string& url) {
+  auto target = db::parse_database_url(url, 5);
+  return std::make_unique<db::ConnectionPool>(target, 8, std::chrono::milliseconds(5000));
+}
+
+std::int64_t payload_int(const std::string& payload, const char* field) {
+  auto document = json::parse_object(payload);
+  return json::ObjectReader(document).optional<std::int64_t>(field).value_or(0);
+}
+
+void count_execution(const std::string& id) {
+  std::lock_guard lock(TaskHarness::executions_mutex());
+  ++TaskHarness::executions()[id];
+}
+
+}  // namespace
+
+std::map<std::string, int>& TaskHarness::executions() {
+  static std::map<std::string, int> counts;
+  return counts;
+}
+
+std::mutex& TaskHarness::executions_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+TaskHarness::TaskHarness(Backend backend) : backend_(backend) {
+  if (backend == Backend::sqlite) {
+    // Four slashes: an absolute path.
+    url_ = "sqlite:///" + (dir_.path() / "tasks.db").string();
+  } else {
+    std::string base = std::getenv("ORCHESTRA_TEST_POSTGRES_URL");
+    schema_ = fmt::format("tasks_{}", std::random_device{}());
+    open_pool(base)->pool().at(0) << "CREATE SCHEMA " + schema_;
+    url_ = base + (base.find('?') == std::string::npos ? "?" : "&") +
+           "options=-csearch_path%3D" + schema_;
+  }
+  database_ = open_pool(url_);
+  auto root = std::filesystem::path(ORCHESTRA_SOURCE_DIR) / "sql";
+  db::apply_migrations(*database_, root,
+                       db::discover_migrations(root, {"core"}, database_->dialect()));
+  service_ = std::make_unique<tasks::TaskService>(log::logger("tasks-test"));
+  define_test_types(*service_);
+}
+
+TaskHarness::~TaskHarness() {
+  service_.reset();
+  extra_databases_.clear();
+  database_.reset();
+  if (backend_ == Backend::postgres) {
+    try {
+      auto pool = open_pool(std::getenv("ORCHESTRA_TEST_POSTGRES_URL"));
+      pool->pool().at(0) << "SET client_min_messages TO WARNING";
+      pool->pool().at(0) << "DROP SCHEMA " + schema_ + " CASCADE";
+    } catch (const std::exception&) {
+    }
+  }
+}
+
+void TaskHarness::open() { service_->open(config::QueueConfig{}, *database_); }
+
+std::unique_ptr<tasks::TaskService> TaskHarness::another_service() {
+  auto service = std::make_unique<tasks::TaskService>(log::logger("tasks-test-2"));
+  define_test_types(*service);
+  auto& pool = *extra_databases_.emplace_back(open_pool(url_));
+  service->open(config::QueueConfig{}, pool);
+  return service;
+}
+
+void TaskHarness::start_worker(int concurrency, std::string name) {
+  config::WorkerConfig worker;
+  worker.name = std::move(name);
+  worker.concurrency = concurrency;
+  worker.queues = {{"default", 1}};
+  worker.poll_interval = 20ms;
+  worker.reclaim_interval = 100ms;
+  service_->start_worker(worker);
+}
+
+tasks::TaskRecord TaskHarness::wait_for(const std::string& id, tasks::State state,
+                                        std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::optional<tasks::TaskRecord> record;
+  while (std::chrono::steady_clock::now() < deadline) {
+    record = queue().get(id);
+    if (record && record->state == state) return *record;
+    std::this_thread::sleep_for(10ms);
+  }
+  FAIL_CHECK("task " << id << " did not reach " << tasks::state_name(state) << "; it is "
+                     << (record ? tasks::state_name(record->state) : "missing"));
+  return record.value_or(tasks::TaskRecord{});
+}
+
+void TaskHarness::define_test_types(tasks::TaskService& service) {
+  auto& types = service.types();
+  TaskOptions quick;
+  quick.backoff.initial = 20ms;
+  quick.backoff.max = 100ms;
+  quick.lease = 300ms;
+  types.define("test", "test.noop", [](TaskContext& context) {
+    count_execution(context.id());
+    return std::string("{}");
+  }, quick);
+  types.define("test", "test.value", [](TaskContext& context) { return context.payload(); },
+               quick);
+  types.define("test", "test.sum", [](TaskContext& context) {
+    std::int64_t total = 0;
+    for (const auto& [id, result] : context.dependency_results()) {
+      total += payload_int(result, "value");
+    }
+    return fmt::format(R"({{"value":{}}})", total);
+  }, quick);
+  types.define("test", "test.flaky", [](TaskContext& context) {
+    if (context.attempt() <= payload_int(context.payload(), "fail_times")) {
+      throw std::runtime_error(fmt::format("failure {}", context.attempt()));
+    }
+    return fmt::format(R"({{"attempt":{}}})", context.attempt());
+  }, quick);
+  types.define("test", "test.permanent", [](TaskContext&) -> std::string {
+    throw tasks::PermanentError("never");
+  }, quick);
+  types.define("test", "test.sleep", [](TaskContext& context) {
+    count_execution(context.id());
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(payload_int(context.payload(), "ms"));
+    while (std::chrono::steady_clock::now() < until) {
+      if (context.cancelled()) return std::string(R"({"cancelled":true})");
+      std::this_thread::sleep_for(5ms);
+    }
+    return std::string(R"({"slept":true})");
+  }, quick);
+}
+
+}  // namespace orchestra::testing

@@ -1,0 +1,63 @@
+#pragma once
+// A task system on a real database for the conformance suite: SQLite in a
+// temp dir or a fresh schema of the PostgreSQL started by scripts/test.sh.
+
+#include "support/temp_dir.hpp"
+
+#include "db/connection_pool.hpp"
+#include "tasks/task_service.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace orchestra::testing {
+
+enum class Backend { sqlite, postgres };
+const char* backend_name(Backend backend);
+// The backends to run: SQLite always, PostgreSQL when
+// ORCHESTRA_TEST_POSTGRES_URL is set (and a failed check when CI=true and
+// it is not).
+std::vector<Backend> backends_under_test();
+
+class TaskHarness {
+ public:
+  explicit TaskHarness(Backend backend);
+  ~TaskHarness();
+
+  db::ConnectionPool& database() { return *database_; }
+  tasks::TaskService& service() { return *service_; }
+  tasks::TaskQueue& queue() { return service_->queue(); }
+  // Opens the backend; call after defining types and schedules.
+  void open();
+  // A second, independent TaskService on the same database (another
+  // "process"), sharing this harness's task types and schedules.
+  std::unique_ptr<tasks::TaskService> another_service();
+  void start_worker(int concurrency = 2, std::string name = "test-worker");
+
+  std::string enqueue(tasks::NewTask task) { return service_->enqueue({std::move(task)}).front(); }
+  // Polls until the task is in `state`; the last record seen.
+  tasks::TaskRecord wait_for(const std::string& id, tasks::State state,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  // Defines the standard test types (test.noop, test.value, test.sum,
+  // test.flaky, test.fail, test.permanent, test.sleep) on `service`.
+  static void define_test_types(tasks::TaskService& service);
+  static std::map<std::string, int>& executions();  // task id -> runs
+  static std::mutex& executions_mutex();
+
+ private:
+  Backend backend_;
+  TempDir dir_;
+  std::string schema_;
+  std::string url_;
+  std::unique_ptr<db::ConnectionPool> database_;
+  std::vector<std::unique_ptr<db::ConnectionPool>> extra_databases_;
+  std::unique_ptr<tasks::TaskService> service_;
+};
+
+}  // namespace orchestra::testing
