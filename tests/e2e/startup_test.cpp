@@ -28,7 +28,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("--help and --version exit 0; a bad role or command exits 2") {
+TEST_CASE("--help and --version exit 0, a bad role or command exits 2") {
   TempDir dir;
   auto help = run_orchestra(dir, {"--help"});
   CHECK(help.exit_code == 0);

@@ -24,6 +24,14 @@ constexpr const char* kRecordColumns =
     "lease_owner, lease_until, progress, progress_message, result, error, created_at, "
     "started_at, finished_at, pending_deps, cancel_requested";
 
+constexpr const char* kSucceed =
+    "UPDATE tasks SET state = 'succeeded', result = :result, finished_at = :now, "
+    "progress = 1, lease_owner = NULL, lease_until = NULL, error = NULL WHERE id = :id "
+    "AND token = :token AND state = 'running' AND cancel_requested = 0";
+constexpr const char* kReleaseDependents =
+    "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE id IN "
+    "(SELECT task_id FROM task_dependencies WHERE depends_on = :id)";
+
 TaskRecord read_record(const soci::row& row) {
   TaskRecord record;
   record.id = text_at(row, 0);
@@ -67,6 +75,35 @@ class Work {
     return ids;
   }
 
+  // Applies every outcome; returns how many were stale. Successes, the
+  // common case, share two prepared statements.
+  std::size_t apply_all(const std::vector<Outcome>& outcomes, std::int64_t now) {
+    std::size_t stale = 0;
+    std::string id, result;
+    long long token = 0, now_value = now;
+    std::optional<soci::statement> succeed, release_dependents;
+    for (const auto& outcome : outcomes) {
+      if (outcome.kind != Outcome::Kind::succeeded) {
+        stale += apply(outcome, now) ? 0 : 1;
+        continue;
+      }
+      if (!succeed) {
+        succeed.emplace((session_.prepare << kSucceed, soci::use(result), soci::use(now_value),
+                         soci::use(id), soci::use(token)));
+        release_dependents.emplace((session_.prepare << kReleaseDependents, soci::use(id)));
+      }
+      id = outcome.id;
+      token = outcome.token;
+      result = outcome.result_or_error;
+      if (affected(*succeed) == 1) {
+        release_dependents->execute(true);
+      } else {
+        stale += finish_unsuccessfully(outcome, "cancelled", now) ? 0 : 1;
+      }
+    }
+    return stale;
+  }
+
   // Returns false when the token is stale.
   bool apply(const Outcome& outcome, std::int64_t now) {
     switch (outcome.kind) {
@@ -89,10 +126,11 @@ class Work {
         "UPDATE tasks SET state = 'running', lease_owner = :worker, "
         "lease_until = :now1 + lease_ms, attempts = attempts + 1, token = token + 1, "
         "started_at = COALESCE(started_at, :now2) "
-        "WHERE id IN (SELECT id FROM tasks WHERE {} AND pending_deps = 0 AND queue = :queue "
+        "WHERE id IN (SELECT id FROM tasks {} WHERE {} AND pending_deps = 0 AND queue = :queue "
         "AND run_at <= :now3 AND {} ORDER BY {} LIMIT :limit{}) "
         "RETURNING id, type, payload, attempts, max_attempts, token, lease_ms, dependency_count",
-        kReadyStates, type_filter, oldest_first ? "run_at, id" : "priority DESC, run_at, id",
+        index_hint(oldest_first), kReadyStates, type_filter,
+        oldest_first ? "run_at, id" : "priority DESC, run_at, id",
         dialect_ == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "");
     long long now_value = now;
     long long limit_value = static_cast<long long>(limit);
@@ -117,6 +155,13 @@ class Work {
     }
     for (auto index : with_dependencies) load_dependency_results(claimed[index]);
     return claimed;
+  }
+
+  // Without statistics SQLite prefers the age index and sorts every due
+  // task; walking the index in claim order stops after `limit` rows.
+  std::string index_hint(bool oldest_first) const {
+    if (dialect_ != Dialect::sqlite) return "";
+    return oldest_first ? "INDEXED BY tasks_ready_by_age" : "INDEXED BY tasks_ready_by_priority";
   }
 
   std::vector<Outcome> expired_leases(std::int64_t now) {
@@ -241,21 +286,7 @@ class Work {
   }
 
   bool succeed(const Outcome& outcome, std::int64_t now) {
-    long long now_value = now, token = outcome.token;
-    soci::statement statement =
-        (session_.prepare << "UPDATE tasks SET state = 'succeeded', result = :result, "
-                             "finished_at = :now, progress = 1, lease_owner = NULL, "
-                             "lease_until = NULL, error = NULL WHERE id = :id AND token = :token "
-                             "AND state = 'running' AND cancel_requested = 0",
-         soci::use(outcome.result_or_error), soci::use(now_value), soci::use(outcome.id),
-         soci::use(token));
-    if (affected(statement) == 0) {
-      return finish_unsuccessfully(outcome, "cancelled", now);
-    }
-    session_ << "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE id IN "
-                "(SELECT task_id FROM task_dependencies WHERE depends_on = :id)",
-        soci::use(outcome.id);
-    return true;
+    return apply_all({outcome}, now) == 0;
   }
 
   bool retry_later(const Outcome& outcome, std::int64_t now) {
@@ -377,8 +408,7 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
   db::WriteTransaction transaction(session, dialect_);
   Work work(session, dialect_);
   auto now = now_millis();
-  stale = 0;
-  for (const auto& outcome : outcomes) stale += work.apply(outcome, now) ? 0 : 1;
+  stale = work.apply_all(outcomes, now);
   std::vector<ClaimedTask> claimed;
   if (!types.empty()) {
     auto type_list = join(types);

@@ -23,6 +23,11 @@ constexpr std::size_t kOldestFirstEvery = 10;
 constexpr auto kWorkerHeartbeat = std::chrono::seconds(5);
 constexpr auto kPurgeEvery = std::chrono::minutes(1);
 constexpr auto kErrorPause = milliseconds(500);
+// Tasks faster than this are prefetched kFastPrefetch per handler thread,
+// so one backend round trip feeds many; slower ones are claimed only as
+// handlers free up, leaving them to idle workers elsewhere.
+constexpr double kFastTaskSeconds = 0.005;
+constexpr std::size_t kFastPrefetch = 32;
 
 bool valid_json(const std::string& text) {
   rapidjson::Document document;
@@ -140,9 +145,8 @@ void Worker::dispatch_loop() {
     {
       std::unique_lock lock(mutex_);
       if (stopping_) break;
-      auto free = static_cast<std::size_t>(options_.concurrency) * 2;
       auto busy = ready_.size() + running_.size();
-      if (outcomes_.empty() && outcomes.empty() && busy >= free) {
+      if (outcomes_.empty() && outcomes.empty() && busy >= capacity()) {
         dispatch_wanted_.wait(lock);
         continue;
       }
@@ -168,9 +172,9 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
   std::vector<std::pair<std::string, std::size_t>> limited;
   {
     std::lock_guard lock(mutex_);
-    auto capacity = static_cast<std::size_t>(options_.concurrency) * 2;
+    auto limit = capacity();
     auto busy = ready_.size() + running_.size();
-    free = capacity > busy ? capacity - busy : 0;
+    free = limit > busy ? limit - busy : 0;
     auto now = Steady::now();
     for (const auto& [type, definition] : types_.all()) {
       const auto& options = definition.options;
@@ -226,6 +230,11 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
   }
 }
 
+std::size_t Worker::capacity() const {
+  auto threads = static_cast<std::size_t>(options_.concurrency);
+  return average_seconds_ < kFastTaskSeconds ? threads * kFastPrefetch : threads;
+}
+
 void Worker::handler_loop() {
   while (true) {
     ClaimedTask task;
@@ -241,9 +250,12 @@ void Worker::handler_loop() {
                                           definition->options.timeout);
       running_[task.id] = context;
     }
+    auto started = Steady::now();
     auto outcome = run(task, context);
+    auto seconds = std::chrono::duration<double>(Steady::now() - started).count();
     {
       std::lock_guard lock(mutex_);
+      average_seconds_ = 0.9 * average_seconds_ + 0.1 * seconds;
       running_.erase(task.id);
       --active_by_type_[task.type];
       outcomes_.push_back(std::move(outcome));

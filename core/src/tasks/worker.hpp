@@ -67,6 +67,7 @@ class Worker {
   std::vector<std::string> queue_order();
   Outcome run(const ClaimedTask& task, const std::shared_ptr<Context>& context);
   void heartbeat_leases();
+  std::size_t capacity() const;
   void flush_final(std::vector<Outcome> outcomes);
 
   TaskQueue& queue_;
@@ -90,6 +91,8 @@ class Worker {
   std::map<std::string, int> active_by_type_;  // ready + running
   std::map<std::string, RateBucket> rate_buckets_;
   std::vector<Outcome> outcomes_;
+  // Moving average of handler run time; decides how far to prefetch.
+  double average_seconds_ = 1.0;
 
   std::thread dispatcher_;
   std::thread maintenance_;
