@@ -115,7 +115,7 @@ TEST_CASE("heartbeats keep a long task's lease alive") {
   }
 }
 
-TEST_CASE("higher priority is claimed first; every tenth claim takes the oldest") {
+TEST_CASE("higher priority is claimed first, and every tenth claim takes the oldest") {
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);
     harness.open();
