@@ -1,11 +1,15 @@
 #include "http/server.hpp"
 
+#include "http/wire_format.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -20,6 +24,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 
 struct Server::Reactor {
   asio::io_context context{1};
@@ -27,11 +32,17 @@ struct Server::Reactor {
       asio::make_work_guard(context);
 };
 
-// What the server knows of a live connection, to close it on drain. Only
-// touched on the connection's own reactor thread, except for list links.
+// What the server knows of a live connection, to close it on drain or when
+// its deadline passes. `busy` and the socket are only touched on the
+// connection's own reactor thread.
 struct Server::Connection {
-  beast::tcp_stream* stream;
+  tcp::socket* socket;
+  std::size_t reactor;
   bool busy = false;
+  // Steady-clock nanoseconds; checked by the reactor's sweep instead of a
+  // timer per operation, which would cost a timerfd syscall per request.
+  std::atomic<std::int64_t> deadline{kNoDeadline};
+  static constexpr std::int64_t kNoDeadline = INT64_MAX;
 };
 
 namespace {
@@ -49,18 +60,6 @@ std::optional<Method> to_method(bhttp::verb verb) {
   }
 }
 
-bhttp::response<bhttp::string_body> to_beast(Response response, unsigned version,
-                                             bool keep_alive, bool head) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status),
-                                          version};
-  out.set(bhttp::field::server, "orchestra");
-  out.set(bhttp::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers) out.insert(name, value);
-  out.keep_alive(keep_alive);
-  out.content_length(response.body.size());
-  if (!head) out.body() = std::move(response.body);
-  return out;
-}
 
 Request to_request(bhttp::request<bhttp::string_body>& in, Method method) {
   Request request;
@@ -82,8 +81,8 @@ Request to_request(bhttp::request<bhttp::string_body>& in, Method method) {
 
 class Server::Session {
  public:
-  Session(Server& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)), connection_{&stream_} {}
+  Session(Server& server, tcp::socket socket, std::size_t reactor)
+      : server_(server), socket_(std::move(socket)), connection_{&socket_, reactor} {}
 
   asio::awaitable<void> run() {
     if (register_connection() > static_cast<std::size_t>(server_.config_.max_connections)) {
@@ -92,7 +91,7 @@ class Server::Session {
       co_await serve();
     }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
     server_.on_connection_closed(&connection_);
   }
 
@@ -112,25 +111,24 @@ class Server::Session {
       parser.header_limit(static_cast<std::uint32_t>(server_.config_.max_header_bytes));
       parser.body_limit(server_.config_.max_body_bytes);
       connection_.busy = false;
-      stream_.expires_after(first ? server_.config_.header_timeout
-                                  : server_.config_.idle_timeout);
+      expire_in(first ? server_.config_.header_timeout : server_.config_.idle_timeout);
       auto [header_error, header_bytes] =
-          co_await bhttp::async_read_header(stream_, buffer, parser, kUseTuple);
+          co_await bhttp::async_read_header(socket_, buffer, parser, kUseTuple);
       if (header_error) {
         co_await answer_read_error(header_error, 11);
         co_return;
       }
       connection_.busy = true;
       if (!parser.is_done()) {
-        stream_.expires_after(server_.config_.body_timeout);
+        expire_in(server_.config_.body_timeout);
         auto [body_error, body_bytes] =
-            co_await bhttp::async_read(stream_, buffer, parser, kUseTuple);
+            co_await bhttp::async_read(socket_, buffer, parser, kUseTuple);
         if (body_error) {
           co_await answer_read_error(body_error, parser.get().version());
           co_return;
         }
       }
-      stream_.expires_never();
+      connection_.deadline = Connection::kNoDeadline;
       if (!co_await respond(parser.get())) co_return;
       first = false;
     }
@@ -156,9 +154,9 @@ class Server::Session {
   asio::awaitable<void> write_problem(int status, std::string detail, unsigned version) {
     auto response = Response::problem(status, detail);
     response.headers.emplace_back("X-Request-Id", generate_request_id());
-    auto out = to_beast(std::move(response), version, false, false);
-    stream_.expires_after(server_.config_.header_timeout);
-    co_await bhttp::async_write(stream_, out, kUseTuple);
+    auto out = serialize_response(response, version, false, false);
+    expire_in(server_.config_.header_timeout);
+    co_await asio::async_write(socket_, asio::buffer(out), kUseTuple);
   }
 
   // Handles one request; false when the connection must close afterwards.
@@ -185,16 +183,20 @@ class Server::Session {
     }
     dispatcher.complete(request, target, response, started);
     bool keep_alive = in.keep_alive() && !server_.draining_;
-    auto out = to_beast(std::move(response), in.version(), keep_alive,
-                        in.method() == bhttp::verb::head);
-    stream_.expires_after(server_.config_.body_timeout);
-    auto [error, bytes] = co_await bhttp::async_write(stream_, out, kUseTuple);
+    auto out = serialize_response(response, in.version(), keep_alive,
+                                  in.method() == bhttp::verb::head);
+    expire_in(server_.config_.body_timeout);
+    auto [error, bytes] = co_await asio::async_write(socket_, asio::buffer(out), kUseTuple);
     --dispatcher.in_flight();
     co_return !error && keep_alive;
   }
 
+  void expire_in(std::chrono::milliseconds timeout) {
+    connection_.deadline = (std::chrono::steady_clock::now() + timeout).time_since_epoch().count();
+  }
+
   Server& server_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
   Connection connection_;
 };
 
@@ -232,13 +234,14 @@ void Server::start() {
       [this, acceptor]() -> asio::awaitable<void> {
         std::size_t next = 0;
         while (!draining_) {
-          auto& reactor = *reactors_[next++ % reactors_.size()];
-          auto [error, socket] = co_await acceptor->async_accept(reactor.context, kUseTuple);
+          auto index = next++ % reactors_.size();
+          auto [error, socket] =
+              co_await acceptor->async_accept(reactors_[index]->context, kUseTuple);
           if (error == asio::error::operation_aborted || draining_) break;
           if (error) continue;
           socket.set_option(tcp::no_delay(true));
           auto executor = socket.get_executor();
-          auto session = std::make_shared<Session>(*this, std::move(socket));
+          auto session = std::make_shared<Session>(*this, std::move(socket), index);
           asio::co_spawn(
               executor, [session]() { return session->run(); }, asio::detached);
         }
@@ -250,8 +253,29 @@ void Server::start() {
       acceptor->close(ignored);
     });
   };
+  for (std::size_t index = 0; index < reactors_.size(); ++index) {
+    asio::co_spawn(reactors_[index]->context, sweep(index), asio::detached);
+  }
   for (auto& reactor : reactors_) {
     threads_.emplace_back([&context = reactor->context] { context.run(); });
+  }
+}
+
+asio::awaitable<void> Server::sweep(std::size_t reactor) {
+  asio::steady_timer timer(reactors_[reactor]->context);
+  while (true) {
+    timer.expires_after(kSweepInterval);
+    auto [error] = co_await timer.async_wait(kUseTuple);
+    if (error) co_return;
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::lock_guard lock(connections_mutex_);
+    for (auto* connection : connections_) {
+      if (connection->reactor == reactor && connection->deadline.load() < now) {
+        connection->deadline = Connection::kNoDeadline;
+        beast::error_code ignored;
+        connection->socket->cancel(ignored);
+      }
+    }
   }
 }
 
@@ -260,13 +284,14 @@ void Server::drain() {
   if (drain_acceptor_) drain_acceptor_();
   std::lock_guard lock(connections_mutex_);
   for (auto* connection : connections_) {
-    asio::post(connection->stream->get_executor(), [this, connection] {
+    asio::post(connection->socket->get_executor(), [this, connection] {
       std::lock_guard inner(connections_mutex_);
       if (std::find(connections_.begin(), connections_.end(), connection) ==
           connections_.end()) {
         return;
       }
-      if (!connection->busy) connection->stream->socket().cancel();
+      beast::error_code ignored;
+      if (!connection->busy) connection->socket->cancel(ignored);
     });
   }
 }

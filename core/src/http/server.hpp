@@ -11,6 +11,7 @@
 #include "config/core_config.hpp"
 #include "http/dispatcher.hpp"
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -50,7 +51,7 @@ class Server {
   struct Connection;
   class Session;
 
-  void accept_loop();
+  boost::asio::awaitable<void> sweep(std::size_t reactor);
   void on_connection_closed(Connection* connection);
 
   config::ServerConfig config_;
