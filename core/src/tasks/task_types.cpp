@@ -92,7 +92,7 @@ std::vector<TaskSpec> TaskTypes::resolve(std::vector<NewTask> tasks) const {
     spec.on_dependency_failure = options.on_dependency_failure;
     spec.unique_key = task.unique_key;
     if (!spec.unique_key && options.unique == Uniqueness::by_payload) {
-      spec.unique_key = task.type + ":" + task.payload;
+      spec.unique_key = task.type + ":" + spec.payload;
     }
     for (const auto& dependency : task.depends_on) {
       if (dependency.starts_with("@")) {
