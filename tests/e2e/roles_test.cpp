@@ -17,6 +17,7 @@ void check_probes(std::uint16_t port) {
   auto ready = client.get("/readyz");
   CHECK(ready.status == 200);
   CHECK(ready.body.find(R"("database":"ok")") != std::string::npos);
+  CHECK(ready.body.find(R"("queue":"ok")") != std::string::npos);
   auto metrics = client.get("/metrics");
   CHECK(metrics.status == 200);
   CHECK(metrics.header("content-type").starts_with("text/plain"));

@@ -96,7 +96,6 @@ db::MigrationReport Application::open() {
     auto migrations = db::discover_migrations(sql_dir(), subsystems, target.dialect);
     auto report = db::apply_migrations(*database_, sql_dir(), migrations);
     tasks_->open(config_.queue, *database_);
-    database_view_ = database_.get();
     services_.database = database_.get();
     return report;
   } catch (const std::exception& error) {
@@ -117,12 +116,15 @@ void Application::start_listeners() {
                role_name(role_));
   };
   handler_pool_ = std::make_unique<boost::asio::thread_pool>(config_.server.handler_threads);
+  std::vector<ReadinessCheck> checks{
+      {"database", [this] { return database_->ping(std::chrono::milliseconds(1000)); }},
+      {"queue", [this] { return tasks_->ping(); }}};
   if (role_ == Role::worker) {
-    add_probe_routes(probe_router_, database_view_, metrics_);
+    add_probe_routes(probe_router_, checks, metrics_);
     add_server(probe_router_, config_.worker.listen, "probes and metrics");
     return;
   }
-  add_probe_routes(api_router_, database_view_, metrics_);
+  add_probe_routes(api_router_, checks, metrics_);
   add_openapi_route(api_router_);
   add_server(api_router_, config_.server.listen, "api");
 }

@@ -77,7 +77,6 @@ class Application {
   std::unique_ptr<events::LocalEventBus> events_;
   std::unique_ptr<blobs::FileBlobStore> blobs_;
   std::unique_ptr<db::ConnectionPool> database_;
-  db::ConnectionPool* database_view_ = nullptr;
   Services services_;
 
   std::vector<LoadedPlugin> plugins_;

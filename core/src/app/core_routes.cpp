@@ -16,19 +16,31 @@ using http::Method;
 using http::Request;
 using http::Response;
 
-constexpr std::chrono::milliseconds kReadyWait{1000};
-
-Response readiness(db::ConnectionPool* database) {
-  std::string problem = database == nullptr ? "not open yet"
-                                            : database->ping(kReadyWait).value_or("");
-  if (problem.empty()) return Response::json(200, R"({"status":"ready","checks":{"database":"ok"}})");
-  std::string escaped;
-  log::append_json_escaped(escaped, problem);
+Response readiness(const std::vector<ReadinessCheck>& checks) {
+  std::string results;
+  std::string failures;
+  for (const auto& check : checks) {
+    std::optional<std::string> problem;
+    try {
+      problem = check.probe();
+    } catch (const std::exception& error) {
+      problem = error.what();
+    }
+    if (!results.empty()) results += ',';
+    results += "\"" + check.name + "\":\"";
+    log::append_json_escaped(results, problem.value_or("ok"));
+    results += '"';
+    if (problem) failures += (failures.empty() ? "" : "; ") + check.name + ": " + *problem;
+  }
+  if (failures.empty()) {
+    return Response::json(200, fmt::format(R"({{"status":"ready","checks":{{{}}}}})", results));
+  }
+  std::string detail;
+  log::append_json_escaped(detail, failures);
   return Response{503, "application/problem+json",
                   fmt::format(R"({{"type":"about:blank","title":"Service Unavailable",)"
-                              R"("status":503,"detail":"database: {}",)"
-                              R"("checks":{{"database":"{}"}}}})",
-                              escaped, escaped),
+                              R"("status":503,"detail":"{}","checks":{{{}}}}})",
+                              detail, results),
                   {}};
 }
 
@@ -75,15 +87,16 @@ std::string openapi_document(const http::Router& router) {
 
 }  // namespace
 
-void add_probe_routes(http::Router& router, db::ConnectionPool* const& database,
+void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
                       const metrics::Registry& registry) {
   router.add(
       Method::get, "/healthz",
       [](const Request&) { return Response::json(200, R"({"status":"ok"})"); },
       {"Liveness: the process is up", Execution::inline_}, "core");
   router.add(
-      Method::get, "/readyz", [&database](const Request&) { return readiness(database); },
-      {"Readiness: the database answers", Execution::blocking}, "core");
+      Method::get, "/readyz",
+      [checks = std::move(checks)](const Request&) { return readiness(checks); },
+      {"Readiness: the database and the task queue answer", Execution::blocking}, "core");
   router.add(
       Method::get, "/metrics",
       [&registry](const Request&) {

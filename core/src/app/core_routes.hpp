@@ -2,17 +2,24 @@
 // Probes and metrics every listener serves, and the API description the
 // api listener serves.
 
-#include "db/connection_pool.hpp"
 #include "http/router.hpp"
 #include "metrics/registry.hpp"
 
 #include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace orchestra::app {
 
-// /healthz, /readyz, /metrics. `database` is read at request time (it may
-// be opened after the routes are registered).
-void add_probe_routes(http::Router& router, db::ConnectionPool* const& database,
+// A named dependency /readyz asks; nullopt when reachable, else why not.
+struct ReadinessCheck {
+  std::string name;
+  std::function<std::optional<std::string>()> probe;
+};
+
+// /healthz, /readyz (every check must pass), /metrics.
+void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
                       const metrics::Registry& registry);
 
 // /openapi.json describing every route of `router`.
