@@ -3,6 +3,9 @@
 #include "db/transaction.hpp"
 #include "tasks/sql_rows.hpp"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -31,6 +34,39 @@ constexpr const char* kSucceed =
 constexpr const char* kReleaseDependents =
     "UPDATE tasks SET pending_deps = pending_deps - 1 WHERE id IN "
     "(SELECT task_id FROM task_dependencies WHERE depends_on = :id)";
+
+// PostgreSQL batch statements; JSON parameters carry the per-row values.
+constexpr const char* kSucceedMany =
+    "UPDATE tasks t SET state = 'succeeded', result = v.result, finished_at = :now, "
+    "progress = 1, lease_owner = NULL, lease_until = NULL, error = NULL FROM ("
+    "SELECT i.id, CAST(k.token AS BIGINT) AS token, r.result "
+    "FROM json_array_elements_text(CAST(:ids AS json)) WITH ORDINALITY AS i(id, n) "
+    "JOIN json_array_elements_text(CAST(:tokens AS json)) WITH ORDINALITY AS k(token, n) USING (n) "
+    "JOIN json_array_elements_text(CAST(:results AS json)) WITH ORDINALITY AS r(result, n) "
+    "USING (n)) v WHERE t.id = v.id AND t.token = v.token AND t.state = 'running' "
+    "AND t.cancel_requested = 0 RETURNING t.id";
+constexpr const char* kReleaseDependentsMany =
+    "UPDATE tasks SET pending_deps = pending_deps - c.n FROM ("
+    "SELECT task_id, COUNT(*) AS n FROM task_dependencies WHERE depends_on IN "
+    "(SELECT json_array_elements_text(CAST(:ids AS json))) GROUP BY task_id) c "
+    "WHERE tasks.id = c.task_id";
+constexpr const char* kInsertMany =
+    "INSERT INTO tasks (id, type, queue, priority, payload, state, max_attempts, run_at, "
+    "unique_key, lease_ms, on_dependency_failure, created_at) "
+    "SELECT id, type, queue, priority, payload, state, max_attempts, run_at, unique_key, "
+    "lease_ms, policy, created_at FROM json_to_recordset(CAST(:rows AS json)) AS r("
+    "id text, type text, queue text, priority int, payload text, state text, "
+    "max_attempts int, run_at bigint, unique_key text, lease_ms bigint, policy text, "
+    "created_at bigint) ON CONFLICT DO NOTHING RETURNING id";
+
+std::string json_array(const std::vector<std::string>& items) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartArray();
+  for (const auto& item : items) writer.String(item);
+  writer.EndArray();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
 
 TaskRecord read_record(const soci::row& row) {
   TaskRecord record;
@@ -71,13 +107,30 @@ class Work {
   std::vector<std::string> enqueue(const std::vector<TaskSpec>& specs) {
     std::vector<std::string> ids;
     ids.reserve(specs.size());
-    for (const auto& spec : specs) ids.push_back(insert(spec));
+    std::vector<const TaskSpec*> run;  // consecutive specs without dependencies
+    auto flush = [&] {
+      auto inserted = insert_many(run);
+      ids.insert(ids.end(), inserted.begin(), inserted.end());
+      run.clear();
+    };
+    for (const auto& spec : specs) {
+      if (dialect_ == Dialect::postgres && spec.depends_on.empty()) {
+        run.push_back(&spec);
+        continue;
+      }
+      flush();
+      ids.push_back(insert(spec));
+    }
+    flush();
     return ids;
   }
 
   // Applies every outcome; returns how many were stale. Successes, the
-  // common case, share two prepared statements.
+  // common case, share two prepared statements (SQLite) or go in two
+  // statements for the whole batch (PostgreSQL, where each statement is a
+  // network round trip).
   std::size_t apply_all(const std::vector<Outcome>& outcomes, std::int64_t now) {
+    if (dialect_ == Dialect::postgres) return apply_all_postgres(outcomes, now);
     std::size_t stale = 0;
     std::string id, result;
     long long token = 0, now_value = now;
@@ -99,6 +152,44 @@ class Work {
         release_dependents->execute(true);
       } else {
         stale += finish_unsuccessfully(outcome, "cancelled", now) ? 0 : 1;
+      }
+    }
+    return stale;
+  }
+
+  std::size_t apply_all_postgres(const std::vector<Outcome>& outcomes, std::int64_t now) {
+    std::size_t stale = 0;
+    std::vector<const Outcome*> successes;
+    for (const auto& outcome : outcomes) {
+      if (outcome.kind == Outcome::Kind::succeeded) {
+        successes.push_back(&outcome);
+      } else {
+        stale += apply(outcome, now) ? 0 : 1;
+      }
+    }
+    if (successes.empty()) return stale;
+    std::vector<std::string> ids, tokens, results;
+    for (const auto* outcome : successes) {
+      ids.push_back(outcome->id);
+      tokens.push_back(std::to_string(outcome->token));
+      results.push_back(outcome->result_or_error);
+    }
+    auto ids_json = json_array(ids), tokens_json = json_array(tokens);
+    auto results_json = json_array(results);
+    long long now_value = now;
+    std::set<std::string> succeeded;
+    {
+      soci::rowset<soci::row> rows =
+          (session_.prepare << kSucceedMany, soci::use(now_value), soci::use(ids_json),
+           soci::use(tokens_json), soci::use(results_json));
+      for (const auto& row : rows) succeeded.insert(text_at(row, 0));
+    }
+    std::vector<std::string> done(succeeded.begin(), succeeded.end());
+    auto done_json = json_array(done);
+    session_ << kReleaseDependentsMany, soci::use(done_json);
+    for (const auto* outcome : successes) {
+      if (!succeeded.contains(outcome->id)) {
+        stale += finish_unsuccessfully(*outcome, "cancelled", now) ? 0 : 1;
       }
     }
     return stale;
@@ -264,6 +355,46 @@ class Work {
     return spec.id;
   }
 
+  // PostgreSQL: one INSERT for the whole run, rows passed as one JSON
+  // parameter. Specs that lost a unique-key race map to the live task.
+  std::vector<std::string> insert_many(const std::vector<const TaskSpec*>& specs) {
+    if (specs.empty()) return {};
+    auto now = now_millis();
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.StartArray();
+    for (const auto* spec : specs) {
+      writer.StartObject();
+      writer.Key("id"), writer.String(spec->id);
+      writer.Key("type"), writer.String(spec->type);
+      writer.Key("queue"), writer.String(spec->queue);
+      writer.Key("priority"), writer.Int(spec->priority);
+      writer.Key("payload"), writer.String(spec->payload);
+      writer.Key("state"), writer.String(spec->run_at > now ? "scheduled" : "queued");
+      writer.Key("max_attempts"), writer.Int(spec->max_attempts);
+      writer.Key("run_at"), writer.Int64(spec->run_at);
+      writer.Key("unique_key");
+      spec->unique_key ? writer.String(*spec->unique_key) : writer.Null();
+      writer.Key("lease_ms"), writer.Int64(spec->lease_ms);
+      writer.Key("policy");
+      writer.String(spec->on_dependency_failure == DependencyPolicy::fail ? "fail" : "run");
+      writer.Key("created_at"), writer.Int64(now);
+      writer.EndObject();
+    }
+    writer.EndArray();
+    std::string rows(buffer.GetString(), buffer.GetSize());
+    std::set<std::string> inserted;
+    {
+      soci::rowset<soci::row> result = (session_.prepare << kInsertMany, soci::use(rows));
+      for (const auto& row : result) inserted.insert(text_at(row, 0));
+    }
+    std::vector<std::string> ids;
+    for (const auto* spec : specs) {
+      ids.push_back(inserted.contains(spec->id) ? spec->id : live_task_with_key(*spec));
+    }
+    return ids;
+  }
+
   std::string live_task_with_key(const TaskSpec& spec) {
     std::string id;
     if (spec.unique_key) {
@@ -385,8 +516,14 @@ std::vector<std::string> split(const std::string& text) {
 SqlTaskQueue::SqlTaskQueue(db::ConnectionPool& database)
     : database_(database), dialect_(database.dialect()) {}
 
+std::unique_lock<std::mutex> SqlTaskQueue::lock_writer() {
+  if (dialect_ != Dialect::sqlite) return {};
+  return std::unique_lock(sqlite_writer_);
+}
+
 std::vector<std::string> SqlTaskQueue::enqueue(const std::vector<TaskSpec>& specs) {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   auto ids = Work(session, dialect_).enqueue(specs);
   transaction.commit();
@@ -405,6 +542,7 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
                                                 std::size_t limit, bool oldest_first,
                                                 std::size_t& stale) {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   Work work(session, dialect_);
   auto now = now_millis();
@@ -426,6 +564,7 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
 std::vector<LeaseState> SqlTaskQueue::extend_leases(
     const std::vector<std::pair<std::string, std::int64_t>>& leases) {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   std::vector<LeaseState> states;
   long long now = now_millis();
@@ -457,6 +596,7 @@ void SqlTaskQueue::progress(const std::string& id, std::int64_t token, double fr
 
 std::size_t SqlTaskQueue::reclaim_expired() {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   Work work(session, dialect_);
   auto now = now_millis();
@@ -520,6 +660,7 @@ TaskStats SqlTaskQueue::stats() {
 
 Transition SqlTaskQueue::cancel(const std::string& id) {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   auto result = Work(session, dialect_).cancel(id, now_millis());
   transaction.commit();
@@ -528,6 +669,7 @@ Transition SqlTaskQueue::cancel(const std::string& id) {
 
 Transition SqlTaskQueue::retry(const std::string& id) {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   auto state = Work(session, dialect_).state_of(id);
   if (!state) return Transition::not_found;
@@ -547,6 +689,7 @@ Transition SqlTaskQueue::retry(const std::string& id) {
 
 std::size_t SqlTaskQueue::purge(std::int64_t before) {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   long long cutoff = before;
   soci::statement statement =
@@ -594,6 +737,7 @@ std::vector<WorkerInfo> SqlTaskQueue::workers(std::int64_t seen_since) {
 bool SqlTaskQueue::fire_schedule(const std::string& name, std::int64_t fire_at,
                                  const TaskSpec& spec) {
   soci::session session(database_.pool());
+  auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   Work work(session, dialect_);
   if (!work.insert_firing(name, fire_at, spec.id)) return false;
