@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# HTTP benchmark: wrk against GET /healthz and the echo plugin's small JSON
-# route, 64 connections, on this machine. Prints requests/s and p99 per
-# route, with the access log on (the default) and off.
+# Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
-#   ./scripts/bench.sh [duration, default 10s]
+#   ./scripts/bench.sh [http|tasks|all] [duration for http, default 10s]
+#
+# http:  wrk against GET /healthz and the echo plugin's small JSON route,
+#        64 connections; requests/s and p99, access log on and off, with 1
+#        and 2 reactor threads.
+# tasks: tests/bench/task_throughput.cpp on SQLite and on a throwaway
+#        PostgreSQL: 100,000 no-op tasks enqueued in batches of 1,000, one
+#        worker; enqueue and end-to-end tasks/s, idle latency, peak memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration=${1:-10s}
+what=${1:-all}
+duration=${2:-10s}
 build=${ORCHESTRA_BUILD_DIR:-build}
 ./scripts/setup.sh >/dev/null
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)"; exit 1; }
@@ -15,16 +21,17 @@ work=$(mktemp -d)
 pid=
 cleanup() {
   [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  declare -F stop_services >/dev/null && stop_services
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-run_case() {  # access_log
-  local access=$1
+run_case() {  # access_log threads
+  local access=$1 threads=$2
   cat >"$work/bench.yaml" <<YAML
 server:
   listen: 127.0.0.1:0
-  threads: 2
+  threads: $threads
 database:
   url: sqlite:///$work/bench.db
   migrations_dir: $PWD/sql
@@ -51,12 +58,32 @@ YAML
     local rps p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    printf '%-22s access_log=%-5s %12s req/s   p99 %s\n' "$route" "$access" "$rps" "$p99"
+    printf '%-22s threads=%s access_log=%-5s %12s req/s   p99 %s\n' "$route" "$threads" "$access" "$rps" "$p99"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
   : >"$work/server.log"
 }
 
-echo "wrk -t1 -c64 -d$duration, server.threads=2, $(nproc) cores"
-run_case true
-run_case false
+bench_http() {
+  echo "== http: wrk -t1 -c64 -d$duration on $(nproc) cores (wrk shares them)"
+  for threads in 1 2; do
+    run_case true "$threads"
+    run_case false "$threads"
+  done
+}
+
+bench_tasks() {
+  source scripts/services.sh
+  start_postgres "$work"
+  echo "== tasks: 100000 no-op tasks, batches of 1000, one worker (2 handler threads)"
+  "$build/bin/bench_tasks" --backend sqlite 2>/dev/null
+  "$build/bin/bench_tasks" --backend postgres 2>/dev/null
+  stop_services
+}
+
+case $what in
+  http) bench_http ;;
+  tasks) bench_tasks ;;
+  all) bench_http; bench_tasks ;;
+  *) echo "bench: unknown benchmark '$what' (http, tasks or all)"; exit 2 ;;
+esac

@@ -2,10 +2,10 @@
 // runs them all; prints enqueue and end-to-end tasks/s, idle
 // enqueue-to-start latency (p50/p99) and the process's peak memory.
 //
-//   bench_tasks [--backend sqlite|postgres] [--tasks 100000] [--batch 1000]
+//   bench_tasks [--backend sqlite|postgres|redis] [--tasks 100000] [--batch 1000]
 //               [--concurrency 2] [--samples 300]
-// PostgreSQL comes from ORCHESTRA_TEST_POSTGRES_URL (scripts/bench.sh
-// starts one).
+// PostgreSQL and Redis come from ORCHESTRA_TEST_POSTGRES_URL and
+// ORCHESTRA_TEST_REDIS_URL (scripts/bench.sh starts both).
 
 // The harness reports through doctest; the benchmark only links it.
 #define DOCTEST_CONFIG_IMPLEMENT
@@ -42,7 +42,9 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i], value = argv[i + 1];
     if (key == "--backend") {
-      options.backend = value == "postgres" ? testing::Backend::postgres : testing::Backend::sqlite;
+      options.backend = value == "postgres" ? testing::Backend::postgres
+                        : value == "redis"  ? testing::Backend::redis
+                                            : testing::Backend::sqlite;
     } else if (key == "--tasks") {
       options.tasks = std::stoi(value);
     } else if (key == "--batch") {
@@ -110,7 +112,11 @@ int main(int argc, char** argv) try {
   long long succeeded = 0;
   while (succeeded < options.tasks) {
     std::this_thread::sleep_for(20ms);
-    session << "SELECT COUNT(*) FROM tasks WHERE state = 'succeeded'", soci::into(succeeded);
+    if (options.backend == testing::Backend::redis) {
+      succeeded = harness.queue().stats().by_state["succeeded"];
+    } else {
+      session << "SELECT COUNT(*) FROM tasks WHERE state = 'succeeded'", soci::into(succeeded);
+    }
   }
   double run_seconds = std::chrono::duration<double>(Steady::now() - run_start).count();
   auto memory = peak_memory();

@@ -3,6 +3,7 @@
 #include "db/migrations.hpp"
 #include "db/url.hpp"
 #include "log/logging.hpp"
+#include "tasks/redis/redis_client.hpp"
 
 #include <orchestra/json.hpp>
 
@@ -21,15 +22,23 @@ using tasks::TaskContext;
 using tasks::TaskOptions;
 
 const char* backend_name(Backend backend) {
-  return backend == Backend::sqlite ? "sqlite" : "postgres";
+  switch (backend) {
+    case Backend::sqlite: return "sqlite";
+    case Backend::postgres: return "postgres";
+    case Backend::redis: return "redis";
+  }
+  return "?";
 }
 
 std::vector<Backend> backends_under_test() {
   std::vector<Backend> backends{Backend::sqlite};
-  if (std::getenv("ORCHESTRA_TEST_POSTGRES_URL") != nullptr) {
-    backends.push_back(Backend::postgres);
-  } else if (std::getenv("CI") != nullptr) {
-    FAIL_CHECK("ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
+  for (auto [backend, variable] : {std::pair{Backend::postgres, "ORCHESTRA_TEST_POSTGRES_URL"},
+                                   std::pair{Backend::redis, "ORCHESTRA_TEST_REDIS_URL"}}) {
+    if (std::getenv(variable) != nullptr) {
+      backends.push_back(backend);
+    } else if (std::getenv("CI") != nullptr) {
+      FAIL_CHECK(variable << " is not set; run ./scripts/test.sh");
+    }
   }
   return backends;
 }
@@ -64,7 +73,8 @@ std::mutex& TaskHarness::executions_mutex() {
 }
 
 TaskHarness::TaskHarness(Backend backend) : backend_(backend) {
-  if (backend == Backend::sqlite) {
+  redis_prefix_ = fmt::format("test{}:", std::random_device{}());
+  if (backend != Backend::postgres) {
     // Four slashes: an absolute path.
     url_ = "sqlite:///" + (dir_.path() / "tasks.db").string();
   } else {
@@ -85,6 +95,17 @@ TaskHarness::TaskHarness(Backend backend) : backend_(backend) {
 TaskHarness::~TaskHarness() {
   service_.reset();
   extra_databases_.clear();
+  if (backend_ == Backend::redis) {
+    try {
+      tasks::redis::RedisClient client(
+          tasks::redis::parse_redis_url(std::getenv("ORCHESTRA_TEST_REDIS_URL")), 1);
+      auto keys = client.command({"KEYS", redis_prefix_ + "*"});
+      for (std::size_t i = 0; i < keys.get()->elements; ++i) {
+        client.command({"DEL", tasks::redis::as_string(keys.get()->element[i])});
+      }
+    } catch (const std::exception&) {
+    }
+  }
   database_.reset();
   if (backend_ == Backend::postgres) {
     try {
@@ -96,13 +117,23 @@ TaskHarness::~TaskHarness() {
   }
 }
 
-void TaskHarness::open() { service_->open(config::QueueConfig{}, *database_); }
+config::QueueConfig TaskHarness::queue_config() const {
+  config::QueueConfig config;
+  if (backend_ == Backend::redis) {
+    config.backend = "redis";
+    config.redis_url = std::getenv("ORCHESTRA_TEST_REDIS_URL");
+    config.redis_prefix = redis_prefix_;
+  }
+  return config;
+}
+
+void TaskHarness::open() { service_->open(queue_config(), *database_); }
 
 std::unique_ptr<tasks::TaskService> TaskHarness::another_service() {
   auto service = std::make_unique<tasks::TaskService>(log::logger("tasks-test-2"));
   define_test_types(*service);
   auto& pool = *extra_databases_.emplace_back(open_pool(url_));
-  service->open(config::QueueConfig{}, pool);
+  service->open(queue_config(), pool);
   return service;
 }
 

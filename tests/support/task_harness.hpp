@@ -17,11 +17,11 @@
 
 namespace orchestra::testing {
 
-enum class Backend { sqlite, postgres };
+enum class Backend { sqlite, postgres, redis };
 const char* backend_name(Backend backend);
-// The backends to run: SQLite always, PostgreSQL when
-// ORCHESTRA_TEST_POSTGRES_URL is set (and a failed check when CI=true and
-// it is not).
+// The backends to run: SQLite always; PostgreSQL and Redis when
+// ORCHESTRA_TEST_POSTGRES_URL / ORCHESTRA_TEST_REDIS_URL are set (a failed
+// check when CI=true and they are not).
 std::vector<Backend> backends_under_test();
 
 class TaskHarness {
@@ -34,6 +34,8 @@ class TaskHarness {
   tasks::TaskQueue& queue() { return service_->queue(); }
   // Opens the backend; call after defining types and schedules.
   void open();
+  Backend backend() const { return backend_; }
+  config::QueueConfig queue_config() const;
   // A second, independent TaskService on the same database (another
   // "process"), sharing this harness's task types and schedules.
   std::unique_ptr<tasks::TaskService> another_service();
@@ -55,6 +57,7 @@ class TaskHarness {
   TempDir dir_;
   std::string schema_;
   std::string url_;
+  std::string redis_prefix_;
   std::unique_ptr<db::ConnectionPool> database_;
   std::vector<std::unique_ptr<db::ConnectionPool>> extra_databases_;
   std::unique_ptr<tasks::TaskService> service_;

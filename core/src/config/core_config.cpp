@@ -55,9 +55,7 @@ QueueConfig read_queue(const ConfigSection& section) {
   QueueConfig queue;
   queue.backend = section.get_choice("backend", "sql", {"sql", "redis"});
   queue.redis_url = section.get<std::string>("redis_url", "");
-  if (queue.backend == "redis") {
-    section.report("backend", "the redis backend is not available in this build yet; use sql");
-  }
+  queue.redis_prefix = section.get<std::string>("redis_prefix", queue.redis_prefix);
   if (queue.backend == "redis" && queue.redis_url.empty()) {
     section.report("redis_url", "required when queue.backend is redis");
   }

@@ -43,6 +43,7 @@ struct DatabaseConfig {
 struct QueueConfig {
   std::string backend = "sql";
   std::string redis_url;
+  std::string redis_prefix = "orchestra:";  // namespaces every key
 };
 
 struct WorkerConfig {

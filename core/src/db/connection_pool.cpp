@@ -36,7 +36,12 @@ ConnectionPool::ConnectionPool(const Target& target, int size,
     try {
       auto& session = pool_.at(i);
       session.open(target_.soci_backend, target_.connect_string);
-      if (target_.dialect == Dialect::sqlite) configure_sqlite(session, busy_timeout);
+      if (target_.dialect == Dialect::sqlite) {
+        configure_sqlite(session, busy_timeout);
+      } else {
+        // libpq prints notices ("already exists, skipping") to stderr.
+        execute_script(session, Dialect::postgres, "SET client_min_messages TO WARNING");
+      }
     } catch (const std::exception& error) {
       throw std::runtime_error(
           fmt::format("cannot open the database ({}): {}", describe(target_), error.what()));

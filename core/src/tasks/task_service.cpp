@@ -1,5 +1,6 @@
 #include "tasks/task_service.hpp"
 
+#include "tasks/redis/redis_task_queue.hpp"
 #include "tasks/sql_task_queue.hpp"
 
 #include <fmt/format.h>
@@ -45,10 +46,12 @@ void TaskService::add_schedule(ScheduleDefinition schedule) {
 }
 
 void TaskService::open(const config::QueueConfig& config, db::ConnectionPool& database) {
-  if (config.backend != "sql") {
-    throw std::runtime_error("queue.backend '" + config.backend + "' is not available");
+  if (config.backend == "redis") {
+    queue_ = std::make_unique<redis::RedisTaskQueue>(redis::parse_redis_url(config.redis_url),
+                                                     config.redis_prefix);
+  } else {
+    queue_ = std::make_unique<SqlTaskQueue>(database);
   }
-  queue_ = std::make_unique<SqlTaskQueue>(database);
   for (const auto& type : types_.names()) metrics_.add_type(type);
   scheduler_ = std::make_unique<Scheduler>(*queue_, types_, schedules_, 0, [] {}, log_);
 }

@@ -28,7 +28,8 @@ class TaskService {
   TaskTypes& types() { return types_; }
   void add_schedule(ScheduleDefinition schedule);
 
-  // After migrations: connects the backend named by `config`.
+  // After migrations: connects the backend named by `config` (`database`
+  // is used by the sql backend).
   void open(const config::QueueConfig& config, db::ConnectionPool& database);
   void add_routes(http::Router& router);
   void add_metrics(metrics::Registry& registry);

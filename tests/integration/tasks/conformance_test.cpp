@@ -218,14 +218,18 @@ TEST_CASE("transactional enqueue: the task exists if and only if the transaction
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);
     harness.open();
+    soci::session session(harness.database().pool());
+    if (backend == Backend::redis) {
+      CHECK_THROWS_WITH_AS(harness.service().enqueue_in(session, {task("test.noop")}),
+                           doctest::Contains("needs the sql queue backend"), EnqueueError);
+      continue;
+    }
     std::string kept, dropped;
     {
-      soci::session session(harness.database().pool());
       orchestra::db::WriteTransaction transaction(session, harness.database().dialect());
       dropped = harness.service().enqueue_in(session, {task("test.noop")}).front();
     }
     {
-      soci::session session(harness.database().pool());
       orchestra::db::WriteTransaction transaction(session, harness.database().dialect());
       kept = harness.service().enqueue_in(session, {task("test.noop")}).front();
       transaction.commit();

@@ -1,0 +1,447 @@
+-- Every multi-key transition of the redis task backend, run atomically by
+-- EVALSHA. ARGV[1] is the key prefix, ARGV[2] names the operation, ARGV[3]
+-- is the time in Unix milliseconds; keys are derived from ids (single
+-- Redis instance, not a cluster).
+--
+-- Layout (prefix P):
+--   P..'task:'..id        hash: the task's fields
+--   P..'stream:'..q|t|p   stream per queue, type and priority; group 'workers'
+--   P..'streams:'..q      zset of 't|p' members scored by priority
+--   P..'delayed'          zset id -> run_at (scheduled and retrying tasks)
+--   P..'leases'           zset id -> lease_until (running tasks)
+--   P..'unique:'..key     live task holding a unique key
+--   P..'children:'..id    set of tasks depending on id
+--   P..'all'              zset of every id (score 0; ids sort by time)
+--   P..'finished'         zset id -> finished_at
+--   P..'stats'            hash 'queue\ttype\tstate' -> count
+--   P..'firings:'..name   hash fire_at -> task id; P..'firing_times:'..name zset
+local P = ARGV[1]
+table.remove(ARGV, 1)
+local op = ARGV[1]
+
+local function tkey(id) return P .. 'task:' .. id end
+
+local function load(id)
+  local v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
+    'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
+    'pending_deps', 'run_at', 'stream', 'entry')
+  if not v[1] then return nil end
+  return {id = id, state = v[1], queue = v[2], type = v[3], priority = v[4],
+    token = tonumber(v[5]), attempts = tonumber(v[6]), max_attempts = tonumber(v[7]),
+    cancel = v[8] == '1', lease_ms = tonumber(v[9]), unique_key = v[10] or '',
+    policy = v[11], pending = tonumber(v[12]), run_at = tonumber(v[13]),
+    stream = v[14] or '', entry = v[15] or ''}
+end
+
+local function is_live(state)
+  return state == 'scheduled' or state == 'queued' or state == 'running' or state == 'retrying'
+end
+
+local function count(t, state, delta)
+  redis.call('HINCRBY', P .. 'stats', t.queue .. '\t' .. t.type .. '\t' .. state, delta)
+end
+
+local function set_state(t, state)
+  count(t, t.state, -1)
+  count(t, state, 1)
+  redis.call('HSET', tkey(t.id), 'state', state)
+  t.state = state
+end
+
+local function enter_stream(t)
+  local member = t.type .. '|' .. t.priority
+  local stream = P .. 'stream:' .. t.queue .. '|' .. member
+  if not redis.call('ZSCORE', P .. 'streams:' .. t.queue, member) then
+    redis.call('ZADD', P .. 'streams:' .. t.queue, tonumber(t.priority), member)
+    redis.pcall('XGROUP', 'CREATE', stream, 'workers', '0', 'MKSTREAM')
+  end
+  local entry = redis.call('XADD', stream, '*', 'id', t.id)
+  redis.call('HSET', tkey(t.id), 'stream', stream, 'entry', entry)
+  t.stream, t.entry = stream, entry
+end
+
+-- Makes a task claimable now, or at its run_at.
+local function make_ready(t, now)
+  if t.run_at > now then
+    redis.call('ZADD', P .. 'delayed', t.run_at, t.id)
+  else
+    redis.call('ZREM', P .. 'delayed', t.id)
+    enter_stream(t)
+  end
+end
+
+local function leave_stream(t)
+  if t.entry ~= '' then
+    redis.call('XACK', t.stream, 'workers', t.entry)
+    redis.call('XDEL', t.stream, t.entry)
+    redis.call('HSET', tkey(t.id), 'entry', '')
+    t.entry = ''
+  end
+end
+
+local function release_unique(t)
+  if t.unique_key ~= '' and redis.call('GET', P .. 'unique:' .. t.unique_key) == t.id then
+    redis.call('DEL', P .. 'unique:' .. t.unique_key)
+  end
+end
+
+local function finalize(t, state, now, fields)
+  set_state(t, state)
+  leave_stream(t)
+  release_unique(t)
+  redis.call('ZREM', P .. 'leases', t.id)
+  redis.call('ZREM', P .. 'delayed', t.id)
+  redis.call('HSET', tkey(t.id), 'finished_at', now, 'lease_owner', '', 'lease_until', '',
+    unpack(fields))
+  redis.call('ZADD', P .. 'finished', now, t.id)
+end
+
+local function release_children(id, now)
+  for _, child in ipairs(redis.call('SMEMBERS', P .. 'children:' .. id)) do
+    local c = load(child)
+    if c and is_live(c.state) then
+      local pending = redis.call('HINCRBY', tkey(child), 'pending_deps', -1)
+      if pending == 0 and c.state == 'scheduled' then make_ready(c, now) end
+    end
+  end
+end
+
+local function propagate_failure(id, state, now)
+  for _, child in ipairs(redis.call('SMEMBERS', P .. 'children:' .. id)) do
+    local c = load(child)
+    if c and is_live(c.state) then
+      if c.policy == 'run' then
+        local pending = redis.call('HINCRBY', tkey(child), 'pending_deps', -1)
+        if pending == 0 and c.state == 'scheduled' then make_ready(c, now) end
+      else
+        local running = c.state == 'running' and '1' or '0'
+        finalize(c, 'dead', now, {'error', 'dependency ' .. id .. ' ended ' .. state,
+          'cancel_requested', running})
+        propagate_failure(child, 'dead', now)
+      end
+    end
+  end
+end
+
+local function cancel_finished(t, now)
+  finalize(t, 'cancelled', now, {'error', 'cancelled by request'})
+  propagate_failure(t.id, 'cancelled', now)
+end
+
+-- Returns 1 when applied, 0 when the token is stale.
+local function apply_outcome(id, token, kind, value, retry_at, now)
+  local t = load(id)
+  if not t or t.state ~= 'running' or t.token ~= tonumber(token) then return 0 end
+  if kind == 'succeeded' then
+    if t.cancel then cancel_finished(t, now) return 1 end
+    finalize(t, 'succeeded', now, {'result', value, 'progress', '1', 'error', ''})
+    redis.call('HDEL', tkey(id), 'error')
+    release_children(id, now)
+  elseif kind == 'retry' then
+    if t.cancel then cancel_finished(t, now) return 1 end
+    set_state(t, 'retrying')
+    leave_stream(t)
+    redis.call('ZREM', P .. 'leases', id)
+    redis.call('HSET', tkey(id), 'run_at', retry_at, 'error', value, 'lease_owner', '',
+      'lease_until', '')
+    t.run_at = tonumber(retry_at)
+    make_ready(t, now)
+  elseif kind == 'dead' then
+    finalize(t, 'dead', now, {'error', value})
+    propagate_failure(id, 'dead', now)
+  elseif kind == 'cancelled' then
+    if not t.cancel then return 0 end
+    cancel_finished(t, now)
+  elseif kind == 'released' then
+    set_state(t, 'queued')
+    leave_stream(t)
+    redis.call('ZREM', P .. 'leases', id)
+    redis.call('HSET', tkey(id), 'attempts', t.attempts - 1, 'lease_owner', '', 'lease_until', '')
+    t.run_at = now
+    make_ready(t, now)
+  end
+  return 1
+end
+
+-- ARGV from i: id type queue priority payload max_attempts run_at unique_key
+-- lease_ms policy ndeps dep...; returns the id and the next index.
+local function insert(i, now)
+  local id, type, queue, priority = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local payload, max_attempts, run_at = ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
+  local unique_key, lease_ms, policy = ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
+  local ndeps = tonumber(ARGV[i + 10])
+  local deps = {}
+  for d = 1, ndeps do deps[d] = ARGV[i + 10 + d] end
+  local next_index = i + 11 + ndeps
+  if unique_key ~= '' then
+    local holder = redis.call('GET', P .. 'unique:' .. unique_key)
+    if holder then
+      local h = load(holder)
+      if h and is_live(h.state) then return holder, next_index end
+    end
+  end
+  if redis.call('EXISTS', tkey(id)) == 1 then
+    return redis.error_reply('ENQUEUE task id ' .. id .. ' is already taken')
+  end
+  local pending, failed = 0, nil
+  for _, dep in ipairs(deps) do
+    local state = redis.call('HGET', tkey(dep), 'state')
+    if state == 'dead' or state == 'cancelled' then
+      if policy == 'fail' then failed = dep end
+    elseif state ~= 'succeeded' then
+      pending = pending + 1
+    end
+  end
+  redis.call('HSET', tkey(id), 'id', id, 'type', type, 'queue', queue, 'priority', priority,
+    'payload', payload, 'state', 'new', 'attempts', 0, 'max_attempts', max_attempts,
+    'run_at', run_at, 'unique_key', unique_key, 'lease_ms', lease_ms, 'token', 0,
+    'progress', 0, 'progress_message', '', 'dependency_count', ndeps, 'pending_deps', pending,
+    'policy', policy, 'cancel_requested', 0, 'created_at', now, 'stream', '', 'entry', '')
+  redis.call('ZADD', P .. 'all', 0, id)
+  for _, dep in ipairs(deps) do
+    redis.call('SADD', P .. 'children:' .. dep, id)
+    redis.call('SADD', P .. 'parents:' .. id, dep)
+  end
+  local t = load(id)
+  t.state = 'new'
+  if unique_key ~= '' then redis.call('SET', P .. 'unique:' .. unique_key, id) end
+  if failed then
+    count(t, 'new', 1)
+    finalize(t, 'dead', now, {'error', 'dependency ' .. failed .. ' failed'})
+  elseif pending > 0 or run_at > now then
+    count(t, 'new', 1)
+    set_state(t, 'scheduled')
+    if pending == 0 then make_ready(t, now) end
+  else
+    count(t, 'new', 1)
+    set_state(t, 'queued')
+    enter_stream(t)
+  end
+  return id, next_index
+end
+
+local function check_dependencies(n, now)
+  local i = 4
+  local ids = {}
+  for _ = 1, n do
+    ids[ARGV[i]] = true
+    local ndeps = tonumber(ARGV[i + 10])
+    for d = 1, ndeps do
+      local dep = ARGV[i + 10 + d]
+      if not ids[dep] and redis.call('EXISTS', tkey(dep)) == 0 then
+        return 'dependency ' .. dep .. ' does not exist'
+      end
+    end
+    i = i + 11 + ndeps
+  end
+  return nil
+end
+
+local function enqueue(now, n)
+  local problem = check_dependencies(n, now)
+  if problem then return redis.error_reply('ENQUEUE ' .. problem) end
+  local ids, i = {}, 4
+  for k = 1, n do
+    local id
+    id, i = insert(i, now)
+    if type(id) == 'table' then return id end
+    ids[k] = id
+  end
+  return ids
+end
+
+local function promote_due(now)
+  local due = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, 1000)
+  for _, id in ipairs(due) do
+    redis.call('ZREM', P .. 'delayed', id)
+    local t = load(id)
+    if t and (t.state == 'scheduled' or t.state == 'retrying') and t.pending == 0 then
+      enter_stream(t)
+    end
+  end
+end
+
+local function dependency_results(id)
+  local results = {}
+  for _, parent in ipairs(redis.call('SMEMBERS', P .. 'parents:' .. id)) do
+    results[#results + 1] = parent
+    results[#results + 1] = redis.call('HGET', tkey(parent), 'result') or 'null'
+  end
+  return results
+end
+
+local function claim_from(stream, worker, limit, now, claimed)
+  local reply = redis.call('XREADGROUP', 'GROUP', 'workers', worker, 'COUNT', limit,
+    'STREAMS', stream, '>')
+  if not reply then return end
+  for _, message in ipairs(reply[1][2]) do
+    local entry, id = message[1], message[2][2]
+    local t = load(id)
+    if t and t.entry == entry and t.pending == 0 and
+        (t.state == 'queued' or t.state == 'scheduled' or t.state == 'retrying') then
+      local token, attempts = t.token + 1, t.attempts + 1
+      local lease_until = now + t.lease_ms
+      set_state(t, 'running')
+      redis.call('HSET', tkey(id), 'token', token, 'attempts', attempts, 'lease_owner', worker,
+        'lease_until', lease_until)
+      redis.call('HSETNX', tkey(id), 'started_at', now)
+      redis.call('ZADD', P .. 'leases', lease_until, id)
+      local payload, max_attempts, ndeps = unpack(redis.call('HMGET', tkey(id), 'payload',
+        'max_attempts', 'dependency_count'))
+      local deps = {}
+      if tonumber(ndeps) > 0 then deps = dependency_results(id) end
+      claimed[#claimed + 1] = {id, t.type, payload, attempts, max_attempts, token, t.lease_ms, deps}
+    else
+      redis.call('XACK', stream, 'workers', entry)
+      redis.call('XDEL', stream, entry)
+    end
+  end
+end
+
+local function exchange(now)
+  local worker, limit, oldest_first = ARGV[3], tonumber(ARGV[4]), ARGV[5] == '1'
+  local i = 6
+  local types = {}
+  local ntypes = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, ntypes do types[ARGV[i]] = true; i = i + 1 end
+  local queues = {}
+  local nqueues = tonumber(ARGV[i]); i = i + 1
+  for q = 1, nqueues do queues[q] = ARGV[i]; i = i + 1 end
+  local stale = 0
+  local noutcomes = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, noutcomes do
+    stale = stale + 1 - apply_outcome(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3],
+      ARGV[i + 4], now)
+    i = i + 5
+  end
+  local claimed = {}
+  if limit > 0 then
+    promote_due(now)
+    for _, queue in ipairs(queues) do
+      local members
+      if oldest_first then
+        members = redis.call('ZRANGE', P .. 'streams:' .. queue, 0, -1)
+      else
+        members = redis.call('ZREVRANGE', P .. 'streams:' .. queue, 0, -1)
+      end
+      for _, member in ipairs(members) do
+        if #claimed >= limit then break end
+        local type = string.match(member, '^(.*)|[^|]*$')
+        if types[type] then
+          claim_from(P .. 'stream:' .. queue .. '|' .. member, worker, limit - #claimed, now,
+            claimed)
+        end
+      end
+    end
+  end
+  return {stale, claimed}
+end
+
+local function extend(now)
+  local results, i = {}, 3
+  while ARGV[i] do
+    local t = load(ARGV[i])
+    if t and t.state == 'running' and t.token == tonumber(ARGV[i + 1]) then
+      local until_ms = now + t.lease_ms
+      redis.call('HSET', tkey(t.id), 'lease_until', until_ms)
+      redis.call('ZADD', P .. 'leases', until_ms, t.id)
+      results[#results + 1] = t.cancel and 1 or 0
+    else
+      results[#results + 1] = -1
+    end
+    i = i + 2
+  end
+  return results
+end
+
+local function reclaim(now)
+  local expired = redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', '(' .. now, 'LIMIT', 0, 1000)
+  local reclaimed = 0
+  for _, id in ipairs(expired) do
+    local t = load(id)
+    if t and t.state == 'running' then
+      local kind = t.attempts >= t.max_attempts and 'dead' or 'retry'
+      reclaimed = reclaimed + apply_outcome(id, t.token, kind,
+        'lease expired: the worker stopped heartbeating', now, now)
+    else
+      redis.call('ZREM', P .. 'leases', id)
+    end
+  end
+  return reclaimed
+end
+
+local function cancel(now, id)
+  local t = load(id)
+  if not t then return 'not_found' end
+  if t.state == 'running' then
+    redis.call('HSET', tkey(id), 'cancel_requested', 1)
+    return 'done'
+  end
+  if not is_live(t.state) then return 'illegal' end
+  cancel_finished(t, now)
+  return 'done'
+end
+
+local function retry(now, id)
+  local t = load(id)
+  if not t then return 'not_found' end
+  if t.state ~= 'dead' and t.state ~= 'cancelled' then return 'illegal' end
+  if t.unique_key ~= '' then
+    local holder = redis.call('GET', P .. 'unique:' .. t.unique_key)
+    if holder and holder ~= id then
+      local h = load(holder)
+      if h and is_live(h.state) then return 'illegal' end
+    end
+    redis.call('SET', P .. 'unique:' .. t.unique_key, id)
+  end
+  set_state(t, 'queued')
+  redis.call('ZREM', P .. 'finished', id)
+  redis.call('HSET', tkey(id), 'attempts', 0, 'run_at', now, 'cancel_requested', 0,
+    'progress', 0, 'progress_message', '')
+  redis.call('HDEL', tkey(id), 'finished_at', 'result')
+  t.run_at = now
+  make_ready(t, now)
+  return 'done'
+end
+
+local function purge(before)
+  local old = redis.call('ZRANGEBYSCORE', P .. 'finished', '-inf', '(' .. before, 'LIMIT', 0, 5000)
+  for _, id in ipairs(old) do
+    local t = load(id)
+    if t then count(t, t.state, -1) end
+    redis.call('DEL', tkey(id), P .. 'children:' .. id, P .. 'parents:' .. id)
+    redis.call('ZREM', P .. 'all', id)
+    redis.call('ZREM', P .. 'finished', id)
+  end
+  return #old
+end
+
+-- ARGV: fire now 1 <one enqueue spec> name fire_at
+local function fire(now)
+  local name, fire_at, id = ARGV[#ARGV - 1], ARGV[#ARGV], ARGV[4]
+  if redis.call('HSETNX', P .. 'firings:' .. name, fire_at, id) == 0 then return 0 end
+  redis.call('ZADD', P .. 'firing_times:' .. name, fire_at, fire_at)
+  local result = enqueue(now, 1)
+  if type(result) == 'table' and result.err then return result end
+  return 1
+end
+
+local function progress(now)
+  local t = load(ARGV[3])
+  if t and t.state == 'running' and t.token == tonumber(ARGV[4]) then
+    redis.call('HSET', tkey(t.id), 'progress', ARGV[5], 'progress_message', ARGV[6])
+  end
+  return 0
+end
+
+local now = tonumber(ARGV[2])
+if op == 'enqueue' then return enqueue(now, tonumber(ARGV[3])) end
+if op == 'exchange' then return exchange(now) end
+if op == 'extend' then return extend(now) end
+if op == 'reclaim' then return reclaim(now) end
+if op == 'cancel' then return cancel(now, ARGV[3]) end
+if op == 'retry' then return retry(now, ARGV[3]) end
+if op == 'purge' then return purge(now) end
+if op == 'fire' then return fire(now) end
+if op == 'progress' then return progress(now) end
+return redis.error_reply('unknown operation ' .. tostring(op))
