@@ -24,13 +24,14 @@ local function tkey(id) return P .. 'task:' .. id end
 local function load(id)
   local v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
     'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
-    'pending_deps', 'run_at', 'stream', 'entry')
+    'pending_deps', 'run_at', 'stream', 'entry', 'has_children', 'started_at')
   if not v[1] then return nil end
   return {id = id, state = v[1], queue = v[2], type = v[3], priority = v[4],
     token = tonumber(v[5]), attempts = tonumber(v[6]), max_attempts = tonumber(v[7]),
     cancel = v[8] == '1', lease_ms = tonumber(v[9]), unique_key = v[10] or '',
     policy = v[11], pending = tonumber(v[12]), run_at = tonumber(v[13]),
-    stream = v[14] or '', entry = v[15] or ''}
+    stream = v[14] or '', entry = v[15] or '', has_children = v[16] == '1',
+    started_at = v[17] or ''}
 end
 
 local function is_live(state)
@@ -41,22 +42,29 @@ local function count(t, state, delta)
   redis.call('HINCRBY', P .. 'stats', t.queue .. '\t' .. t.type .. '\t' .. state, delta)
 end
 
+-- Moves the counters; the caller writes 'state' with its other fields.
 local function set_state(t, state)
   count(t, t.state, -1)
   count(t, state, 1)
-  redis.call('HSET', tkey(t.id), 'state', state)
-  t.state = state
+  t.previous, t.state = t.state, state
 end
 
-local function enter_stream(t)
+local known_streams = {}
+
+-- Appends the task to its stream; `write` false leaves recording the
+-- entry to the caller (who writes the hash anyway).
+local function enter_stream(t, write)
   local member = t.type .. '|' .. t.priority
   local stream = P .. 'stream:' .. t.queue .. '|' .. member
-  if not redis.call('ZSCORE', P .. 'streams:' .. t.queue, member) then
-    redis.call('ZADD', P .. 'streams:' .. t.queue, tonumber(t.priority), member)
-    redis.pcall('XGROUP', 'CREATE', stream, 'workers', '0', 'MKSTREAM')
+  if not known_streams[stream] then
+    if not redis.call('ZSCORE', P .. 'streams:' .. t.queue, member) then
+      redis.call('ZADD', P .. 'streams:' .. t.queue, tonumber(t.priority), member)
+      redis.pcall('XGROUP', 'CREATE', stream, 'workers', '0', 'MKSTREAM')
+    end
+    known_streams[stream] = true
   end
   local entry = redis.call('XADD', stream, '*', 'id', t.id)
-  redis.call('HSET', tkey(t.id), 'stream', stream, 'entry', entry)
+  if write ~= false then redis.call('HSET', tkey(t.id), 'stream', stream, 'entry', entry) end
   t.stream, t.entry = stream, entry
 end
 
@@ -70,11 +78,12 @@ local function make_ready(t, now)
   end
 end
 
+-- Acknowledges and drops the task's stream entry; the caller clears
+-- 'entry' in its own HSET.
 local function leave_stream(t)
   if t.entry ~= '' then
     redis.call('XACK', t.stream, 'workers', t.entry)
     redis.call('XDEL', t.stream, t.entry)
-    redis.call('HSET', tkey(t.id), 'entry', '')
     t.entry = ''
   end
 end
@@ -89,10 +98,13 @@ local function finalize(t, state, now, fields)
   set_state(t, state)
   leave_stream(t)
   release_unique(t)
-  redis.call('ZREM', P .. 'leases', t.id)
-  redis.call('ZREM', P .. 'delayed', t.id)
-  redis.call('HSET', tkey(t.id), 'finished_at', now, 'lease_owner', '', 'lease_until', '',
-    unpack(fields))
+  if t.previous == 'running' then
+    redis.call('ZREM', P .. 'leases', t.id)
+  else
+    redis.call('ZREM', P .. 'delayed', t.id)
+  end
+  redis.call('HSET', tkey(t.id), 'state', state, 'entry', '', 'finished_at', now,
+    'lease_owner', '', 'lease_until', '', unpack(fields))
   redis.call('ZADD', P .. 'finished', now, t.id)
 end
 
@@ -135,15 +147,14 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
   if kind == 'succeeded' then
     if t.cancel then cancel_finished(t, now) return 1 end
     finalize(t, 'succeeded', now, {'result', value, 'progress', '1', 'error', ''})
-    redis.call('HDEL', tkey(id), 'error')
-    release_children(id, now)
+    if t.has_children then release_children(id, now) end
   elseif kind == 'retry' then
     if t.cancel then cancel_finished(t, now) return 1 end
     set_state(t, 'retrying')
     leave_stream(t)
     redis.call('ZREM', P .. 'leases', id)
-    redis.call('HSET', tkey(id), 'run_at', retry_at, 'error', value, 'lease_owner', '',
-      'lease_until', '')
+    redis.call('HSET', tkey(id), 'state', 'retrying', 'entry', '', 'run_at', retry_at,
+      'error', value, 'lease_owner', '', 'lease_until', '')
     t.run_at = tonumber(retry_at)
     make_ready(t, now)
   elseif kind == 'dead' then
@@ -156,7 +167,8 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
     set_state(t, 'queued')
     leave_stream(t)
     redis.call('ZREM', P .. 'leases', id)
-    redis.call('HSET', tkey(id), 'attempts', t.attempts - 1, 'lease_owner', '', 'lease_until', '')
+    redis.call('HSET', tkey(id), 'state', 'queued', 'entry', '', 'attempts', t.attempts - 1,
+      'lease_owner', '', 'lease_until', '')
     t.run_at = now
     make_ready(t, now)
   end
@@ -180,9 +192,6 @@ local function insert(i, now)
       if h and is_live(h.state) then return holder, next_index end
     end
   end
-  if redis.call('EXISTS', tkey(id)) == 1 then
-    return redis.error_reply('ENQUEUE task id ' .. id .. ' is already taken')
-  end
   local pending, failed = 0, nil
   for _, dep in ipairs(deps) do
     local state = redis.call('HGET', tkey(dep), 'state')
@@ -192,30 +201,36 @@ local function insert(i, now)
       pending = pending + 1
     end
   end
+  local t = {id = id, type = type, queue = queue, priority = priority, run_at = run_at,
+    unique_key = unique_key, state = 'new', entry = '', stream = ''}
+  local state = 'queued'
+  if failed then
+    state = 'dead'
+  elseif pending > 0 or run_at > now then
+    state = 'scheduled'
+  else
+    enter_stream(t, false)
+  end
+  count(t, state, 1)
   redis.call('HSET', tkey(id), 'id', id, 'type', type, 'queue', queue, 'priority', priority,
-    'payload', payload, 'state', 'new', 'attempts', 0, 'max_attempts', max_attempts,
+    'payload', payload, 'state', state, 'attempts', 0, 'max_attempts', max_attempts,
     'run_at', run_at, 'unique_key', unique_key, 'lease_ms', lease_ms, 'token', 0,
     'progress', 0, 'progress_message', '', 'dependency_count', ndeps, 'pending_deps', pending,
-    'policy', policy, 'cancel_requested', 0, 'created_at', now, 'stream', '', 'entry', '')
+    'policy', policy, 'cancel_requested', 0, 'created_at', now, 'stream', t.stream,
+    'entry', t.entry)
   redis.call('ZADD', P .. 'all', 0, id)
   for _, dep in ipairs(deps) do
     redis.call('SADD', P .. 'children:' .. dep, id)
+    redis.call('HSET', tkey(dep), 'has_children', 1)
     redis.call('SADD', P .. 'parents:' .. id, dep)
   end
-  local t = load(id)
-  t.state = 'new'
   if unique_key ~= '' then redis.call('SET', P .. 'unique:' .. unique_key, id) end
   if failed then
-    count(t, 'new', 1)
-    finalize(t, 'dead', now, {'error', 'dependency ' .. failed .. ' failed'})
-  elseif pending > 0 or run_at > now then
-    count(t, 'new', 1)
-    set_state(t, 'scheduled')
-    if pending == 0 then make_ready(t, now) end
-  else
-    count(t, 'new', 1)
-    set_state(t, 'queued')
-    enter_stream(t)
+    redis.call('HSET', tkey(id), 'error', 'dependency ' .. failed .. ' failed', 'finished_at', now)
+    redis.call('ZADD', P .. 'finished', now, id)
+    release_unique(t)
+  elseif state == 'scheduled' and pending == 0 then
+    redis.call('ZADD', P .. 'delayed', run_at, id)
   end
   return id, next_index
 end
@@ -282,9 +297,9 @@ local function claim_from(stream, worker, limit, now, claimed)
       local token, attempts = t.token + 1, t.attempts + 1
       local lease_until = now + t.lease_ms
       set_state(t, 'running')
-      redis.call('HSET', tkey(id), 'token', token, 'attempts', attempts, 'lease_owner', worker,
-        'lease_until', lease_until)
-      redis.call('HSETNX', tkey(id), 'started_at', now)
+      redis.call('HSET', tkey(id), 'state', 'running', 'token', token, 'attempts', attempts,
+        'lease_owner', worker, 'lease_until', lease_until,
+        'started_at', t.started_at ~= '' and t.started_at or now)
       redis.call('ZADD', P .. 'leases', lease_until, id)
       local payload, max_attempts, ndeps = unpack(redis.call('HMGET', tkey(id), 'payload',
         'max_attempts', 'dependency_count'))
@@ -396,8 +411,8 @@ local function retry(now, id)
   end
   set_state(t, 'queued')
   redis.call('ZREM', P .. 'finished', id)
-  redis.call('HSET', tkey(id), 'attempts', 0, 'run_at', now, 'cancel_requested', 0,
-    'progress', 0, 'progress_message', '')
+  redis.call('HSET', tkey(id), 'state', 'queued', 'attempts', 0, 'run_at', now,
+    'cancel_requested', 0, 'progress', 0, 'progress_message', '')
   redis.call('HDEL', tkey(id), 'finished_at', 'result')
   t.run_at = now
   make_ready(t, now)
