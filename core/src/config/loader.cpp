@@ -39,11 +39,15 @@ std::vector<std::string> split_env_name(std::string_view name) {
   return segments;
 }
 
+// Lists and maps are written in YAML flow style ('[a, b]', '{k: v}');
+// anything else is one scalar, so values like "prefix:" or "a: b" stay
+// strings.
 YAML::Node parse_env_value(const std::string& value) {
-  try {
-    auto node = YAML::Load(value);
-    if (node.IsDefined() && !node.IsNull()) return node;
-  } catch (const YAML::Exception&) {
+  if (!value.empty() && (value.front() == '[' || value.front() == '{')) {
+    try {
+      return YAML::Load(value);
+    } catch (const YAML::Exception&) {
+    }
   }
   return YAML::Node(value);
 }

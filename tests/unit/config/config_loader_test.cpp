@@ -86,7 +86,7 @@ TEST_CASE("wrong types name the expected type and the value") {
 
 TEST_CASE("the redis backend needs a redis URL") {
   auto lines = problems_of(kMinimal + "queue:\n  backend: redis\n");
-  CHECK(has(lines, "test.yaml:3:3: queue.redis_url: required when queue.backend is redis"));
+  CHECK(has(lines, "test.yaml:4:3: queue.redis_url: required when queue.backend is redis"));
   auto wrong = problems_of(kMinimal + "queue:\n  backend: redis\n  redis_url: http://x\n");
   CHECK(has(wrong, "test.yaml:5:14: queue.redis_url: expected a redis://host:port/db URL"));
 }
@@ -136,6 +136,17 @@ TEST_CASE("environment variables override keys and are named in problems") {
 
   auto lines = problems_of(kMinimal, {{"ORCHESTRA_SERVER__THREADS", "abc"}});
   CHECK(has(lines, "$ORCHESTRA_SERVER__THREADS: server.threads: expected an integer, got \"abc\""));
+}
+
+TEST_CASE("override values are scalars unless written as flow lists or maps") {
+  Environment env{{"ORCHESTRA_QUEUE__REDIS_PREFIX", "app:"},
+                  {"ORCHESTRA_LOG__LEVEL", "debug # not a comment"},
+                  {"ORCHESTRA_WORKER__QUEUES", "{default: 2, low: 1}"}};
+  auto tree = ConfigTree::load_string(kMinimal, "test.yaml", env);
+  auto config = read_core_config(tree.root());
+  CHECK(config.queue.redis_prefix == "app:");
+  CHECK(config.worker.queues == std::map<std::string, int>{{"default", 2}, {"low", 1}});
+  CHECK(tree.problems().size() == 1);  // the log level is not a known choice
 }
 
 TEST_CASE("an override with underscores reaches a hyphenated plugin section") {
