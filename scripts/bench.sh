@@ -7,7 +7,7 @@
 #        64 connections; requests/s and p99, access log on and off, with 1
 #        and 2 reactor threads.
 # tasks: tests/bench/task_throughput.cpp on SQLite and on a throwaway
-#        PostgreSQL: 100,000 no-op tasks enqueued in batches of 1,000, one
+#        PostgreSQL and Redis: 100,000 no-op tasks enqueued in batches of 1,000, one
 #        worker; enqueue and end-to-end tasks/s, idle latency, peak memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,9 +75,11 @@ bench_http() {
 bench_tasks() {
   source scripts/services.sh
   start_postgres "$work"
+  start_redis "$work"
   echo "== tasks: 100000 no-op tasks, batches of 1000, one worker (2 handler threads)"
-  "$build/bin/bench_tasks" --backend sqlite 2>/dev/null
-  "$build/bin/bench_tasks" --backend postgres 2>/dev/null
+  for backend in sqlite postgres redis; do
+    "$build/bin/bench_tasks" --backend "$backend" 2>/dev/null
+  done
   stop_services
 }
 

@@ -1,4 +1,5 @@
 #include "tasks/sql_task_queue.hpp"
+#include "tasks/comma_list.hpp"
 
 #include "db/transaction.hpp"
 #include "tasks/sql_rows.hpp"
@@ -495,22 +496,6 @@ class Work {
   Dialect dialect_;
 };
 
-std::string join(const std::vector<std::string>& items) {
-  return fmt::format("{}", fmt::join(items, ","));
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
-}
-
 }  // namespace
 
 SqlTaskQueue::SqlTaskQueue(db::ConnectionPool& database)
@@ -549,7 +534,7 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
   stale = work.apply_all(outcomes, now);
   std::vector<ClaimedTask> claimed;
   if (!types.empty()) {
-    auto type_list = join(types);
+    auto type_list = join_commas(types);
     for (const auto& queue : queues) {
       if (claimed.size() >= limit) break;
       auto more = work.claim(worker, queue, type_list, limit - claimed.size(), oldest_first, now);
@@ -704,7 +689,7 @@ std::size_t SqlTaskQueue::purge(std::int64_t before) {
 
 void SqlTaskQueue::record_worker(const WorkerInfo& worker) {
   soci::session session(database_.pool());
-  auto queues = join(worker.queues), current = join(worker.current_tasks);
+  auto queues = join_commas(worker.queues), current = join_commas(worker.current_tasks);
   long long started = worker.started_at, heartbeat = worker.heartbeat_at;
   session << "INSERT INTO task_workers (name, queues, current_tasks, started_at, heartbeat_at) "
              "VALUES (:name, :queues, :current, :started, :heartbeat) ON CONFLICT (name) DO "
@@ -728,8 +713,8 @@ std::vector<WorkerInfo> SqlTaskQueue::workers(std::int64_t seen_since) {
        soci::use(since));
   std::vector<WorkerInfo> workers;
   for (const auto& row : rows) {
-    workers.push_back(WorkerInfo{text_at(row, 0), split(text_at(row, 1)), split(text_at(row, 2)),
-                                 int_at(row, 3), int_at(row, 4)});
+    workers.push_back(WorkerInfo{text_at(row, 0), split_commas(text_at(row, 1)),
+                                 split_commas(text_at(row, 2)), int_at(row, 3), int_at(row, 4)});
   }
   return workers;
 }

@@ -1,4 +1,5 @@
 #include "tasks/redis/redis_task_queue.hpp"
+#include "tasks/comma_list.hpp"
 
 #include "tasks/redis/task_script.hpp"
 
@@ -84,18 +85,6 @@ TaskRecord to_record(const std::map<std::string, std::string>& fields) {
   record.pending_dependencies = static_cast<int>(int_field(fields, "pending_deps"));
   record.cancel_requested = int_field(fields, "cancel_requested") != 0;
   return record;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
 }
 
 }  // namespace
@@ -271,8 +260,8 @@ std::size_t RedisTaskQueue::purge(std::int64_t before) {
 
 void RedisTaskQueue::record_worker(const WorkerInfo& worker) {
   client_.command({"HSET", prefix_ + "worker:" + worker.name, "queues",
-                   fmt::format("{}", fmt::join(worker.queues, ",")), "current_tasks",
-                   fmt::format("{}", fmt::join(worker.current_tasks, ",")), "started_at",
+                   join_commas(worker.queues), "current_tasks",
+                   join_commas(worker.current_tasks), "started_at",
                    std::to_string(worker.started_at), "heartbeat_at",
                    std::to_string(worker.heartbeat_at)});
   client_.command({"ZADD", prefix_ + "worker_beats", std::to_string(worker.heartbeat_at),
@@ -292,7 +281,8 @@ std::vector<WorkerInfo> RedisTaskQueue::workers(std::int64_t seen_since) {
     auto name = as_string(names.get()->element[i]);
     auto fields = as_map(client_.command({"HGETALL", prefix_ + "worker:" + name}).get());
     if (fields.empty()) continue;
-    workers.push_back(WorkerInfo{name, split(fields["queues"]), split(fields["current_tasks"]),
+    workers.push_back(WorkerInfo{name, split_commas(fields["queues"]),
+                                 split_commas(fields["current_tasks"]),
                                  int_field(fields, "started_at"),
                                  int_field(fields, "heartbeat_at")});
   }
