@@ -10,10 +10,13 @@
 namespace orchestra::db {
 namespace {
 
+constexpr auto kCheckpointEvery = std::chrono::milliseconds(500);
+
 void configure_sqlite(soci::session& session, std::chrono::milliseconds busy_timeout) {
   execute_script(session, Dialect::sqlite,
                  fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout={};",
+                             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout={}; "
+                             "PRAGMA wal_autocheckpoint=0;",
                              busy_timeout.count()));
 }
 
@@ -46,6 +49,32 @@ ConnectionPool::ConnectionPool(const Target& target, int size,
       throw std::runtime_error(
           fmt::format("cannot open the database ({}): {}", describe(target_), error.what()));
     }
+  }
+  if (target_.dialect == Dialect::sqlite) {
+    checkpointer_ = std::jthread([this](std::stop_token stop) { checkpoint_loop(stop); });
+  }
+}
+
+ConnectionPool::~ConnectionPool() {
+  checkpointer_.request_stop();
+  stop_.notify_all();
+}
+
+void ConnectionPool::checkpoint_loop(std::stop_token stop) {
+  while (true) {
+    {
+      std::unique_lock lock(stop_mutex_);
+      if (stop_.wait_for(lock, stop, kCheckpointEvery, [] { return false; })) return;
+      if (stop.stop_requested()) return;
+    }
+    std::size_t position = 0;
+    if (!pool_.try_lease(position, 100)) continue;
+    try {
+      execute_script(pool_.at(position), Dialect::sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const std::exception&) {
+      // Busy or locked: the next round catches up.
+    }
+    pool_.give_back(position);
   }
 }
 

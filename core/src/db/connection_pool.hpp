@@ -8,6 +8,10 @@
 #include <orchestra/db.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +22,7 @@ class ConnectionPool final : public Database {
  public:
   // Throws std::runtime_error naming the database when a connection fails.
   ConnectionPool(const Target& target, int size, std::chrono::milliseconds busy_timeout);
+  ~ConnectionPool() override;
   soci::connection_pool& pool() override { return pool_; }
   Dialect dialect() const override { return target_.dialect; }
   const Target& target() const { return target_; }
@@ -27,9 +32,16 @@ class ConnectionPool final : public Database {
   std::optional<std::string> ping(std::chrono::milliseconds wait);
 
  private:
+  // SQLite: checkpoints the WAL in the background, so no commit on a
+  // request or claim path pays for copying it into the database file.
+  void checkpoint_loop(std::stop_token stop);
+
   Target target_;
   std::size_t size_;
   soci::connection_pool pool_;
+  std::mutex stop_mutex_;
+  std::condition_variable_any stop_;
+  std::jthread checkpointer_;  // last: stops before the pool goes
 };
 
 // Runs a multi-statement SQL script on `session` (SOCI runs one statement
