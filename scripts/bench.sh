@@ -77,10 +77,31 @@ bench_tasks() {
   start_postgres "$work"
   start_redis "$work"
   echo "== tasks: 100000 no-op tasks, batches of 1000, one worker (2 handler threads)"
+  local redis_rate=
   for backend in sqlite postgres redis; do
-    "$build/bin/bench_tasks" --backend "$backend" 2>/dev/null
+    local out
+    out=$("$build/bin/bench_tasks" --backend "$backend" 2>/dev/null)
+    echo "$out"
+    [[ $backend == redis ]] && redis_rate=$(awk '/end-to-end/ {print $2}' <<<"$out")
   done
+  bench_bullmq "$redis_rate"
   stop_services
+}
+
+# BullMQ on the same Redis, from the npm registry, as the baseline.
+bench_bullmq() {
+  local ours=$1
+  if ! command -v npm >/dev/null; then
+    echo "bullmq baseline skipped: npm is not installed"
+    return
+  fi
+  (cd tests/bench/bullmq && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  local out
+  out=$(node tests/bench/bullmq/bench.js "$ORCHESTRA_TEST_REDIS_URL" 100000 1000 2)
+  echo "$out"
+  local theirs
+  theirs=$(awk '/end-to-end/ {print $2}' <<<"$out")
+  awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "  redis backend / bullmq end-to-end: %.2fx\n", a / b }'
 }
 
 case $what in

@@ -1,0 +1,45 @@
+// Baseline for the task benchmark: BullMQ (Node) on the same Redis and
+// machine. Enqueues N no-op jobs in bulk batches, then one worker with
+// concurrency C runs them; prints jobs/s like bench_tasks does.
+//   node bench.js redis://127.0.0.1:6379/0 [tasks] [batch] [concurrency]
+const { Queue, Worker } = require('bullmq');
+
+async function main() {
+  const url = new URL(process.argv[2]);
+  const tasks = Number(process.argv[3] || 100000);
+  const batch = Number(process.argv[4] || 1000);
+  const concurrency = Number(process.argv[5] || 2);
+  const connection = { host: url.hostname, port: Number(url.port), db: Number(url.pathname.slice(1) || 0) };
+  const name = `bench${Date.now()}`;
+  const queue = new Queue(name, { connection });
+
+  let start = process.hrtime.bigint();
+  for (let done = 0; done < tasks; done += batch) {
+    const jobs = [];
+    for (let i = 0; i < batch; i++) jobs.push({ name: 'noop', data: {} });
+    await queue.addBulk(jobs);
+  }
+  const enqueueSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+
+  let finished = 0;
+  start = process.hrtime.bigint();
+  const allDone = new Promise((resolve) => {
+    const worker = new Worker(name, async () => ({}), { connection, concurrency });
+    worker.on('completed', () => {
+      if (++finished === tasks) resolve(worker);
+    });
+  });
+  const worker = await allDone;
+  const runSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  console.log(`baseline=bullmq tasks=${tasks} batch=${batch} concurrency=${concurrency}`);
+  console.log(`  enqueue      ${(tasks / enqueueSeconds).toFixed(0).padStart(10)} jobs/s`);
+  console.log(`  end-to-end   ${(tasks / runSeconds).toFixed(0).padStart(10)} jobs/s`);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+}
+
+main().catch((error) => {
+  console.error(`bullmq baseline: ${error.message}`);
+  process.exit(1);
+});
