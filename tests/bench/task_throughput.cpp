@@ -97,6 +97,28 @@ int main(int argc, char** argv) try {
   testing::TaskHarness harness(options.backend);
   define_bench_types(harness.service());
   harness.open();
+  // Latency first, on an empty queue: "idle" means nothing else queued.
+  harness.start_worker(options.concurrency, "bench");
+  std::vector<double> latencies;
+  for (int i = 0; i < options.samples; ++i) {
+    tasks::NewTask probe;
+    probe.type = "bench.probe";
+    auto enqueued = Steady::now();
+    auto id = harness.enqueue(probe);
+    while (true) {
+      {
+        std::lock_guard lock(started_mutex);
+        if (auto it = started_at.find(id); it != started_at.end()) {
+          latencies.push_back(std::chrono::duration<double, std::milli>(it->second - enqueued).count());
+          break;
+        }
+      }
+      std::this_thread::sleep_for(100us);
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  harness.service().stop(5s);
+
   std::vector<tasks::NewTask> batch(static_cast<std::size_t>(options.batch));
   for (auto& task : batch) task.type = "bench.noop";
 
@@ -121,24 +143,6 @@ int main(int argc, char** argv) try {
   double run_seconds = std::chrono::duration<double>(Steady::now() - run_start).count();
   auto memory = peak_memory();
 
-  std::vector<double> latencies;
-  for (int i = 0; i < options.samples; ++i) {
-    tasks::NewTask probe;
-    probe.type = "bench.probe";
-    auto enqueued = Steady::now();
-    auto id = harness.enqueue(probe);
-    while (true) {
-      {
-        std::lock_guard lock(started_mutex);
-        if (auto it = started_at.find(id); it != started_at.end()) {
-          latencies.push_back(std::chrono::duration<double, std::milli>(it->second - enqueued).count());
-          break;
-        }
-      }
-      std::this_thread::sleep_for(100us);
-    }
-    std::this_thread::sleep_for(5ms);
-  }
   harness.service().stop(5s);
 
   std::cout << fmt::format(

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <optional>
 #include <set>
 
 namespace orchestra::tasks {
@@ -509,9 +511,16 @@ std::unique_lock<std::mutex> SqlTaskQueue::lock_writer() {
 std::vector<std::string> SqlTaskQueue::enqueue(const std::vector<TaskSpec>& specs) {
   soci::session session(database_.pool());
   auto writer = lock_writer();
-  db::WriteTransaction transaction(session, dialect_);
+  // On PostgreSQL a batch without dependencies is one INSERT, atomic on
+  // its own: BEGIN and COMMIT would only add two round trips.
+  bool single_statement =
+      dialect_ == Dialect::postgres &&
+      std::all_of(specs.begin(), specs.end(),
+                  [](const auto& spec) { return spec.depends_on.empty(); });
+  std::optional<db::WriteTransaction> transaction;
+  if (!single_statement) transaction.emplace(session, dialect_);
   auto ids = Work(session, dialect_).enqueue(specs);
-  transaction.commit();
+  if (transaction) transaction->commit();
   return ids;
 }
 
@@ -528,7 +537,11 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
                                                 std::size_t& stale) {
   soci::session session(database_.pool());
   auto writer = lock_writer();
-  db::WriteTransaction transaction(session, dialect_);
+  // A PostgreSQL claim with nothing to report is one UPDATE per queue, each
+  // atomic on its own; the transaction is for outcomes (several
+  // statements that must land together) and for SQLite's write lock.
+  std::optional<db::WriteTransaction> transaction;
+  if (dialect_ == Dialect::sqlite || !outcomes.empty()) transaction.emplace(session, dialect_);
   Work work(session, dialect_);
   auto now = now_millis();
   stale = work.apply_all(outcomes, now);
@@ -542,7 +555,7 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
                      std::make_move_iterator(more.end()));
     }
   }
-  transaction.commit();
+  if (transaction) transaction->commit();
   return claimed;
 }
 
