@@ -55,6 +55,11 @@ std::int64_t payload_int(const std::string& payload, const char* field) {
   return json::ObjectReader(document).optional<std::int64_t>(field).value_or(0);
 }
 
+std::atomic<int> exclusive_running{0};
+std::atomic<int> exclusive_peak_seen{0};
+std::mutex throttled_mutex;
+std::vector<std::chrono::steady_clock::time_point> throttled_started;
+
 void count_execution(const std::string& id) {
   std::lock_guard lock(TaskHarness::executions_mutex());
   ++TaskHarness::executions()[id];
@@ -65,6 +70,13 @@ void count_execution(const std::string& id) {
 std::map<std::string, int>& TaskHarness::executions() {
   static std::map<std::string, int> counts;
   return counts;
+}
+
+std::atomic<int>& TaskHarness::exclusive_peak() { return exclusive_peak_seen; }
+
+std::vector<std::chrono::steady_clock::time_point> TaskHarness::throttled_starts() {
+  std::lock_guard lock(throttled_mutex);
+  return throttled_started;
 }
 
 std::mutex& TaskHarness::executions_mutex() {
@@ -137,13 +149,14 @@ std::unique_ptr<tasks::TaskService> TaskHarness::another_service() {
   return service;
 }
 
-void TaskHarness::start_worker(int concurrency, std::string name) {
+void TaskHarness::start_worker(int concurrency, std::string name, int schedule_catch_up) {
   config::WorkerConfig worker;
   worker.name = std::move(name);
   worker.concurrency = concurrency;
   worker.queues = {{"default", 1}};
   worker.poll_interval = 20ms;
   worker.reclaim_interval = 100ms;
+  worker.schedule_catch_up = schedule_catch_up;
   service_->start_worker(worker);
 }
 
@@ -189,6 +202,24 @@ void TaskHarness::define_test_types(tasks::TaskService& service) {
   types.define("test", "test.permanent", [](TaskContext&) -> std::string {
     throw tasks::PermanentError("never");
   }, quick);
+  TaskOptions exclusive = quick;
+  exclusive.concurrency = 1;
+  types.define("test", "test.exclusive", [](TaskContext&) {
+    auto now_running = ++exclusive_running;
+    for (int peak = exclusive_peak_seen; now_running > peak &&
+                                         !exclusive_peak_seen.compare_exchange_weak(peak, now_running);) {
+    }
+    std::this_thread::sleep_for(50ms);
+    --exclusive_running;
+    return std::string("{}");
+  }, exclusive);
+  TaskOptions throttled = quick;
+  throttled.rate_per_second = 5;
+  types.define("test", "test.throttled", [](TaskContext&) {
+    std::lock_guard lock(throttled_mutex);
+    throttled_started.push_back(std::chrono::steady_clock::now());
+    return std::string("{}");
+  }, throttled);
   types.define("test", "test.sleep", [](TaskContext& context) {
     count_execution(context.id());
     auto until = std::chrono::steady_clock::now() +

@@ -39,7 +39,8 @@ class TaskHarness {
   // A second, independent TaskService on the same database (another
   // "process"), sharing this harness's task types and schedules.
   std::unique_ptr<tasks::TaskService> another_service();
-  void start_worker(int concurrency = 2, std::string name = "test-worker");
+  void start_worker(int concurrency = 2, std::string name = "test-worker",
+                    int schedule_catch_up = 1);
 
   std::string enqueue(tasks::NewTask task) { return service_->enqueue({std::move(task)}).front(); }
   // Polls until the task is in `state`; the last record seen.
@@ -51,6 +52,10 @@ class TaskHarness {
   static void define_test_types(tasks::TaskService& service);
   static std::map<std::string, int>& executions();  // task id -> runs
   static std::mutex& executions_mutex();
+  // test.exclusive (concurrency 1): most handlers seen running at once.
+  static std::atomic<int>& exclusive_peak();
+  // test.throttled (5 per second): when each run started.
+  static std::vector<std::chrono::steady_clock::time_point> throttled_starts();
 
  private:
   Backend backend_;

@@ -46,8 +46,8 @@ void Application::configure() {
   // thread starts, since the C library reads TZ process-wide.
   setenv("TZ", config_.worker.time_zone.c_str(), 1);
   tzset();
-  // Unknown keys are judged before loading plugins: a typo in `plugins.dir`
-  // must not turn into a confusing load error.
+  // Problems found so far are reported before any plugin loads: a wrong
+  // `plugins.dir` must not surface as a confusing load error.
   if (!tree_->problems().empty()) tree_->finish();
   load_plugins(root.section("plugins"));
   tree_->finish();
@@ -61,9 +61,8 @@ void Application::load_plugins(const ConfigSection& plugins_section) {
     }
   }
   auto directory = plugin_dir();
-  for (const auto& found : plugins::scan_plugin_directory(directory)) {
-    plugins_section.allow(found.name);
-  }
+  // Sections of installed but disabled plugins are allowed unread.
+  for (const auto& name : plugins::plugin_names_in(directory)) plugins_section.allow(name);
   for (const auto& name : config_.plugins.enabled) {
     plugins_section.allow(name);
     try {

@@ -53,21 +53,28 @@ std::unique_ptr<Plugin> PluginLibrary::create() const {
   return plugin;
 }
 
-std::vector<FoundPlugin> scan_plugin_directory(const fs::path& directory) {
-  std::vector<FoundPlugin> found;
-  if (!fs::is_directory(directory)) return found;
+std::vector<std::string> plugin_names_in(const fs::path& directory) {
+  std::vector<std::string> names;
+  if (!fs::is_directory(directory)) return names;
   for (const auto& entry : fs::directory_iterator(directory)) {
     auto file = entry.path().filename().string();
-    if (!file.starts_with("lib") || !file.ends_with(".so")) continue;
-    auto name = file.substr(3, file.size() - 6);
+    if (file.size() > 6 && file.starts_with("lib") && file.ends_with(".so")) {
+      names.push_back(file.substr(3, file.size() - 6));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<FoundPlugin> scan_plugin_directory(const fs::path& directory) {
+  std::vector<FoundPlugin> found;
+  for (const auto& name : plugin_names_in(directory)) {
     try {
       found.push_back({name, PluginLibrary::open(directory, name).description(), ""});
     } catch (const PluginLoadError& error) {
       found.push_back({name, std::nullopt, error.what()});
     }
   }
-  std::sort(found.begin(), found.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
   return found;
 }
 

@@ -41,6 +41,9 @@ class PluginLibrary {
   PluginDescription description_;
 };
 
+// Names of the lib<name>.so files in `directory`, without loading them.
+std::vector<std::string> plugin_names_in(const std::filesystem::path& directory);
+
 // Plugins found in `directory` (lib<name>.so files that load and describe
 // themselves); unloadable files are reported with their error.
 struct FoundPlugin {

@@ -342,3 +342,62 @@ TEST_CASE("listing pages through tasks newest first and filters") {
     CHECK(workers[0].current_tasks == std::vector<std::string>{ids[0]});
   }
 }
+
+TEST_CASE("per-type concurrency and rate limits hold within a worker") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    TaskHarness::exclusive_peak() = 0;
+    auto before = TaskHarness::throttled_starts().size();
+    std::vector<NewTask> batch(6, task("test.exclusive"));
+    auto exclusive = harness.service().enqueue(batch);
+    std::vector<NewTask> throttled(10, task("test.throttled"));
+    auto limited = harness.service().enqueue(throttled);
+    harness.start_worker(4);
+    for (const auto& id : exclusive) harness.wait_for(id, State::succeeded);
+    for (const auto& id : limited) harness.wait_for(id, State::succeeded);
+    CHECK(TaskHarness::exclusive_peak() == 1);
+    auto starts = TaskHarness::throttled_starts();
+    REQUIRE(starts.size() == before + 10);
+    // A bucket of 5 tokens refilled at 5 per second: ten runs need at
+    // least one second between the first and the last.
+    CHECK(starts.back() - starts[before] >= 900ms);
+  }
+}
+
+TEST_CASE("a worker that was down fires at most catch_up missed firings") {
+  FOR_EACH_BACKEND {
+    for (int catch_up : {0, 1}) {
+      CAPTURE(catch_up);
+      TaskHarness harness(backend);
+      ScheduleDefinition hourly;
+      hourly.name = "test.hourly";
+      hourly.type = "test.noop";
+      hourly.payload = "{}";
+      hourly.spec = "every 1h";
+      hourly.interval = std::chrono::hours(1);
+      harness.service().add_schedule(hourly);
+      harness.open();
+      auto hour = 3'600'000LL;
+      auto current = now_millis() / hour * hour;
+      auto spec = harness.service().types().resolve({task("test.noop")}).front();
+      // The last firing recorded is five hours old: four were missed.
+      REQUIRE(harness.queue().fire_schedule("test.hourly", current - 5 * hour, spec));
+      harness.start_worker(1, "returning", catch_up);
+      std::this_thread::sleep_for(500ms);
+      harness.service().stop(1s);
+      auto last = harness.queue().last_firing("test.hourly");
+      REQUIRE(last.has_value());
+      ListFilter filter;
+      filter.type = "test.noop";
+      auto tasks = harness.queue().list(filter).tasks;
+      if (catch_up == 0) {
+        CHECK(last->first == current - 5 * hour);
+        CHECK(tasks.size() == 1);
+      } else {
+        CHECK(last->first == current);
+        CHECK(tasks.size() == 2);
+      }
+    }
+  }
+}
