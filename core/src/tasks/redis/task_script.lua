@@ -21,25 +21,71 @@ local op = ARGV[1]
 
 local function tkey(id) return P .. 'task:' .. id end
 
-local function load(id)
-  local v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
-    'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
-    'pending_deps', 'run_at', 'stream', 'entry', 'has_children', 'started_at')
+-- `with_claim_fields` also reads what a claim hands to the worker.
+local function load(id, with_claim_fields)
+  local v
+  if with_claim_fields then
+    v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
+      'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
+      'pending_deps', 'run_at', 'stream', 'entry', 'has_children', 'started_at', 'payload',
+      'dependency_count')
+  else
+    v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
+      'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
+      'pending_deps', 'run_at', 'stream', 'entry', 'has_children', 'started_at')
+  end
   if not v[1] then return nil end
   return {id = id, state = v[1], queue = v[2], type = v[3], priority = v[4],
     token = tonumber(v[5]), attempts = tonumber(v[6]), max_attempts = tonumber(v[7]),
     cancel = v[8] == '1', lease_ms = tonumber(v[9]), unique_key = v[10] or '',
     policy = v[11], pending = tonumber(v[12]), run_at = tonumber(v[13]),
     stream = v[14] or '', entry = v[15] or '', has_children = v[16] == '1',
-    started_at = v[17] or ''}
+    started_at = v[17] or '', payload = v[18], dependency_count = tonumber(v[19] or 0)}
 end
 
 local function is_live(state)
   return state == 'scheduled' or state == 'queued' or state == 'running' or state == 'retrying'
 end
 
+-- Counter changes are summed here and written once per call, not once
+-- per task.
+local count_deltas = {}
+
 local function count(t, state, delta)
-  redis.call('HINCRBY', P .. 'stats', t.queue .. '\t' .. t.type .. '\t' .. state, delta)
+  local key = t.queue .. '\t' .. t.type .. '\t' .. state
+  count_deltas[key] = (count_deltas[key] or 0) + delta
+end
+
+local function flush_counts()
+  for key, delta in pairs(count_deltas) do
+    if delta ~= 0 then redis.call('HINCRBY', P .. 'stats', key, delta) end
+  end
+end
+
+-- Acknowledged entries are trimmed once per call per stream (XTRIM MINID
+-- below the oldest entry still pending or undelivered) instead of one XDEL
+-- per task.
+local touched_streams = {}
+
+local function trim_streams()
+  for stream in pairs(touched_streams) do
+    local pending = redis.call('XPENDING', stream, 'workers')
+    local keep_from
+    if pending[1] > 0 then
+      keep_from = pending[2]
+    else
+      for _, group in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+        for i = 1, #group, 2 do
+          if group[i] == 'last-delivered-id' then keep_from = group[i + 1] end
+        end
+      end
+      if keep_from then
+        local ms, seq = string.match(keep_from, '^(%d+)-(%d+)$')
+        keep_from = ms .. '-' .. (tonumber(seq) + 1)
+      end
+    end
+    if keep_from then redis.call('XTRIM', stream, 'MINID', keep_from) end
+  end
 end
 
 -- Moves the counters; the caller writes 'state' with its other fields.
@@ -83,7 +129,7 @@ end
 local function leave_stream(t)
   if t.entry ~= '' then
     redis.call('XACK', t.stream, 'workers', t.entry)
-    redis.call('XDEL', t.stream, t.entry)
+    touched_streams[t.stream] = true
     t.entry = ''
   end
 end
@@ -291,7 +337,7 @@ local function claim_from(stream, worker, limit, now, claimed)
   if not reply then return end
   for _, message in ipairs(reply[1][2]) do
     local entry, id = message[1], message[2][2]
-    local t = load(id)
+    local t = load(id, true)
     if t and t.entry == entry and t.pending == 0 and
         (t.state == 'queued' or t.state == 'scheduled' or t.state == 'retrying') then
       local token, attempts = t.token + 1, t.attempts + 1
@@ -301,14 +347,13 @@ local function claim_from(stream, worker, limit, now, claimed)
         'lease_owner', worker, 'lease_until', lease_until,
         'started_at', t.started_at ~= '' and t.started_at or now)
       redis.call('ZADD', P .. 'leases', lease_until, id)
-      local payload, max_attempts, ndeps = unpack(redis.call('HMGET', tkey(id), 'payload',
-        'max_attempts', 'dependency_count'))
       local deps = {}
-      if tonumber(ndeps) > 0 then deps = dependency_results(id) end
-      claimed[#claimed + 1] = {id, t.type, payload, attempts, max_attempts, token, t.lease_ms, deps}
+      if t.dependency_count > 0 then deps = dependency_results(id) end
+      claimed[#claimed + 1] = {id, t.type, t.payload, attempts, t.max_attempts, token, t.lease_ms,
+        deps}
     else
       redis.call('XACK', stream, 'workers', entry)
-      redis.call('XDEL', stream, entry)
+      touched_streams[stream] = true
     end
   end
 end
@@ -450,13 +495,20 @@ local function progress(now)
 end
 
 local now = tonumber(ARGV[2])
-if op == 'enqueue' then return enqueue(now, tonumber(ARGV[3])) end
-if op == 'exchange' then return exchange(now) end
-if op == 'extend' then return extend(now) end
-if op == 'reclaim' then return reclaim(now) end
-if op == 'cancel' then return cancel(now, ARGV[3]) end
-if op == 'retry' then return retry(now, ARGV[3]) end
-if op == 'purge' then return purge(now) end
-if op == 'fire' then return fire(now) end
-if op == 'progress' then return progress(now) end
-return redis.error_reply('unknown operation ' .. tostring(op))
+local operations = {
+  enqueue = function() return enqueue(now, tonumber(ARGV[3])) end,
+  exchange = function() return exchange(now) end,
+  extend = function() return extend(now) end,
+  reclaim = function() return reclaim(now) end,
+  cancel = function() return cancel(now, ARGV[3]) end,
+  retry = function() return retry(now, ARGV[3]) end,
+  purge = function() return purge(now) end,
+  fire = function() return fire(now) end,
+  progress = function() return progress(now) end,
+}
+local operation = operations[op]
+if not operation then return redis.error_reply('unknown operation ' .. tostring(op)) end
+local result = operation()
+flush_counts()
+trim_streams()
+return result
