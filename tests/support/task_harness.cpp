@@ -179,7 +179,7 @@ void TaskHarness::define_test_types(tasks::TaskService& service) {
   TaskOptions quick;
   quick.backoff.initial = 20ms;
   quick.backoff.max = 100ms;
-  quick.lease = 300ms;
+  quick.lease = 1000ms;  // heartbeats every 333 ms leave slack on a loaded CI machine
   types.define("test", "test.noop", [](TaskContext& context) {
     count_execution(context.id());
     return std::string("{}");

@@ -88,7 +88,7 @@ TEST_CASE("an expired lease is reclaimed and the late result of its old holder i
     auto held = claim(harness.queue(), 1, false, "crashed-worker");
     REQUIRE(held.size() == 1);
     CHECK(held[0].attempt == 1);
-    std::this_thread::sleep_for(400ms);  // the 300 ms lease runs out
+    std::this_thread::sleep_for(1100ms);  // the 1 s lease runs out
     harness.start_worker();
     auto record = harness.wait_for(id, State::succeeded);
     CHECK(record.attempts == 2);
