@@ -401,3 +401,31 @@ TEST_CASE("a worker that was down fires at most catch_up missed firings") {
     }
   }
 }
+
+TEST_CASE("a worker claims only from its queues, all of them") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto in_queue = [&](const char* queue) {
+      auto routed = task("test.noop");
+      routed.queue = queue;
+      return harness.enqueue(routed);
+    };
+    auto bulk = in_queue("bulk");
+    auto plain = in_queue("default");
+    auto elsewhere = in_queue("elsewhere");
+    orchestra::config::WorkerConfig config;
+    config.name = "two-queues";
+    config.concurrency = 1;
+    config.poll_interval = 20ms;
+    config.queues = {{"default", 1}, {"bulk", 3}};
+    harness.service().start_worker(config);
+    harness.wait_for(bulk, State::succeeded);
+    harness.wait_for(plain, State::succeeded);
+    std::this_thread::sleep_for(200ms);
+    CHECK(harness.queue().get(elsewhere)->state == State::queued);
+    auto workers = harness.queue().workers(now_millis() - 10'000);
+    REQUIRE(workers.size() == 1);
+    CHECK(workers[0].queues == std::vector<std::string>{"bulk", "default"});
+  }
+}
