@@ -42,6 +42,10 @@ TEST_CASE("role all serves probes, metrics and plugin routes on one listener") {
   CHECK(openapi.status == 200);
   CHECK(openapi.body.find(R"("/api/v1/echo/items/{id}")") != std::string::npos);
   CHECK(openapi.body.find(R"("name":"id","in":"path")") != std::string::npos);
+  auto docs = http_get(server.port(), "/docs");
+  CHECK(docs.status == 200);
+  CHECK(docs.header("content-type") == "text/html; charset=utf-8");
+  CHECK(docs.body.find("fetch('openapi.json')") != std::string::npos);
 }
 
 TEST_CASE("role api serves plugin routes") {

@@ -85,6 +85,32 @@ std::string openapi_document(const http::Router& router) {
   return out;
 }
 
+// A self-contained page (no CDN: deployments may be offline) listing the
+// routes of /openapi.json.
+constexpr const char* kDocsPage = R"html(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Orchestra API</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em}td,th{padding:.3em .8em;text-align:left}
+th{background:#eee}code{font-size:13px}</style></head>
+<body><h1>Orchestra API</h1><p>Machine-readable: <a href="openapi.json">/openapi.json</a></p>
+<table id="routes"><tr><th>method</th><th>path</th><th>owner</th><th>summary</th></tr></table>
+<script>
+fetch('openapi.json').then(r => r.json()).then(api => {
+  const table = document.getElementById('routes');
+  for (const [path, methods] of Object.entries(api.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const row = table.insertRow();
+      for (const text of [method.toUpperCase(), path, op.tags.join(', '), op.summary]) {
+        const cell = row.insertCell();
+        const code = document.createElement('code');
+        code.textContent = text;
+        cell.appendChild(code);
+      }
+    }
+  }
+});
+</script></body></html>
+)html";
+
 }  // namespace
 
 void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
@@ -110,6 +136,10 @@ void add_openapi_route(http::Router& router) {
       Method::get, "/openapi.json",
       [&router](const Request&) { return Response::json(200, openapi_document(router)); },
       {"This API's OpenAPI description", Execution::inline_}, "core");
+  router.add(
+      Method::get, "/docs",
+      [](const Request&) { return Response::text(200, kDocsPage, "text/html; charset=utf-8"); },
+      {"This API's routes, for people", Execution::inline_}, "core");
 }
 
 }  // namespace orchestra::app

@@ -22,7 +22,7 @@ struct ReadinessCheck {
 void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
                       const metrics::Registry& registry);
 
-// /openapi.json describing every route of `router`.
+// /openapi.json describing every route of `router`, and /docs rendering it.
 void add_openapi_route(http::Router& router);
 
 }  // namespace orchestra::app
