@@ -12,6 +12,10 @@
 
 #include <sys/socket.h>
 
+#include <memory>
+#include <thread>
+#include <vector>
+
 using namespace orchestra::testing;
 
 TEST_CASE("connections over max_connections get 503") {
@@ -42,4 +46,21 @@ TEST_CASE("a client that never finishes its headers is disconnected") {
   socket.read_some(boost::asio::buffer(&byte, 1), error);
   CHECK(error == boost::asio::error::eof);
   CHECK(http_get(server.port(), "/healthz").status == 200);
+}
+
+TEST_CASE("running out of file descriptors pauses accepting, then the server recovers") {
+  TempDir dir;
+  TestServer server(dir, "all", test_config(), {{kOpenFilesLimit, "64"}});
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::socket>> sockets;
+  boost::asio::io_context context;
+  for (int i = 0; i < 80; ++i) {
+    auto socket = std::make_unique<boost::asio::ip::tcp::socket>(context);
+    socket->connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    sockets.push_back(std::move(socket));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  sockets.clear();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(http_get(server.port(), "/healthz").status == 200);
+  CHECK(server.output().find("accept failed: Too many open files") != std::string::npos);
 }

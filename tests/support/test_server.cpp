@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -38,6 +39,9 @@ pid_t spawn(const TempDir& dir, const std::vector<std::string>& args, const Envi
   };
   auto argv = to_pointers(arguments);
   auto envp = to_pointers(variables);
+  // Parsed before fork: the child only calls async-signal-safe functions.
+  rlim_t open_files = 0;
+  if (auto it = env.find(kOpenFilesLimit); it != env.end()) open_files = std::stoul(it->second);
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -48,6 +52,10 @@ pid_t spawn(const TempDir& dir, const std::vector<std::string>& args, const Envi
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (open_files > 0) {
+      rlimit limit{open_files, open_files};
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }

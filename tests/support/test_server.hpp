@@ -16,6 +16,9 @@ namespace orchestra::testing {
 
 using Environment = std::map<std::string, std::string>;
 
+// In an Environment, not passed on: the child's open-file limit.
+inline constexpr const char* kOpenFilesLimit = "TEST_RLIMIT_NOFILE";
+
 // A configuration for tests: loopback, any free port, SQLite under the
 // working directory, the echo test plugin enabled. `extra` is appended
 // (YAML), so it may add sections the base lacks.

@@ -25,6 +25,7 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+constexpr auto kAcceptErrorPause = std::chrono::milliseconds(50);
 
 struct Server::Reactor {
   asio::io_context context{1};
@@ -238,7 +239,13 @@ void Server::start() {
           auto [error, socket] =
               co_await acceptor->async_accept(reactors_[index]->context, kUseTuple);
           if (error == asio::error::operation_aborted || draining_) break;
-          if (error) continue;
+          if (error) {
+            // Out of file descriptors or similar: pause instead of spinning.
+            log_->warn("accept failed: {}", error.message());
+            asio::steady_timer pause(acceptor->get_executor(), kAcceptErrorPause);
+            co_await pause.async_wait(kUseTuple);
+            continue;
+          }
           socket.set_option(tcp::no_delay(true));
           auto executor = socket.get_executor();
           auto session = std::make_shared<Session>(*this, std::move(socket), index);
