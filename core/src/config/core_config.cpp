@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 namespace orchestra::config {
 namespace {
@@ -21,7 +23,10 @@ ListenAddress read_listen(const ConfigSection& section, const std::string& key,
 ServerConfig read_server(const ConfigSection& section) {
   ServerConfig server;
   server.listen = read_listen(section, "listen", "127.0.0.1:8080");
-  server.threads = static_cast<int>(section.get_int("threads", 2, 1, kMaxThreads));
+  // Reactor threads only do I/O and quick handlers; on small machines one
+  // beats two (measured in docs/BENCHMARKS.md): default to half the cores.
+  auto cores = static_cast<std::int64_t>(std::max(2u, std::thread::hardware_concurrency()));
+  server.threads = static_cast<int>(section.get_int("threads", cores / 2, 1, kMaxThreads));
   server.handler_threads =
       static_cast<int>(section.get_int("handler_threads", 8, 1, kMaxThreads));
   server.max_body_bytes = static_cast<std::size_t>(

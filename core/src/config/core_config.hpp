@@ -22,7 +22,7 @@ struct ListenAddress {
 
 struct ServerConfig {
   ListenAddress listen;
-  int threads = 2;
+  int threads = 1;  // default: half the cores
   int handler_threads = 8;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 << 10;

@@ -6,6 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <thread>
+
 using orchestra::config::ConfigError;
 using orchestra::config::ConfigTree;
 using orchestra::config::read_core_config;
@@ -48,7 +51,8 @@ TEST_CASE("a minimal configuration gets the documented defaults") {
   tree.finish();
   CHECK(config.server.listen.host == "127.0.0.1");
   CHECK(config.server.listen.port == 8080);
-  CHECK(config.server.threads == 2);
+  CHECK(config.server.threads ==
+        static_cast<int>(std::max(2u, std::thread::hardware_concurrency()) / 2));
   CHECK(config.server.max_body_bytes == 1 << 20);
   CHECK(config.server.shutdown_grace == std::chrono::seconds(30));
   CHECK(config.queue.backend == "sql");
