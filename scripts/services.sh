@@ -47,7 +47,9 @@ start_postgres() {
     chown -R postgres "$dir/pg"
   fi
   _services_pg_data=$dir/pg/data
-  _as_pg_user "$bin/initdb" -D "$_services_pg_data" -A trust -U postgres >"$dir/pg/initdb.log" 2>&1 ||
+  # --no-locale: the environment may name a locale this machine lacks.
+  _as_pg_user "$bin/initdb" -D "$_services_pg_data" -A trust -U postgres --no-locale -E UTF8 \
+    >"$dir/pg/initdb.log" 2>&1 ||
     { echo "services: initdb failed:" >&2; tail -n 20 "$dir/pg/initdb.log" >&2; return 1; }
   if ! _as_pg_user "$bin/pg_ctl" -D "$_services_pg_data" -l "$dir/pg/server.log" -w -t 30 \
       -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
