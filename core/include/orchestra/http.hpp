@@ -17,7 +17,6 @@ namespace orchestra::http {
 
 enum class Method { get, head, post, put, patch, delete_, options };
 std::string_view method_name(Method method);
-std::optional<Method> parse_method(std::string_view name);
 
 // A request as a handler sees it: path parameters and query are already
 // percent-decoded; header names are matched case-insensitively.

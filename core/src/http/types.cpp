@@ -28,13 +28,6 @@ std::string_view method_name(Method method) {
   return "GET";
 }
 
-std::optional<Method> parse_method(std::string_view name) {
-  for (const auto& [value, known] : kMethods) {
-    if (known == name) return value;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> Request::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (key.size() == name.size() &&

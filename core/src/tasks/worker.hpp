@@ -50,7 +50,6 @@ class Worker {
   // still running at the deadline (their leases are released too).
   bool stop(std::chrono::milliseconds grace);
 
-  const std::string& name() const { return options_.name; }
   std::vector<std::string> running_task_ids() const;
 
  private:

@@ -192,6 +192,4 @@ long long as_integer(const redisReply* reply) {
   throw RedisError("expected an integer reply from Redis");
 }
 
-bool is_nil(const redisReply* reply) { return reply->type == REDIS_REPLY_NIL; }
-
 }  // namespace orchestra::tasks::redis

@@ -69,6 +69,5 @@ class RedisClient {
 // Reply helpers; throw RedisError when the reply has another shape.
 std::string as_string(const redisReply* reply);
 long long as_integer(const redisReply* reply);
-bool is_nil(const redisReply* reply);
 
 }  // namespace orchestra::tasks::redis
