@@ -10,9 +10,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
-
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 namespace orchestra::app {

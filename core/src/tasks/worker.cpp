@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <random>
 #include <cmath>
+#include <random>
 
 namespace orchestra::tasks {
 
