@@ -1,100 +1,309 @@
+# shellcheck shell=bash
 # Throwaway PostgreSQL and Redis servers for tests and benchmarks, on
 # loopback, on free ports, in a directory of the caller's. Source this file,
-# then: start_postgres DIR; start_redis DIR; ...; stop_services.
-# They export ORCHESTRA_TEST_POSTGRES_URL and ORCHESTRA_TEST_REDIS_URL.
+# then:
+#
+#   start_postgres DIR   # cluster in DIR/pg, socket in DIR/pgsock, log DIR/pg.log
+#   start_redis DIR      # DIR/redis.pid, DIR/redis.log
+#   ...
+#   stop_services        # stops what these started, and nothing else
+#
+# They export ORCHESTRA_TEST_POSTGRES_URL
+# (postgresql://postgres@127.0.0.1:PORT/orchestra_test) and
+# ORCHESTRA_TEST_REDIS_URL (redis://127.0.0.1:PORT/0). Every wait is
+# bounded; every failure prints one line (plus the service log's tail) on
+# stderr and returns non-zero. Safe with or without `set -euo pipefail` in
+# the caller. PostgreSQL refuses to run as root: as root, the cluster
+# belongs to and runs as the `postgres` user.
 
-_services_pg_data=
-_services_pg_user=
-_services_redis_pidfile=
+# State of what this shell started; kept if the file is sourced again.
+: "${_services_pg_data:=}" "${_services_pg_pid:=}" "${_services_pg_user:=}"
+: "${_services_redis_pid:=}" "${_services_redis_pidfile:=}" "${_services_redis_port:=}"
 
+_services_fail() { echo "services: $*" >&2; }
+
+# The last lines of LOG from byte FROM on (default: the whole file), indented.
+_services_tail() {
+  [[ -f $1 ]] || return 0
+  tail -c "+$((${2:-0} + 1))" "$1" 2>/dev/null | tail -n 20 | sed 's/^/  | /' >&2
+}
+
+_services_size() { if [[ -f $1 ]]; then wc -c <"$1"; else echo 0; fi; }
+
+# True if something on this machine uses TCP port $1 locally: any socket
+# with that local port (listening or connected), or anything accepting on
+# 127.0.0.1.
+_services_port_in_use() {
+  if command -v ss >/dev/null 2>&1 && [[ -n $(ss -Htan "sport = :$1" 2>/dev/null) ]]; then
+    return 0
+  fi
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Prints a free TCP port in 20000-60000 on 127.0.0.1.
 free_port() {
-  local port
-  for _ in $(seq 200); do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  local port _
+  for _ in {1..200}; do
+    port=$(((RANDOM << 15 | RANDOM) % 40001 + 20000))
+    if ! _services_port_in_use "$port"; then
       echo "$port"
       return 0
     fi
   done
-  echo "services: no free port found" >&2
+  _services_fail "no free TCP port found in 20000-60000 after 200 tries"
   return 1
 }
 
-_pg_bin() {
-  local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-  [[ -n $dir ]] || { echo "services: PostgreSQL binaries not found (apt-get install postgresql)" >&2; return 1; }
-  echo "$dir"
+# True if PID $1 is alive and its command line contains $2 (so a recycled
+# PID belonging to someone else is never signalled).
+_services_is_ours() {
+  local pid=$1 mark=$2 cmdline
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ -r /proc/$pid/cmdline ]] || return 0  # no /proc: trust the PID
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"$mark"* ]]
 }
 
-_as_pg_user() {
-  if [[ -n $_services_pg_user ]]; then
-    runuser -u "$_services_pg_user" -- "$@"
-  else
-    "$@"
+# Waits up to $2 tenths of a second for PID $1 to exit.
+_services_wait_gone() {
+  local i
+  for ((i = 0; i < $2; i++)); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  ! kill -0 "$1" 2>/dev/null
+}
+
+# Stops PID $1 (if its command line still contains $2): TERM, then KILL.
+_services_kill() {
+  _services_is_ours "$1" "$2" || return 0
+  kill -TERM "$1" 2>/dev/null
+  _services_wait_gone "$1" 100 && return 0
+  _services_is_ours "$1" "$2" && kill -KILL "$1" 2>/dev/null
+  _services_wait_gone "$1" 50
+}
+
+# The newest PostgreSQL server's bin directory.
+_services_pg_bin() {
+  local dir found=()
+  for dir in /usr/lib/postgresql/*/bin; do
+    [[ -x $dir/initdb && -x $dir/pg_ctl && -x $dir/psql ]] && found+=("$dir")
+  done
+  if ((${#found[@]} == 0)); then
+    _services_fail "PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)"
+    return 1
   fi
+  printf '%s\n' "${found[@]}" | sort -V | tail -n 1
+}
+
+# Runs a command as the cluster's owner, from / (the caller's working
+# directory may be closed to that user).
+_services_as_pg() {
+  (
+    cd / || exit 1
+    if [[ -n $_services_pg_user ]]; then
+      exec runuser -u "$_services_pg_user" -- "$@"
+    else
+      exec "$@"
+    fi
+  )
 }
 
 start_postgres() {
-  local dir=$1 bin port
-  bin=$(_pg_bin) || return 1
-  port=$(free_port) || return 1
-  mkdir -p "$dir/pg"
-  chmod 755 "$dir"
-  # PostgreSQL refuses to run as root.
-  if [[ $(id -u) -eq 0 ]]; then
-    _services_pg_user=postgres
-    chown -R postgres "$dir/pg"
+  if [[ $# -ne 1 || -z $1 ]]; then
+    _services_fail "usage: start_postgres DIR"
+    return 2
   fi
-  _services_pg_data=$dir/pg/data
-  # --no-locale: the environment may name a locale this machine lacks.
-  _as_pg_user "$bin/initdb" -D "$_services_pg_data" -A trust -U postgres --no-locale -E UTF8 \
-    >"$dir/pg/initdb.log" 2>&1 ||
-    { echo "services: initdb failed:" >&2; tail -n 20 "$dir/pg/initdb.log" >&2; return 1; }
-  if ! _as_pg_user "$bin/pg_ctl" -D "$_services_pg_data" -l "$dir/pg/server.log" -w -t 30 \
-      -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >/dev/null; then
-    echo "services: PostgreSQL did not start:" >&2
-    tail -n 20 "$dir/pg/server.log" >&2
+  if [[ -n $_services_pg_data ]]; then
+    _services_fail "PostgreSQL already started by this shell in $_services_pg_data; call stop_services first"
     return 1
   fi
-  _as_pg_user "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres orchestra_test ||
-    { echo "services: createdb failed" >&2; return 1; }
+  local dir bin pgdata sock log port attempt from pid='' exists
+  if ! mkdir -p "$1" || ! dir=$(cd "$1" && pwd); then
+    _services_fail "cannot use directory $1"
+    return 1
+  fi
+  bin=$(_services_pg_bin) || return 1
+  pgdata=$dir/pg sock=$dir/pgsock log=$dir/pg.log
+  # The socket path (plus /.s.PGSQL.NNNNN) must fit in sun_path (107 bytes).
+  if ((${#sock} > 90)); then
+    _services_fail "directory path too long for a PostgreSQL socket ($sock); use a shorter TMPDIR"
+    return 1
+  fi
+
+  _services_pg_user=
+  if [[ $(id -u) -eq 0 ]]; then
+    if ! id -u postgres >/dev/null 2>&1; then
+      _services_fail "running as root and there is no 'postgres' user to run PostgreSQL as"
+      return 1
+    fi
+    _services_pg_user=postgres
+  fi
+  if ! mkdir -p "$pgdata" "$sock" || ! touch "$log" || ! chmod 755 "$dir" || ! chmod 700 "$pgdata"; then
+    _services_fail "cannot prepare $pgdata, $sock and $log"
+    return 1
+  fi
+  if [[ -n $_services_pg_user ]]; then
+    if ! chown -R "$_services_pg_user:" "$pgdata" "$sock" "$log"; then
+      _services_fail "cannot give $pgdata to user $_services_pg_user"
+      return 1
+    fi
+    if ! _services_as_pg test -x "$dir" -a -w "$sock" -a -w "$log"; then
+      _services_fail "user $_services_pg_user cannot reach $dir (every parent directory must be traversable, e.g. chmod o+x)"
+      return 1
+    fi
+  fi
+
+  if [[ ! -f $pgdata/PG_VERSION ]]; then
+    # --no-locale: the environment may name a locale this machine lacks.
+    from=$(_services_size "$log")
+    if ! _services_as_pg "$bin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --no-locale --no-sync \
+        >>"$log" 2>&1; then
+      _services_fail "initdb failed in $pgdata; see $log:"
+      _services_tail "$log" "$from"
+      return 1
+    fi
+  fi
+
+  for attempt in 1 2 3; do
+    port=$(free_port) || return 1
+    from=$(_services_size "$log")
+    if _services_as_pg "$bin/pg_ctl" -D "$pgdata" -l "$log" -w -t 30 \
+        -o "-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c logging_collector=off -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null 2>&1; then
+      break
+    fi
+    # Still starting (or stuck): remember it, so stop_services stops it.
+    if [[ -f $pgdata/postmaster.pid ]]; then
+      _services_pg_data=$pgdata
+      _services_pg_pid=$(head -n 1 "$pgdata/postmaster.pid" 2>/dev/null)
+    fi
+    # Someone took the port between free_port and bind: try another.
+    if ((attempt < 3)) && [[ -z $_services_pg_data ]] &&
+        tail -c "+$((from + 1))" "$log" | grep -q 'could not bind\|Address already in use'; then
+      continue
+    fi
+    _services_fail "PostgreSQL did not start on 127.0.0.1:$port (attempt $attempt); see $log:"
+    _services_tail "$log" "$from"
+    return 1
+  done
+
+  pid=$(head -n 1 "$pgdata/postmaster.pid" 2>/dev/null)
+  _services_pg_data=$pgdata
+  _services_pg_pid=$pid
+  if [[ ! $pid =~ ^[0-9]+$ ]]; then
+    _services_fail "PostgreSQL started but $pgdata/postmaster.pid names no PID"
+    return 1
+  fi
+
+  if ! exists=$(_services_as_pg env PGCONNECT_TIMEOUT=10 "$bin/psql" -X -q -t -A -h 127.0.0.1 -p "$port" \
+      -U postgres -d postgres -c "select 1 from pg_database where datname = 'orchestra_test'" 2>&1); then
+    _services_fail "cannot connect to PostgreSQL on 127.0.0.1:$port: $exists"
+    _services_tail "$log"
+    return 1
+  fi
+  if [[ $exists != 1 ]] && ! _services_as_pg env PGCONNECT_TIMEOUT=10 "$bin/createdb" -h 127.0.0.1 -p "$port" \
+      -U postgres orchestra_test; then
+    _services_fail "createdb orchestra_test failed on 127.0.0.1:$port"
+    _services_tail "$log"
+    return 1
+  fi
   export ORCHESTRA_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/orchestra_test"
 }
 
 start_redis() {
-  local dir=$1 port
-  command -v redis-server >/dev/null || { echo "services: redis-server not found (apt-get install redis-server)" >&2; return 1; }
-  port=$(free_port) || return 1
-  mkdir -p "$dir/redis"
-  _services_redis_pidfile=$dir/redis/redis.pid
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir/redis" \
-    --daemonize yes --pidfile "$_services_redis_pidfile" --logfile "$dir/redis/redis.log" >/dev/null
-  for _ in $(seq 100); do
-    if [[ $(redis-cli -p "$port" ping 2>/dev/null) == PONG ]]; then
-      export ORCHESTRA_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
-      return 0
+  if [[ $# -ne 1 || -z $1 ]]; then
+    _services_fail "usage: start_redis DIR"
+    return 2
+  fi
+  if [[ -n $_services_redis_pidfile ]]; then
+    _services_fail "Redis already started by this shell ($_services_redis_pidfile); call stop_services first"
+    return 1
+  fi
+  local dir log pidfile port attempt from pid out _
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    _services_fail "redis-server or redis-cli not found (apt-get install redis-server)"
+    return 1
+  fi
+  if ! mkdir -p "$1" || ! dir=$(cd "$1" && pwd); then
+    _services_fail "cannot use directory $1"
+    return 1
+  fi
+  log=$dir/redis.log pidfile=$dir/redis.pid
+
+  for attempt in 1 2 3; do
+    port=$(free_port) || return 1
+    from=$(_services_size "$log")
+    rm -f "$pidfile"
+    # Redis writes its pidfile only once it is listening.
+    if ! out=$(redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+        --daemonize yes --pidfile "$pidfile" --logfile "$log" 2>&1); then
+      _services_fail "redis-server refused to start:"
+      printf '  | %s\n' "$out" >&2
+      return 1
     fi
-    sleep 0.1
+    _services_redis_pidfile=$pidfile
+    _services_redis_port=$port
+    pid=
+    for _ in {1..100}; do  # 10 s
+      if [[ -z $pid && -s $pidfile ]]; then
+        pid=$(<"$pidfile")
+        _services_redis_pid=$pid
+      fi
+      if [[ -n $pid ]] && [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; then
+        export ORCHESTRA_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+        return 0
+      fi
+      # The daemon exited (before writing its pidfile, or after).
+      if tail -c "+$((from + 1))" "$log" | grep -q 'Address already in use\|Could not create server TCP'; then
+        break
+      fi
+      sleep 0.1
+    done
+    if [[ -z $pid ]]; then
+      # Nothing of ours is running: forget it.
+      _services_redis_pidfile='' _services_redis_port=''
+      if tail -c "+$((from + 1))" "$log" | grep -q 'Address already in use'; then
+        ((attempt < 3)) && continue  # someone took the port between free_port and bind
+        _services_fail "Redis could not listen on 127.0.0.1:$port (3 tries); see $log:"
+        _services_tail "$log" "$from"
+        return 1
+      fi
+    fi
+    _services_fail "Redis did not answer PING on 127.0.0.1:$port within 10 s; see $log:"
+    _services_tail "$log" "$from"
+    return 1
   done
-  echo "services: Redis did not answer on port $port:" >&2
-  tail -n 20 "$dir/redis/redis.log" >&2
-  return 1
 }
 
 stop_services() {
-  if [[ -n $_services_pg_data && -f $_services_pg_data/postmaster.pid ]]; then
-    local bin
-    bin=$(_pg_bin) && _as_pg_user "$bin/pg_ctl" -D "$_services_pg_data" -m fast -w stop >/dev/null 2>&1 ||
-      kill "$(head -n1 "$_services_pg_data/postmaster.pid")" 2>/dev/null || true
+  local pid bin
+  if [[ -n $_services_pg_data ]]; then
+    pid=$_services_pg_pid
+    if [[ -z $pid && -f $_services_pg_data/postmaster.pid ]]; then
+      pid=$(head -n 1 "$_services_pg_data/postmaster.pid" 2>/dev/null)
+    fi
+    if [[ -n $pid ]] && _services_is_ours "$pid" "$_services_pg_data"; then
+      if bin=$(_services_pg_bin 2>/dev/null); then
+        _services_as_pg "$bin/pg_ctl" -D "$_services_pg_data" -m fast -w -t 30 stop >/dev/null 2>&1
+      fi
+      _services_kill "$pid" "$_services_pg_data" ||
+        _services_fail "PostgreSQL (pid $pid) did not stop"
+    fi
+    _services_pg_data='' _services_pg_pid='' _services_pg_user=''
+    unset ORCHESTRA_TEST_POSTGRES_URL
   fi
-  if [[ -n $_services_redis_pidfile && -f $_services_redis_pidfile ]]; then
-    local pid
-    pid=$(cat "$_services_redis_pidfile")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if [[ -n $_services_redis_pidfile ]]; then
+    pid=$_services_redis_pid
+    if [[ -z $pid && -s $_services_redis_pidfile ]]; then
+      pid=$(<"$_services_redis_pidfile")
+    fi
+    if [[ -n $pid ]]; then
+      _services_kill "$pid" "127.0.0.1:$_services_redis_port" ||
+        _services_fail "Redis (pid $pid) did not stop"
+    fi
+    _services_redis_pidfile='' _services_redis_pid='' _services_redis_port=''
+    unset ORCHESTRA_TEST_REDIS_URL
   fi
-  _services_pg_data=
-  _services_redis_pidfile=
+  return 0
 }

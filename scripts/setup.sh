@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Orchestra needs (only those missing) and
 # builds it. Idempotent: a second run installs nothing and rebuilds only
-# what changed.
+# what changed. Works from any directory, as root or through sudo.
 #
-#   ORCHESTRA_BUILD_DIR  build directory (default: build)
+#   ORCHESTRA_BUILD_DIR  build directory (default: build under the repo root)
 #   ORCHESTRA_JOBS       parallel compile jobs (default: 2)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
@@ -17,14 +17,20 @@ packages=(
 )
 
 say() { echo "setup: $*"; }
+die() { echo "setup: $*" >&2; exit 1; }
 
+# "install ok installed" (or "hold ok installed"); anything else, including
+# "deinstall ok config-files" and unknown packages, counts as missing.
 installed() {
-  [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+  [[ $status == *" ok installed" ]]
 }
 
+command -v dpkg-query >/dev/null || die "dpkg-query not found: this script needs Debian 12 (or a derivative)"
+
 if installed libboost1.74-dev; then
-  say "libboost1.74-dev is installed and conflicts with libboost1.81-dev; remove it (apt-get remove libboost1.74-dev) and run again" >&2
-  exit 1
+  die "libboost1.74-dev is installed and conflicts with libboost1.81-dev; remove it (apt-get remove libboost1.74-dev) and run again"
 fi
 
 missing=()
@@ -33,14 +39,16 @@ for package in "${packages[@]}"; do
 done
 
 if ((${#missing[@]})); then
-  sudo=()
+  as_root=()
   if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { say "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo)
+    command -v sudo >/dev/null || die "not root and no sudo: install as root: apt-get install ${missing[*]}"
+    as_root=(sudo)
   fi
   say "installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  "${as_root[@]}" apt-get update -qq
+  # Through env: sudo drops DEBIAN_FRONTEND from the environment by default.
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   say "all packages present"
 fi
@@ -50,5 +58,6 @@ if [[ ! -f $build/build.ninja ]]; then
   say "configuring $build"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
-say "building in $build"
+say "building in $build (${ORCHESTRA_JOBS:-2} jobs)"
 cmake --build "$build" -j "${ORCHESTRA_JOBS:-2}"
+say "done"

@@ -2,22 +2,29 @@
 # Sets up, builds and runs every test: unit, integration (real SQLite,
 # PostgreSQL, Redis) and end-to-end (the real binary over HTTP). Starts a
 # throwaway PostgreSQL and Redis on loopback and stops them on exit, also
-# on failure. Extra arguments go to ctest (e.g. -L e2e, -R router).
+# on failure or interruption. Extra arguments go to ctest (e.g. -L e2e,
+# -R router). Exits with ctest's status.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup.sh
 
-work=$(mktemp -d)
+# shellcheck source=scripts/services.sh
 source scripts/services.sh
+work=$(mktemp -d "${TMPDIR:-/tmp}/orchestra-test.XXXXXX")
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   stop_services
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 start_postgres "$work"
 start_redis "$work"
 echo "test: PostgreSQL at $ORCHESTRA_TEST_POSTGRES_URL"
 echo "test: Redis at $ORCHESTRA_TEST_REDIS_URL"
 
-ctest --test-dir "${ORCHESTRA_BUILD_DIR:-build}" --output-on-failure -j2 "$@"
+status=0
+ctest --test-dir "${ORCHESTRA_BUILD_DIR:-build}" --output-on-failure -j2 "$@" || status=$?
+exit "$status"
