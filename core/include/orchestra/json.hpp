@@ -9,12 +9,19 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace orchestra::json {
 
+// RapidJSON parses and frees documents recursively: deeper nesting than
+// this would let a small body exhaust the stack.
+inline constexpr int kMaxDepth = 256;
+// False when arrays and objects in `text` nest deeper than kMaxDepth.
+bool within_max_depth(std::string_view text);
+
 // Parses `body` as a JSON object; throws HttpError 400 with the offset and
-// reason when it is not valid JSON or not an object.
+// reason when it is not valid JSON, nests too deeply or is not an object.
 rapidjson::Document parse_object(const std::string& body);
 
 std::string to_string(const rapidjson::Value& value);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -43,6 +44,7 @@ bool is_within(const fs::path& path, const fs::path& root) {
 
 FileBlobStore::FileBlobStore(const std::vector<std::string>& roots) {
   for (const auto& root : roots) {
+    lexical_roots_.push_back(fs::absolute(root).lexically_normal());
     std::error_code error;
     auto canonical = fs::weakly_canonical(fs::absolute(root), error);
     roots_.push_back(error ? fs::absolute(root) : canonical);
@@ -60,14 +62,25 @@ std::unique_ptr<BlobReader> FileBlobStore::open(const std::string& url) {
   if (!path.is_absolute()) {
     throw BlobError(fmt::format("{}: file URLs need an absolute path (file:///dir/file)", url));
   }
+  // Judged on the lexical path first, so a client learns nothing about
+  // files outside the roots, then again after resolving symlinks.
+  auto within_roots = [&](const fs::path& candidate) {
+    return std::any_of(roots_.begin(), roots_.end(),
+                       [&](const fs::path& root) { return is_within(candidate, root); });
+  };
+  auto outside = [&] {
+    return BlobError(fmt::format("{}: outside the directories allowed by blobs.file_roots", url));
+  };
+  auto lexical = path.lexically_normal();
+  if (!within_roots(lexical) &&
+      std::none_of(lexical_roots_.begin(), lexical_roots_.end(),
+                   [&](const fs::path& root) { return is_within(lexical, root); })) {
+    throw outside();
+  }
   std::error_code error;
   auto canonical = fs::canonical(path, error);
   if (error) throw BlobError(fmt::format("{}: {}", url, error.message()));
-  bool allowed = false;
-  for (const auto& root : roots_) allowed = allowed || is_within(canonical, root);
-  if (!allowed) {
-    throw BlobError(fmt::format("{}: outside the directories allowed by blobs.file_roots", url));
-  }
+  if (!within_roots(canonical)) throw outside();
   int fd = ::open(canonical.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw BlobError(fmt::format("{}: {}", url, std::strerror(errno)));
   struct stat info {};

@@ -15,7 +15,8 @@ class FileBlobStore final : public BlobStore {
   std::unique_ptr<BlobReader> open(const std::string& url) override;
 
  private:
-  std::vector<std::filesystem::path> roots_;
+  std::vector<std::filesystem::path> roots_;          // symlinks resolved
+  std::vector<std::filesystem::path> lexical_roots_;  // as configured
 };
 
 }  // namespace orchestra::blobs

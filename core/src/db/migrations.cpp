@@ -138,10 +138,11 @@ bool apply_one(soci::session& session, Dialect dialect, const Migration& migrati
       return false;
     }
     execute_script(session, dialect, read_file(migration.file));
+    auto applied_at = now_utc();  // bound by reference: must outlive the statement
     session << "INSERT INTO schema_migrations (subsystem, version, name, applied_at) "
                "VALUES (:s, :v, :n, :t)",
         soci::use(migration.subsystem), soci::use(migration.version),
-        soci::use(migration.name), soci::use(now_utc());
+        soci::use(migration.name), soci::use(applied_at);
     execute_script(session, dialect, "COMMIT");
     return true;
   } catch (const std::exception& error) {

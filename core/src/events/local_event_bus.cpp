@@ -43,6 +43,8 @@ void LocalEventBus::publish(const Event& event) {
       (*subscriber)(event);
     } catch (const std::exception& error) {
       log_->error("event subscriber for '{}' failed: {}", event.topic, error.what());
+    } catch (...) {
+      log_->error("event subscriber for '{}' failed with a non-standard exception", event.topic);
     }
   }
 }

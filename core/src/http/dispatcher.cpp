@@ -33,7 +33,7 @@ const RouteTarget* Dispatcher::route(Request& request, Response& early) const {
   auto match = router_.match(request.method, raw_path);
   switch (match.kind) {
     case Match::Kind::found:
-      request.path = std::string(raw_path);
+      request.path = percent_decode(raw_path, false).value_or(std::string(raw_path));
       request.route = match.target->path_template;
       request.path_params = std::move(match.params);
       return match.target;

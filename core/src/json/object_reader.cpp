@@ -78,7 +78,29 @@ struct Convert<std::vector<Item>> {
 
 }  // namespace
 
+bool within_max_depth(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
 rapidjson::Document parse_object(const std::string& body) {
+  if (!within_max_depth(body)) {
+    throw HttpError(400, fmt::format("JSON nested deeper than {} levels", kMaxDepth));
+  }
   rapidjson::Document document;
   document.Parse(body.c_str(), body.size());
   if (document.HasParseError()) {

@@ -2,6 +2,8 @@
 
 #include "tasks/task_id.hpp"
 
+#include <orchestra/json.hpp>
+
 #include <rapidjson/document.h>
 
 #include <fmt/format.h>
@@ -31,6 +33,10 @@ void check_options(const std::string& type, const TaskOptions& options) {
 void check_payload(const NewTask& task) {
   if (task.payload.size() > kMaxPayloadBytes) {
     throw EnqueueError(fmt::format("payload of {} exceeds {} bytes", task.type, kMaxPayloadBytes));
+  }
+  if (!json::within_max_depth(task.payload)) {
+    throw EnqueueError(fmt::format("payload of {} nests deeper than {} levels", task.type,
+                                   json::kMaxDepth));
   }
   rapidjson::Document document;
   document.Parse(task.payload.c_str(), task.payload.size());

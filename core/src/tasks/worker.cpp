@@ -1,5 +1,7 @@
 #include "tasks/worker.hpp"
 
+#include <orchestra/json.hpp>
+
 #include <rapidjson/document.h>
 
 #include <fmt/format.h>
@@ -30,6 +32,7 @@ constexpr double kFastTaskSeconds = 0.005;
 constexpr std::size_t kFastPrefetch = 32;
 
 bool valid_json(const std::string& text) {
+  if (!json::within_max_depth(text)) return false;
   rapidjson::Document document;
   document.Parse(text.c_str(), text.size());
   return !document.HasParseError();
