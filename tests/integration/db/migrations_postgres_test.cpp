@@ -4,6 +4,7 @@
 // the build, and concurrent starts. Each test case works in a fresh schema
 // of its own, dropped at the end.
 
+#include "support/db_helpers.hpp"
 #include "support/temp_dir.hpp"
 
 #include "db/connection_pool.hpp"
@@ -28,6 +29,8 @@
 
 using namespace orchestra::db;
 using orchestra::testing::TempDir;
+using orchestra::testing::column;
+using orchestra::testing::keys;
 
 namespace {
 
@@ -105,20 +108,6 @@ bool table_exists(ConnectionPool& pool, const PostgresDatabase& database,
              "WHERE table_schema = :s AND table_name = :t",
       soci::use(database.schema()), soci::use(table), soci::into(found);
   return found == 1;
-}
-
-std::vector<std::string> column(ConnectionPool& pool, const std::string& sql) {
-  soci::session session(pool.pool());
-  std::vector<std::string> values;
-  soci::rowset<std::string> rows = session.prepare << sql;
-  for (const auto& value : rows) values.push_back(value);
-  return values;
-}
-
-std::vector<std::string> keys(const std::vector<Migration>& migrations) {
-  std::vector<std::string> out;
-  for (const auto& m : migrations) out.push_back(fmt::format("{}/{}", m.subsystem, m.version));
-  return out;
 }
 
 // Migrations that log the order they ran in; core/0003 exists only for

@@ -2,6 +2,7 @@
 // schema_migrations, idempotence, all-or-nothing per file, refusal of a
 // database newer than the build; and how the pool configures SQLite.
 
+#include "support/db_helpers.hpp"
 #include "support/temp_dir.hpp"
 
 #include "db/connection_pool.hpp"
@@ -22,6 +23,8 @@
 
 using namespace orchestra::db;
 using orchestra::testing::TempDir;
+using orchestra::testing::column;
+using orchestra::testing::keys;
 
 namespace {
 
@@ -59,21 +62,6 @@ bool table_exists(ConnectionPool& pool, const std::string& table) {
   session << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :t",
       soci::use(table), soci::into(found);
   return found == 1;
-}
-
-std::vector<std::string> column(ConnectionPool& pool, const std::string& sql) {
-  soci::session session(pool.pool());
-  std::vector<std::string> values;
-  soci::rowset<std::string> rows = session.prepare << sql;
-  for (const auto& value : rows) values.push_back(value);
-  return values;
-}
-
-// "subsystem/version" of each migration.
-std::vector<std::string> keys(const std::vector<Migration>& migrations) {
-  std::vector<std::string> out;
-  for (const auto& m : migrations) out.push_back(fmt::format("{}/{}", m.subsystem, m.version));
-  return out;
 }
 
 // Migrations that log the order they ran in.
