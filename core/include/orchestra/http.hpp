@@ -18,6 +18,16 @@ namespace orchestra::http {
 enum class Method { get, head, post, put, patch, delete_, options };
 std::string_view method_name(Method method);
 
+// Who is calling: a user (from an access token) or a service token.
+struct Principal {
+  std::string subject;  // user id, or "service:<token id>"
+  std::string name;     // user login or service token name
+  std::vector<std::string> scopes;
+  bool service = false;
+  // True when the principal holds `scope` or `admin`, which implies all.
+  bool has_scope(std::string_view scope) const;
+};
+
 // A request as a handler sees it: path parameters and query are already
 // percent-decoded; header names are matched case-insensitively.
 class Request {
@@ -27,12 +37,18 @@ class Request {
   std::string path;              // decoded path, no query
   std::string route;             // matched template, e.g. /api/v1/echo/{id}
   std::string request_id;
+  std::string client_address;  // peer IP address
   std::string body;
   std::map<std::string, std::string> path_params;
   std::multimap<std::string, std::string> query;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set by the host before the handler runs on every route that is not
+  // public; handlers of public routes see nullopt.
+  std::optional<Principal> principal;
 
   std::optional<std::string> header(std::string_view name) const;
+  // The principal of a non-public route; throws HttpError 401 otherwise.
+  const Principal& caller() const;
   std::optional<std::string> query_param(const std::string& name) const;
   // Throws HttpError 404 when the template has no such parameter.
   const std::string& path_param(const std::string& name) const;
@@ -77,9 +93,29 @@ using Handler = std::function<Response(const Request&)>;
 // `inline_` handlers must be quick and non-blocking and run on the reactor.
 enum class Execution { blocking, inline_ };
 
+// Who may call a route. The default is `authenticated`, so a route that
+// forgets to declare its requirement is protected, not open.
+class Access {
+ public:
+  enum class Kind { public_, authenticated, scope };
+  static Access public_() { return Access(Kind::public_, {}); }
+  static Access authenticated() { return Access(Kind::authenticated, {}); }
+  // Needs a token holding `name` (or `admin`).
+  static Access scope(std::string name) { return Access(Kind::scope, std::move(name)); }
+
+  Kind kind() const { return kind_; }
+  const std::string& scope_name() const { return scope_; }
+
+ private:
+  Access(Kind kind, std::string scope) : kind_(kind), scope_(std::move(scope)) {}
+  Kind kind_;
+  std::string scope_;
+};
+
 struct RouteOptions {
   std::string summary;
   Execution execution = Execution::blocking;
+  Access access = Access::authenticated();
 };
 
 // Route registration for one owner. Paths are templates: literal segments

@@ -25,6 +25,10 @@ bool within_max_depth(std::string_view text);
 rapidjson::Document parse_object(const std::string& body);
 
 std::string to_string(const rapidjson::Value& value);
+// `text` as a JSON string literal, quotes included.
+std::string quote(std::string_view text);
+// Unix milliseconds as an RFC 3339 UTC timestamp, "2026-11-24T23:46:02.123Z".
+std::string rfc3339(std::int64_t unix_ms);
 
 // Typed access to the fields of one JSON object. `path` prefixes field names
 // in error messages ("items[2].name").

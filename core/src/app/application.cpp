@@ -2,6 +2,7 @@
 
 #include "app/core_routes.hpp"
 #include "app/paths.hpp"
+#include "auth/signing_secret.hpp"
 #include "db/migrations.hpp"
 #include "log/logging.hpp"
 
@@ -95,6 +96,11 @@ db::MigrationReport Application::open() {
     auto report = db::apply_migrations(*database_, sql_dir(), migrations);
     tasks_->open(config_.queue, *database_);
     services_.database = database_.get();
+    if (role_ != Role::worker) {
+      auto secret = auth::load_signing_secret(config_.auth, *log_);
+      auth_ = std::make_unique<auth::AuthService>(config_.auth, std::move(secret), *database_,
+                                                  log::logger("auth"));
+    }
     return report;
   } catch (const std::exception& error) {
     throw StartupError(error.what());
@@ -103,9 +109,9 @@ db::MigrationReport Application::open() {
 
 void Application::start_listeners() {
   auto add_server = [&](http::Router& router, const config::ListenAddress& address,
-                        std::string_view purpose) {
-    auto& dispatcher = *dispatchers_.emplace_back(
-        std::make_unique<http::Dispatcher>(router, config_.log.access, log::logger("http")));
+                        std::string_view purpose, http::TokenVerifier verify_token) {
+    auto& dispatcher = *dispatchers_.emplace_back(std::make_unique<http::Dispatcher>(
+        router, config_.log.access, log::logger("http"), std::move(verify_token)));
     metrics_.add([&dispatcher](std::string& out) { dispatcher.render_metrics(out); });
     auto& server = *servers_.emplace_back(std::make_unique<http::Server>(
         config_.server, address, dispatcher, *handler_pool_, log::logger("http")));
@@ -118,13 +124,14 @@ void Application::start_listeners() {
       {"database", [this] { return database_->ping(std::chrono::milliseconds(1000)); }},
       {"queue", [this] { return tasks_->ping(); }}};
   if (role_ == Role::worker) {
-    add_probe_routes(probe_router_, checks, metrics_);
-    add_server(probe_router_, config_.worker.listen, "probes and metrics");
+    add_probe_routes(probe_router_, checks, metrics_, true);
+    add_server(probe_router_, config_.worker.listen, "probes and metrics", {});
     return;
   }
-  add_probe_routes(api_router_, checks, metrics_);
+  add_probe_routes(api_router_, checks, metrics_, config_.auth.public_metrics);
   add_openapi_route(api_router_);
-  add_server(api_router_, config_.server.listen, "api");
+  add_server(api_router_, config_.server.listen, "api",
+             [this](std::string_view token) { return auth_->authenticate(token); });
 }
 
 int Application::serve(const sigset_t& signals) {
@@ -144,7 +151,10 @@ int Application::serve(const sigset_t& signals) {
     }
   }
   tasks_->add_metrics(metrics_);
-  if (role_ != Role::worker) tasks_->add_routes(api_router_);
+  if (role_ != Role::worker) {
+    tasks_->add_routes(api_router_);
+    auth_->add_routes(api_router_);
+  }
   start_listeners();
   if (role_ != Role::api) tasks_->start_worker(config_.worker);
   int signal = 0;

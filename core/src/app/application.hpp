@@ -3,6 +3,7 @@
 // (database, migrations), serve (listeners by role until SIGTERM/SIGINT,
 // then a graceful drain), in that order.
 
+#include "auth/auth_service.hpp"
 #include "blobs/file_blob_store.hpp"
 #include "config/core_config.hpp"
 #include "config/loader.hpp"
@@ -77,6 +78,7 @@ class Application {
   std::unique_ptr<events::LocalEventBus> events_;
   std::unique_ptr<blobs::FileBlobStore> blobs_;
   std::unique_ptr<db::ConnectionPool> database_;
+  std::unique_ptr<auth::AuthService> auth_;  // api and all roles
   Services services_;
 
   std::vector<LoadedPlugin> plugins_;

@@ -11,6 +11,7 @@
 namespace orchestra::app {
 namespace {
 
+using http::Access;
 using http::Execution;
 using http::Method;
 using http::Request;
@@ -114,32 +115,33 @@ fetch('openapi.json').then(r => r.json()).then(api => {
 }  // namespace
 
 void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
-                      const metrics::Registry& registry) {
+                      const metrics::Registry& registry, bool public_metrics) {
   router.add(
       Method::get, "/healthz",
       [](const Request&) { return Response::json(200, R"({"status":"ok"})"); },
-      {"Liveness: the process is up", Execution::inline_}, "core");
+      {"Liveness: the process is up", Execution::inline_, Access::public_()}, "core");
   router.add(
       Method::get, "/readyz",
       [checks = std::move(checks)](const Request&) { return readiness(checks); },
-      {"Readiness: the database and the task queue answer", Execution::blocking}, "core");
+      {"Readiness: the database and the task queue answer", Execution::blocking, Access::public_()}, "core");
   router.add(
       Method::get, "/metrics",
       [&registry](const Request&) {
         return Response::text(200, registry.render(), "text/plain; version=0.0.4");
       },
-      {"Prometheus metrics", Execution::blocking}, "core");
+      {"Prometheus metrics", Execution::blocking,
+       public_metrics ? Access::public_() : Access::scope("metrics")}, "core");
 }
 
 void add_openapi_route(http::Router& router) {
   router.add(
       Method::get, "/openapi.json",
       [&router](const Request&) { return Response::json(200, openapi_document(router)); },
-      {"This API's OpenAPI description", Execution::inline_}, "core");
+      {"This API's OpenAPI description", Execution::inline_, Access::public_()}, "core");
   router.add(
       Method::get, "/docs",
       [](const Request&) { return Response::text(200, kDocsPage, "text/html; charset=utf-8"); },
-      {"This API's routes, for people", Execution::inline_}, "core");
+      {"This API's routes, for people", Execution::inline_, Access::public_()}, "core");
 }
 
 }  // namespace orchestra::app

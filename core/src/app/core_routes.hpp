@@ -19,8 +19,9 @@ struct ReadinessCheck {
 };
 
 // /healthz, /readyz (every check must pass), /metrics.
+// /metrics is public when `public_metrics`, else it needs the `metrics` scope.
 void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
-                      const metrics::Registry& registry);
+                      const metrics::Registry& registry, bool public_metrics);
 
 // /openapi.json describing every route of `router`, and /docs rendering it.
 void add_openapi_route(http::Router& router);

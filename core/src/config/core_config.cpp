@@ -1,5 +1,7 @@
 #include "config/core_config.hpp"
 
+#include "auth/scopes.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -107,6 +109,43 @@ BlobsConfig read_blobs(const ConfigSection& section) {
   return BlobsConfig{section.get<std::vector<std::string>>("file_roots", {})};
 }
 
+milliseconds positive_duration(const ConfigSection& section, const std::string& key,
+                               milliseconds fallback) {
+  auto value = section.get(key, fallback);
+  if (value.count() <= 0) section.report(key, "must be a positive duration");
+  return value;
+}
+
+AuthConfig read_auth(const ConfigSection& section) {
+  AuthConfig auth;
+  auth.registration_open =
+      section.get_choice("registration", "open", {"open", "closed"}) == "open";
+  auth.secret = section.optional<std::string>("secret");
+  if (auth.secret && auth.secret->size() < 32) {
+    section.report("secret", "must be at least 32 characters (set ORCHESTRA_AUTH__SECRET)");
+  }
+  auth.secret_file = section.get<std::string>("secret_file", auth.secret_file);
+  auth.issuer = section.get<std::string>("issuer", auth.issuer);
+  auth.access_token_ttl = positive_duration(section, "access_token_ttl", auth.access_token_ttl);
+  auth.refresh_token_ttl =
+      positive_duration(section, "refresh_token_ttl", auth.refresh_token_ttl);
+  auth.clock_skew = section.get("clock_skew", auth.clock_skew);
+  if (auth.clock_skew.count() < 0 || auth.clock_skew > std::chrono::minutes(5)) {
+    section.report("clock_skew", "must be between 0s and 5m");
+  }
+  auth.public_metrics = section.get("public_metrics", true);
+  auth.default_scopes = section.get<std::vector<std::string>>("default_scopes", {});
+  for (const auto& scope : auth.default_scopes) {
+    if (auto problem = auth::scope_problem(scope)) section.report("default_scopes", *problem);
+  }
+  auto limit = section.section("login_rate_limit");
+  auth.login_attempts = static_cast<int>(limit.get_int("attempts", 10, 1, 1'000'000));
+  auth.login_window = positive_duration(limit, "window", auth.login_window);
+  auth.always_secure_cookies =
+      section.get_choice("secure_cookies", "auto", {"auto", "always"}) == "always";
+  return auth;
+}
+
 }  // namespace
 
 std::string ListenAddress::to_string() const { return fmt::format("{}:{}", host, port); }
@@ -138,7 +177,7 @@ CoreConfig read_core_config(const ConfigSection& root) {
   auto plugins = root.section("plugins");
   config.plugins.dir = plugins.get<std::string>("dir", "");
   config.plugins.enabled = plugins.get<std::vector<std::string>>("enabled", {});
-  root.section("auth");
+  config.auth = read_auth(root.section("auth"));
   return config;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,21 @@ struct BlobsConfig {
   std::vector<std::string> file_roots;
 };
 
+struct AuthConfig {
+  bool registration_open = true;
+  std::optional<std::string> secret;  // from ORCHESTRA_AUTH__SECRET
+  std::string secret_file = "var/auth-secret";
+  std::string issuer = "orchestra";
+  milliseconds access_token_ttl{15 * 60'000};
+  milliseconds refresh_token_ttl{30LL * 24 * 3'600'000};
+  milliseconds clock_skew{30'000};
+  bool public_metrics = true;
+  std::vector<std::string> default_scopes;  // granted at registration
+  int login_attempts = 10;                  // per login and per client address
+  milliseconds login_window{60'000};
+  bool always_secure_cookies = false;  // else Secure only behind https
+};
+
 struct PluginsConfig {
   std::string dir;  // empty: <prefix>/lib/orchestra/plugins
   std::vector<std::string> enabled;
@@ -80,6 +96,7 @@ struct CoreConfig {
   WorkerConfig worker;
   LogConfig log;
   BlobsConfig blobs;
+  AuthConfig auth;
   PluginsConfig plugins;
 };
 

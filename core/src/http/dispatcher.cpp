@@ -15,8 +15,11 @@ std::string generate_request_id() {
 }
 
 Dispatcher::Dispatcher(const Router& router, bool access_log,
-                       std::shared_ptr<spdlog::logger> log)
-    : router_(router), access_log_(access_log), log_(std::move(log)) {}
+                       std::shared_ptr<spdlog::logger> log, TokenVerifier verify_token)
+    : router_(router),
+      access_log_(access_log),
+      log_(std::move(log)),
+      verify_token_(std::move(verify_token)) {}
 
 const RouteTarget* Dispatcher::route(Request& request, Response& early) const {
   std::string_view target = request.target;
@@ -53,8 +56,9 @@ const RouteTarget* Dispatcher::route(Request& request, Response& early) const {
   return nullptr;
 }
 
-Response Dispatcher::invoke(const RouteTarget& target, const Request& request) const {
+Response Dispatcher::invoke(const RouteTarget& target, Request& request) const {
   try {
+    authorize(target.options.access, request, verify_token_);
     return target.handler(request);
   } catch (const HttpError& error) {
     auto response = Response::problem(error.status(), error.detail(), error.title());

@@ -3,6 +3,7 @@
 // depend on Beast: routing, exception isolation, request ids, metrics and
 // the access log.
 
+#include "http/access_gate.hpp"
 #include "http/router.hpp"
 #include "metrics/registry.hpp"
 
@@ -18,14 +19,16 @@ namespace orchestra::http {
 
 class Dispatcher {
  public:
-  Dispatcher(const Router& router, bool access_log, std::shared_ptr<spdlog::logger> log);
+  Dispatcher(const Router& router, bool access_log, std::shared_ptr<spdlog::logger> log,
+             TokenVerifier verify_token = {});
 
   // Routes `request` (whose `target` and `method` are set). On success the
   // request's path, query and params are filled and the target returned;
   // otherwise `early` holds the 400/404/405 answer.
   const RouteTarget* route(Request& request, Response& early) const;
-  // Runs the handler; any exception becomes a problem response.
-  Response invoke(const RouteTarget& target, const Request& request) const;
+  // Checks the route's access (setting request.principal), then runs the
+  // handler; any exception becomes a problem response.
+  Response invoke(const RouteTarget& target, Request& request) const;
   // Adds the request id, records metrics and writes the access log line.
   void complete(const Request& request, const RouteTarget* target, Response& response,
                 std::chrono::steady_clock::time_point started) const;
@@ -37,6 +40,7 @@ class Dispatcher {
   const Router& router_;
   bool access_log_;
   std::shared_ptr<spdlog::logger> log_;
+  TokenVerifier verify_token_;
   mutable RouteMetrics unmatched_;
   std::atomic<std::int64_t> in_flight_{0};
 };

@@ -83,7 +83,11 @@ Request to_request(bhttp::request<bhttp::string_body>& in, Method method) {
 class Server::Session {
  public:
   Session(Server& server, tcp::socket socket, std::size_t reactor)
-      : server_(server), socket_(std::move(socket)), connection_{&socket_, reactor} {}
+      : server_(server), socket_(std::move(socket)), connection_{&socket_, reactor} {
+    boost::system::error_code error;
+    auto peer = socket_.remote_endpoint(error);
+    if (!error) client_address_ = peer.address().to_string();
+  }
 
   asio::awaitable<void> run() {
     if (register_connection() > static_cast<std::size_t>(server_.config_.max_connections)) {
@@ -167,6 +171,7 @@ class Server::Session {
     ++dispatcher.in_flight();
     auto method = to_method(in.method());
     auto request = to_request(in, method.value_or(Method::get));
+    request.client_address = client_address_;
     Response response;
     const RouteTarget* target = nullptr;
     if (!method) {
@@ -198,6 +203,7 @@ class Server::Session {
 
   Server& server_;
   tcp::socket socket_;
+  std::string client_address_;
   Connection connection_;
 };
 

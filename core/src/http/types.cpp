@@ -38,6 +38,16 @@ std::optional<std::string> Request::header(std::string_view name) const {
   return std::nullopt;
 }
 
+bool Principal::has_scope(std::string_view scope) const {
+  return std::any_of(scopes.begin(), scopes.end(),
+                     [&](const std::string& held) { return held == scope || held == "admin"; });
+}
+
+const Principal& Request::caller() const {
+  if (!principal) throw HttpError(401, "this route needs a bearer token");
+  return *principal;
+}
+
 std::optional<std::string> Request::query_param(const std::string& name) const {
   auto it = query.find(name);
   if (it == query.end()) return std::nullopt;

@@ -1,5 +1,7 @@
 #include <orchestra/json.hpp>
 
+#include "log/logging.hpp"
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -112,6 +114,12 @@ rapidjson::Document parse_object(const std::string& body) {
     throw HttpError(400, "the request body must be a JSON object, got " + type_name(document));
   }
   return document;
+}
+
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  log::append_json_escaped(out, text);
+  return out + "\"";
 }
 
 std::string to_string(const rapidjson::Value& value) {

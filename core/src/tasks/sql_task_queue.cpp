@@ -3,7 +3,7 @@
 
 #include "db/postgres_query.hpp"
 #include "db/transaction.hpp"
-#include "tasks/sql_rows.hpp"
+#include "db/sql_rows.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -19,10 +19,10 @@ namespace orchestra::tasks {
 namespace {
 
 using db::Dialect;
-using sql::int_at;
-using sql::optional_int_at;
-using sql::optional_text_at;
-using sql::text_at;
+using db::int_at;
+using db::optional_int_at;
+using db::optional_text_at;
+using db::text_at;
 
 constexpr const char* kReadyStates = "state IN ('scheduled', 'queued', 'retrying')";
 constexpr const char* kLiveStates = "('scheduled', 'queued', 'running', 'retrying')";
@@ -86,7 +86,7 @@ TaskRecord read_record(const soci::row& row) {
   record.unique_key = optional_text_at(row, 9);
   record.lease_owner = optional_text_at(row, 10);
   record.lease_until = optional_int_at(row, 11);
-  record.progress = sql::double_at(row, 12);
+  record.progress = db::double_at(row, 12);
   record.progress_message = text_at(row, 13);
   record.result = optional_text_at(row, 14);
   record.error = optional_text_at(row, 15);

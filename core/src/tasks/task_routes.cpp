@@ -160,18 +160,18 @@ void TaskService::add_routes(http::Router& router) {
     }
     return Response::json(200, out + "]}");
   };
-  router.add(Method::get, "/api/v1/tasks/{id}", get_task, {"A task's state, progress, result"},
-             "core");
-  router.add(Method::get, "/api/v1/tasks", list_tasks,
-             {"Tasks, newest first; filters state, type, queue; limit, cursor"}, "core");
-  router.add(Method::get, "/api/v1/tasks/stats", stats,
-             {"Task counts per state, queue and type"}, "core");
-  router.add(Method::post, "/api/v1/tasks/{id}/cancel", cancel, {"Cancel a live task"}, "core");
-  router.add(Method::post, "/api/v1/tasks/{id}/retry", retry,
-             {"Run a dead or cancelled task again"}, "core");
-  router.add(Method::get, "/api/v1/workers", workers, {"Live workers"}, "core");
-  router.add(Method::get, "/api/v1/schedules", schedules, {"Schedules and their next firing"},
-             "core");
+  auto add = [&](Method method, const char* path, http::Handler handler, const char* summary) {
+    router.add(method, path, std::move(handler),
+               {summary, Execution::blocking, http::Access::scope("tasks")}, "core");
+  };
+  add(Method::get, "/api/v1/tasks/{id}", get_task, "A task's state, progress, result");
+  add(Method::get, "/api/v1/tasks", list_tasks,
+      "Tasks, newest first; filters state, type, queue; limit, cursor");
+  add(Method::get, "/api/v1/tasks/stats", stats, "Task counts per state, queue and type");
+  add(Method::post, "/api/v1/tasks/{id}/cancel", cancel, "Cancel a live task");
+  add(Method::post, "/api/v1/tasks/{id}/retry", retry, "Run a dead or cancelled task again");
+  add(Method::get, "/api/v1/workers", workers, "Live workers");
+  add(Method::get, "/api/v1/schedules", schedules, "Schedules and their next firing");
 }
 
 void TaskService::add_metrics(metrics::Registry& registry) {

@@ -1,6 +1,6 @@
-#include "tasks/sql_rows.hpp"
+#include "db/sql_rows.hpp"
 
-namespace orchestra::tasks::sql {
+namespace orchestra::db {
 
 std::int64_t int_at(const soci::row& row, std::size_t index) {
   switch (row.get_properties(index).get_data_type()) {
@@ -36,4 +36,4 @@ std::optional<std::string> optional_text_at(const soci::row& row, std::size_t in
   return row.get<std::string>(index);
 }
 
-}  // namespace orchestra::tasks::sql
+}  // namespace orchestra::db

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace orchestra::tasks::sql {
+namespace orchestra::db {
 
 std::int64_t int_at(const soci::row& row, std::size_t index);
 std::optional<std::int64_t> optional_int_at(const soci::row& row, std::size_t index);
@@ -16,4 +16,4 @@ double double_at(const soci::row& row, std::size_t index);
 std::string text_at(const soci::row& row, std::size_t index);
 std::optional<std::string> optional_text_at(const soci::row& row, std::size_t index);
 
-}  // namespace orchestra::tasks::sql
+}  // namespace orchestra::db

@@ -1,0 +1,289 @@
+// The /api/v1/auth routes of AuthService.
+
+#include "auth/auth_service.hpp"
+#include "auth/credentials.hpp"
+#include "auth/scopes.hpp"
+#include "config/duration.hpp"
+
+#include <orchestra/json.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace orchestra::auth {
+namespace {
+
+using http::Access;
+using http::Execution;
+using http::HttpError;
+using http::Method;
+using http::Request;
+using http::Response;
+
+constexpr const char* kCookieName = "orchestra_refresh";
+constexpr const char* kCookiePath = "/api/v1/auth";
+constexpr const char* kWrongCredentials = "wrong login or password";
+constexpr int kMaxPageSize = 500;
+
+std::optional<std::string> cookie(const Request& request, std::string_view name) {
+  auto header = request.header("Cookie");
+  if (!header) return std::nullopt;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    auto end = rest.find(';');
+    auto pair = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.starts_with(name) && pair.size() > name.size() && pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+// From {"refresh_token": "..."} when the body has one, else the cookie.
+std::optional<std::string> presented_refresh_token(const Request& request) {
+  if (!request.body.empty()) {
+    auto document = json::parse_object(request.body);
+    json::ObjectReader body(document);
+    body.only({"refresh_token"});
+    if (auto token = body.optional<std::string>("refresh_token")) return token;
+  }
+  return cookie(request, kCookieName);
+}
+
+std::pair<std::string, std::string> credentials_from(const Request& request) {
+  auto document = json::parse_object(request.body);
+  json::ObjectReader body(document);
+  body.only({"login", "password"});
+  return {body.require<std::string>("login"), body.require<std::string>("password")};
+}
+
+std::string valid_scope(const std::string& scope) {
+  if (auto problem = scope_problem(scope)) throw HttpError(400, *problem);
+  return scope;
+}
+
+int page_size(const Request& request) {
+  auto text = request.query_param("limit");
+  if (!text) return 100;
+  int value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc{} || end != text->data() + text->size() || value < 1 ||
+      value > kMaxPageSize) {
+    throw HttpError(400, fmt::format("query parameter 'limit' must be an integer from 1 to {}",
+                                     kMaxPageSize));
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string AuthService::refresh_cookie(const Request& request, const std::string& value,
+                                        std::chrono::seconds max_age) const {
+  bool secure = config_.always_secure_cookies ||
+                request.header("X-Forwarded-Proto").value_or("") == "https";
+  return fmt::format("{}={}; Path={}; Max-Age={}; HttpOnly; SameSite=Strict{}", kCookieName,
+                     value, kCookiePath, max_age.count(), secure ? "; Secure" : "");
+}
+
+Response AuthService::token_response(const Request& request, const UserRecord& user,
+                                     const std::string& refresh_token) const {
+  auto access_ttl = std::chrono::duration_cast<std::chrono::seconds>(config_.access_token_ttl);
+  auto refresh_ttl = std::chrono::duration_cast<std::chrono::seconds>(config_.refresh_token_ttl);
+  auto response = Response::json(
+      200, fmt::format(R"({{"access_token":{},"token_type":"Bearer","expires_in":{},)"
+                       R"("refresh_token":{},"refresh_expires_in":{}}})",
+                       json::quote(access_token_for(user)), access_ttl.count(),
+                       json::quote(refresh_token), refresh_ttl.count()));
+  response.headers.emplace_back("Set-Cookie", refresh_cookie(request, refresh_token, refresh_ttl));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+void AuthService::refuse_refresh(const Request& request, const std::string& detail) const {
+  HttpError error(401, detail);
+  error.headers.emplace_back("Set-Cookie",
+                             refresh_cookie(request, "", std::chrono::seconds(0)));
+  throw error;
+}
+
+Response AuthService::register_user(const Request& request) {
+  if (!config_.registration_open) {
+    throw HttpError(403, "registration is closed; ask an administrator for an account");
+  }
+  auto [login, password] = credentials_from(request);
+  if (auto problem = login_problem(login)) throw HttpError(400, *problem);
+  if (auto problem = password_problem(password)) throw HttpError(400, *problem);
+  auto id = store_.create_user(login, hasher_.hash(password), config_.default_scopes);
+  if (!id) throw HttpError(409, fmt::format("the login '{}' is already taken", login));
+  log_->info("registered user {} ({})", login, *id);
+  auto response = Response::json(
+      201, fmt::format(R"({{"id":{},"login":{}}})", json::quote(*id), json::quote(login)));
+  response.headers.emplace_back("Location", "/api/v1/auth/me");
+  return response;
+}
+
+Response AuthService::login(const Request& request) {
+  auto [login, password] = credentials_from(request);
+  auto lowered = login;
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (auto wait = limiter_.admit(lowered, request.client_address)) {
+    HttpError error(429, fmt::format("too many login attempts; try again in {} s", wait->count()));
+    error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
+    throw error;
+  }
+  auto user = login_problem(login) ? std::nullopt : store_.find_user_by_login(login);
+  if (!user) {
+    hasher_.verify_nothing(password);
+    throw HttpError(401, kWrongCredentials);
+  }
+  if (!hasher_.verify(password, user->password_hash)) throw HttpError(401, kWrongCredentials);
+  return token_response(request, *user, store_.issue_refresh_token(user->id, config_.refresh_token_ttl));
+}
+
+Response AuthService::refresh(const Request& request) {
+  using Outcome = Rotation::Outcome;
+  auto token = presented_refresh_token(request);
+  if (!token || token->empty()) {
+    throw HttpError(401, "no refresh token: send the cookie or {\"refresh_token\": \"...\"}");
+  }
+  auto rotation = store_.rotate_refresh_token(*token, config_.refresh_token_ttl);
+  switch (rotation.outcome) {
+    case Outcome::rotated: return token_response(request, *rotation.user, rotation.token);
+    case Outcome::unknown: refuse_refresh(request, "the refresh token is not valid");
+    case Outcome::expired: refuse_refresh(request, "the refresh token has expired; log in again");
+    case Outcome::revoked: refuse_refresh(request, "the refresh token was revoked; log in again");
+    case Outcome::reused:
+      log_->warn("a rotated refresh token was presented again (client {}); its family is "
+                 "revoked", request.client_address);
+      refuse_refresh(request,
+                     "the refresh token was already used, so every token of its session is "
+                     "revoked; log in again");
+  }
+  refuse_refresh(request, "the refresh token is not valid");
+}
+
+Response AuthService::logout(const Request& request) {
+  auto token = presented_refresh_token(request);
+  if (!token || token->empty()) {
+    throw HttpError(400, "no refresh token to revoke: send the cookie or {\"refresh_token\"}");
+  }
+  if (!store_.revoke_refresh_token(*token, request.caller().subject)) {
+    throw HttpError(404, "no live refresh token of yours matches");
+  }
+  Response response{204, "application/json", {}, {}};
+  response.headers.emplace_back("Set-Cookie", refresh_cookie(request, "", std::chrono::seconds(0)));
+  return response;
+}
+
+Response AuthService::me(const Request& request) {
+  const auto& caller = request.caller();
+  if (caller.service) {
+    return Response::json(200, fmt::format(R"({{"id":{},"name":{},"kind":"service","scopes":{}}})",
+                                           json::quote(caller.subject), json::quote(caller.name),
+                                           scopes_json(caller.scopes)));
+  }
+  auto user = store_.find_user(caller.subject);
+  if (!user) throw HttpError(401, "the token's user no longer exists");
+  return Response::json(200, user_json(*user));
+}
+
+Response AuthService::list_users(const Request& request) {
+  auto limit = page_size(request);
+  auto users = store_.list_users(request.query_param("cursor"), limit);
+  std::string out = R"({"users":[)";
+  for (std::size_t i = 0; i < users.size(); ++i) out += (i ? "," : "") + user_json(users[i]);
+  out += "],\"next_cursor\":";
+  out += static_cast<int>(users.size()) == limit ? json::quote(users.back().login) : "null";
+  return Response::json(200, out + "}");
+}
+
+Response AuthService::change_scope(const Request& request, bool grant) {
+  const auto& login = request.path_param("login");
+  auto scope = valid_scope(request.path_param("scope"));
+  auto user = store_.change_scope(login, scope, grant);
+  if (!user) throw HttpError(404, fmt::format("no user with login '{}'", login));
+  log_->info("{} {} scope {} {} user {}", request.caller().name, grant ? "granted" : "revoked",
+             scope, grant ? "to" : "from", user->login);
+  return Response::json(200, user_json(*user));
+}
+
+Response AuthService::list_service_tokens(const Request&) {
+  std::string out = R"({"tokens":[)";
+  bool first = true;
+  for (const auto& token : store_.list_service_tokens()) {
+    out += (first ? "" : ",") + service_token_json(token);
+    first = false;
+  }
+  return Response::json(200, out + "]}");
+}
+
+Response AuthService::create_service_token(const Request& request) {
+  auto document = json::parse_object(request.body);
+  json::ObjectReader body(document);
+  body.only({"name", "scopes", "ttl"});
+  auto name = body.require<std::string>("name");
+  if (auto problem = login_problem(name)) {
+    throw HttpError(400, "'name' must be 3 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'");
+  }
+  auto scopes = body.require<std::vector<std::string>>("scopes");
+  for (const auto& scope : scopes) valid_scope(scope);
+  std::optional<std::chrono::milliseconds> ttl;
+  if (auto text = body.optional<std::string>("ttl")) {
+    ttl = config::parse_duration(*text);
+    if (!ttl || ttl->count() <= 0) {
+      throw HttpError(400, "'ttl' must be a positive duration such as \"30d\" or \"12h\"");
+    }
+  }
+  auto token = store_.create_service_token(name, scopes, ttl);
+  if (!token) throw HttpError(409, fmt::format("a live service token is named '{}'", name));
+  log_->info("{} created service token {}", request.caller().name, name);
+  return Response::json(201, fmt::format(R"({{"name":{},"token":{}}})", json::quote(name),
+                                         json::quote(*token)));
+}
+
+Response AuthService::revoke_service_token(const Request& request) {
+  const auto& name = request.path_param("name");
+  if (!store_.revoke_service_token(name)) {
+    throw HttpError(404, fmt::format("no live service token is named '{}'", name));
+  }
+  log_->info("{} revoked service token {}", request.caller().name, name);
+  return Response{204, "application/json", {}, {}};
+}
+
+void AuthService::add_routes(http::Router& router) {
+  auto add = [&](Method method, const char* path, Access access, const char* summary,
+                 Response (AuthService::*handler)(const Request&)) {
+    router.add(method, std::string("/api/v1/auth") + path,
+               [this, handler](const Request& request) { return (this->*handler)(request); },
+               {summary, Execution::blocking, std::move(access)}, "core");
+  };
+  add(Method::post, "/register", Access::public_(), "Create a user account",
+      &AuthService::register_user);
+  add(Method::post, "/login", Access::public_(), "Exchange login and password for tokens",
+      &AuthService::login);
+  add(Method::post, "/refresh", Access::public_(), "Rotate a refresh token for new tokens",
+      &AuthService::refresh);
+  add(Method::post, "/logout", Access::authenticated(), "Revoke a refresh token",
+      &AuthService::logout);
+  add(Method::get, "/me", Access::authenticated(), "The caller's identity and scopes",
+      &AuthService::me);
+  add(Method::get, "/users", Access::scope("admin"), "Users by login; limit, cursor",
+      &AuthService::list_users);
+  router.add(Method::put, "/api/v1/auth/users/{login}/scopes/{scope}",
+             [this](const Request& request) { return change_scope(request, true); },
+             {"Grant a scope to a user", Execution::blocking, Access::scope("admin")}, "core");
+  router.add(Method::delete_, "/api/v1/auth/users/{login}/scopes/{scope}",
+             [this](const Request& request) { return change_scope(request, false); },
+             {"Revoke a scope from a user", Execution::blocking, Access::scope("admin")}, "core");
+  add(Method::get, "/tokens", Access::scope("admin"), "Live service tokens",
+      &AuthService::list_service_tokens);
+  add(Method::post, "/tokens", Access::scope("admin"), "Create a service token",
+      &AuthService::create_service_token);
+  add(Method::delete_, "/tokens/{name}", Access::scope("admin"), "Revoke a service token",
+      &AuthService::revoke_service_token);
+}
+
+}  // namespace orchestra::auth

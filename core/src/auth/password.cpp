@@ -1,0 +1,55 @@
+#include "auth/password.hpp"
+
+#include "auth/encoding.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace orchestra::auth {
+namespace {
+
+class Slot {
+ public:
+  explicit Slot(std::counting_semaphore<64>& slots) : slots_(slots) { slots_.acquire(); }
+  ~Slot() { slots_.release(); }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+ private:
+  std::counting_semaphore<64>& slots_;
+};
+
+std::string argon2id(std::string_view password) {
+  std::string encoded(crypto_pwhash_STRBYTES, '\0');
+  if (crypto_pwhash_str_alg(encoded.data(), password.data(), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                            crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    throw std::runtime_error("password hashing ran out of memory");
+  }
+  encoded.resize(encoded.find('\0'));
+  return encoded;
+}
+
+}  // namespace
+
+PasswordHasher::PasswordHasher(int parallel) : slots_(std::clamp(parallel, 1, 64)) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  decoy_ = argon2id(random_token());
+}
+
+std::string PasswordHasher::hash(std::string_view password) {
+  Slot slot(slots_);
+  return argon2id(password);
+}
+
+bool PasswordHasher::verify(std::string_view password, const std::string& encoded) {
+  Slot slot(slots_);
+  return crypto_pwhash_str_verify(encoded.c_str(), password.data(), password.size()) == 0;
+}
+
+void PasswordHasher::verify_nothing(std::string_view password) { verify(password, decoy_); }
+
+}  // namespace orchestra::auth
