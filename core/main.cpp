@@ -1,6 +1,7 @@
 // orchestra: the host binary. Parses the command line, then hands over to
 // app::Application (serve, migrate) or to the inspection subcommands.
 
+#include "app/admin_commands.hpp"
 #include "app/application.hpp"
 #include "app/paths.hpp"
 #include "plugins/plugin_library.hpp"
@@ -25,12 +26,20 @@ constexpr const char* kUsage =
     "Usage: orchestra [serve] [--role api|worker|all] [--config FILE]\n"
     "       orchestra migrate [--config FILE]\n"
     "       orchestra plugins [--config FILE]\n"
-    "       orchestra config check [--config FILE]\n";
+    "       orchestra config check [--config FILE]\n"
+    "       orchestra user create --login LOGIN [--admin] [--scope S]...   (password on stdin\n"
+    "                                                       or in ORCHESTRA_USER_PASSWORD)\n"
+    "       orchestra user grant|revoke LOGIN SCOPE\n"
+    "       orchestra user list\n"
+    "       orchestra token create --name NAME --scope S [--scope S]... [--ttl 30d]\n"
+    "       orchestra token list\n"
+    "       orchestra token revoke NAME\n";
 
 struct CommandLine {
   std::vector<std::string> command;
   Role role = Role::all;
   std::string config;
+  orchestra::app::AdminOptions admin;
 };
 
 Role parse_role(const std::string& text) {
@@ -48,6 +57,14 @@ std::optional<CommandLine> parse(int argc, char** argv) {
       "api (HTTP only), worker (tasks and schedules; probes on worker.listen) or all")(
       "config", po::value<std::string>(),
       "YAML configuration file (default: <prefix>/etc/orchestra/orchestra.yaml)");
+  po::options_description admin("User and token administration");
+  admin.add_options()("login", po::value<std::string>(), "user create: the login")(
+      "admin", "user create: grant the admin scope")(
+      "scope", po::value<std::vector<std::string>>()->composing(),
+      "user create, token create: a scope to grant (repeatable)")(
+      "name", po::value<std::string>(), "token create: the token's name")(
+      "ttl", po::value<std::string>(), "token create: lifetime such as 30d (default: none)");
+  options.add(admin);
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(), "subcommand");
   po::options_description all;
@@ -69,6 +86,15 @@ std::optional<CommandLine> parse(int argc, char** argv) {
   CommandLine line;
   if (values.count("command")) line.command = values["command"].as<std::vector<std::string>>();
   line.role = parse_role(values["role"].as<std::string>());
+  auto text = [&](const char* name) -> std::optional<std::string> {
+    if (!values.count(name)) return std::nullopt;
+    return values[name].as<std::string>();
+  };
+  line.admin.login = text("login");
+  line.admin.name = text("name");
+  line.admin.ttl = text("ttl");
+  line.admin.admin = values.count("admin") > 0;
+  if (values.count("scope")) line.admin.scopes = values["scope"].as<std::vector<std::string>>();
   line.config = values.count("config") ? values["config"].as<std::string>()
                                        : orchestra::app::default_config_file().string();
   return line;
@@ -139,6 +165,14 @@ int run(const CommandLine& line) {
                              report.already_applied);
     return 0;
   }
+  if (!command.empty() && (command[0] == "user" || command[0] == "token")) {
+    application.open_database();
+    std::vector<std::string> words(command.begin() + 1, command.end());
+    auto& database = application.database();
+    return command[0] == "user"
+               ? orchestra::app::run_user_command(words, line.admin, database, std::cout)
+               : orchestra::app::run_token_command(words, line.admin, database, std::cout);
+  }
   if (!command.empty() && !is({"serve"})) {
     std::cerr << "orchestra: unknown command '" << fmt::format("{}", fmt::join(command, " "))
               << "'\n"
@@ -161,6 +195,9 @@ int main(int argc, char** argv) {
     auto line = parse(argc, argv);
     if (!line) return 0;
     return run(*line);
+  } catch (const orchestra::app::UsageError& error) {
+    std::cerr << "orchestra: " << error.what() << '\n';
+    return 2;
   } catch (const po::error& error) {
     std::cerr << "orchestra: " << error.what() << "\n" << kUsage;
     return 2;

@@ -1,5 +1,6 @@
 // Bad requests of every kind get a problem+json answer, never a crash.
 
+#include "support/auth.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
@@ -30,6 +31,7 @@ TEST_CASE("malformed and mistyped JSON bodies get 400 naming the problem") {
   TempDir dir;
   TestServer server(dir, "all", test_config());
   HttpClient client(server.port());
+  client.with_header("Authorization", bearer({"admin"}));
   check_problem(client.post("/api/v1/echo/echo", R"({"message": )"), 400, "malformed JSON");
   check_problem(client.post("/api/v1/echo/echo", R"([1,2])"), 400, "must be a JSON object");
   check_problem(client.post("/api/v1/echo/echo", R"({"message": 5})"), 400,
@@ -48,6 +50,7 @@ TEST_CASE("unknown routes get 404 and wrong methods 405 with Allow") {
   TempDir dir;
   TestServer server(dir, "all", test_config());
   HttpClient client(server.port());
+  client.with_header("Authorization", bearer({"admin"}));
   check_problem(client.get("/nope"), 404, "no route for /nope");
   auto wrong = client.request("DELETE", "/api/v1/echo/hello");
   check_problem(wrong, 405, "DELETE is not allowed");
@@ -60,6 +63,7 @@ TEST_CASE("an exception in a plugin handler is a 500 problem and is logged with 
   TempDir dir;
   TestServer server(dir, "all", test_config());
   HttpClient client(server.port());
+  client.with_header("Authorization", bearer({"admin"}));
   auto failed = client.request("GET", "/api/v1/echo/fail", {}, {{"X-Request-Id", "boom-1"}});
   check_problem(failed, 500, "boom-1");
   CHECK(failed.body.find("echo fails on purpose") == std::string::npos);
@@ -72,6 +76,7 @@ TEST_CASE("an oversized body gets 413 and the connection closes") {
   TempDir dir;
   TestServer server(dir, "all", test_config(), {{"ORCHESTRA_SERVER__MAX_BODY_BYTES", "1024"}});
   HttpClient client(server.port());
+  client.with_header("Authorization", bearer({"admin"}));
   CHECK(client.post("/api/v1/echo/echo", R"({"message":")" + std::string(900, 'a') + R"("})")
             .status == 200);
   auto big = client.post("/api/v1/echo/echo", R"({"message":")" + std::string(2000, 'a') + "\"}");

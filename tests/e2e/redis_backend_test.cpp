@@ -1,6 +1,7 @@
 // The redis queue backend through the real binary: api and worker
 // processes share tasks through the Redis started by scripts/test.sh.
 
+#include "support/auth.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
@@ -29,19 +30,19 @@ TEST_CASE("api and worker processes run tasks through Redis") {
   auto ready = http_get(api.port(), "/readyz");
   CHECK(ready.status == 200);
   CHECK(ready.body.find(R"("queue":"ok")") != std::string::npos);
-  auto created = HttpClient(api.port()).post("/api/v1/echo/tasks",
+  auto created = HttpClient(api.port()).with_header("Authorization", bearer({"admin"})).post("/api/v1/echo/tasks",
                                              R"({"type":"echo.flaky","payload":{"fail_times":1}})");
   REQUIRE(created.status == 202);
   auto id = created.body.substr(created.body.find(':') + 2, 36);
   std::string body;
   for (int i = 0; i < 200; ++i) {
-    body = http_get(api.port(), "/api/v1/tasks/" + id).body;
+    body = admin_get(api.port(), "/api/v1/tasks/" + id).body;
     if (body.find(R"("state":"succeeded")") != std::string::npos) break;
     std::this_thread::sleep_for(50ms);
   }
   CHECK(body.find(R"("state":"succeeded")") != std::string::npos);
   CHECK(body.find(R"("attempts":2)") != std::string::npos);
-  CHECK(http_get(api.port(), "/api/v1/tasks/stats").body.find(R"("succeeded":1)") !=
+  CHECK(admin_get(api.port(), "/api/v1/tasks/stats").body.find(R"("succeeded":1)") !=
         std::string::npos);
 }
 

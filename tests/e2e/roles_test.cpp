@@ -1,5 +1,6 @@
 // The real binary in each role, driven over HTTP as a user would.
 
+#include "support/auth.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
@@ -52,7 +53,7 @@ TEST_CASE("role api serves plugin routes") {
   TempDir dir;
   TestServer server(dir, "api", test_config());
   check_probes(server.port());
-  auto item = http_get(server.port(), "/api/v1/echo/items/a%2Fb?tag=x+y");
+  auto item = admin_get(server.port(), "/api/v1/echo/items/a%2Fb?tag=x+y");
   CHECK(item.status == 200);
   CHECK(item.body == R"({"id":"a/b","tag":"x y"})");
 }

@@ -1,6 +1,7 @@
 // SIGTERM drains: in-flight requests finish, idle connections close, the
 // process exits 0; the grace period bounds how long that takes.
 
+#include "support/auth.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
@@ -19,7 +20,7 @@ TEST_CASE("SIGTERM during a slow request lets it complete, then exits 0") {
   HttpClient idle(server.port());
   REQUIRE(idle.get("/healthz").status == 200);
   auto slow = std::async(std::launch::async, [port = server.port()] {
-    return HttpClient(port).get("/api/v1/echo/slow?ms=1500");
+    return HttpClient(port).with_header("Authorization", bearer({"admin"})).get("/api/v1/echo/slow?ms=1500");
   });
   std::this_thread::sleep_for(400ms);
   server.signal(SIGTERM);
@@ -46,7 +47,7 @@ TEST_CASE("the grace period bounds the drain") {
                     {{"ORCHESTRA_SERVER__SHUTDOWN_GRACE", "300ms"}});
   auto slow = std::async(std::launch::async, [port = server.port()] {
     try {
-      return HttpClient(port).get("/api/v1/echo/slow?ms=3000").status;
+      return HttpClient(port).with_header("Authorization", bearer({"admin"})).get("/api/v1/echo/slow?ms=3000").status;
     } catch (const std::exception&) {
       return -1;
     }

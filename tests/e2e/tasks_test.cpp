@@ -1,6 +1,7 @@
 // The task system through the real binary: an api process enqueues, worker
 // processes run, crash and come back; everything observed over HTTP.
 
+#include "support/auth.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
@@ -18,7 +19,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string enqueue(std::uint16_t port, const std::string& body) {
-  auto result = HttpClient(port).post("/api/v1/echo/tasks", body);
+  auto result = HttpClient(port).with_header("Authorization", bearer({"admin"})).post("/api/v1/echo/tasks", body);
   REQUIRE_MESSAGE(result.status == 202, result.body);
   rapidjson::Document document;
   document.Parse(result.body.c_str());
@@ -27,7 +28,7 @@ std::string enqueue(std::uint16_t port, const std::string& body) {
 
 rapidjson::Document task(std::uint16_t port, const std::string& id) {
   rapidjson::Document document;
-  document.Parse(http_get(port, "/api/v1/tasks/" + id).body.c_str());
+  document.Parse(admin_get(port, "/api/v1/tasks/" + id).body.c_str());
   return document;
 }
 
@@ -42,7 +43,7 @@ rapidjson::Document wait_for_state(std::uint16_t port, const std::string& id,
     }
     std::this_thread::sleep_for(50ms);
   }
-  FAIL("task " << id << " never reached " << state << ": " << http_get(port, "/api/v1/tasks/" + id).body);
+  FAIL("task " << id << " never reached " << state << ": " << admin_get(port, "/api/v1/tasks/" + id).body);
   return {};
 }
 
@@ -56,9 +57,9 @@ TEST_CASE("an api process enqueues and a worker process runs the task") {
   auto done = wait_for_state(api.port(), id, "succeeded");
   CHECK(done["result"]["value"].GetInt() == 7);
   CHECK(done["attempts"].GetInt() == 1);
-  auto workers = http_get(api.port(), "/api/v1/workers").body;
+  auto workers = admin_get(api.port(), "/api/v1/workers").body;
   CHECK(workers.find(R"("queues":["default"])") != std::string::npos);
-  auto stats = http_get(api.port(), "/api/v1/tasks/stats").body;
+  auto stats = admin_get(api.port(), "/api/v1/tasks/stats").body;
   CHECK(stats.find(R"("echo.value":{"succeeded":1})") != std::string::npos);
 }
 
@@ -94,6 +95,7 @@ TEST_CASE("task REST: errors, retries of dead tasks, cancellation, listing") {
   TempDir dir;
   TestServer all(dir, "all", test_config());
   HttpClient client(all.port());
+  client.with_header("Authorization", bearer({"admin"}));
   CHECK(client.get("/api/v1/tasks/nope").status == 404);
   CHECK(client.post("/api/v1/tasks/nope/cancel", "").status == 404);
   CHECK(client.get("/api/v1/tasks?state=sleeping").status == 400);
@@ -131,12 +133,12 @@ TEST_CASE("a schedule fires once per fire time across two workers") {
   TestServer api(dir, "api", config);
   std::this_thread::sleep_for(3500ms);
   rapidjson::Document page;
-  page.Parse(http_get(api.port(), "/api/v1/tasks?type=echo.noop&limit=100").body.c_str());
+  page.Parse(admin_get(api.port(), "/api/v1/tasks?type=echo.noop&limit=100").body.c_str());
   std::set<std::string> keys;
   for (const auto& item : page["tasks"].GetArray()) keys.insert(item["unique_key"].GetString());
   CHECK(page["tasks"].Size() >= 3);
   CHECK(keys.size() == page["tasks"].Size());
-  auto schedules = http_get(api.port(), "/api/v1/schedules").body;
+  auto schedules = admin_get(api.port(), "/api/v1/schedules").body;
   CHECK(schedules.find(R"("name":"echo.tick","spec":"every 1s")") != std::string::npos);
 }
 
@@ -144,7 +146,7 @@ TEST_CASE("schedules are re-timed or disabled from the YAML") {
   TempDir dir;
   auto disabled = test_config("  echo:\n    tick_every: 1s\n    schedules:\n      tick:\n        enabled: false\n");
   TestServer server(dir, "all", disabled);
-  CHECK(http_get(server.port(), "/api/v1/schedules").body.find(R"("enabled":false)") !=
+  CHECK(admin_get(server.port(), "/api/v1/schedules").body.find(R"("enabled":false)") !=
         std::string::npos);
   auto typo = run_orchestra(dir, {"config", "check", "--config",
                                   dir.write("typo.yaml", test_config("  echo:\n    tick_every: 1s\n    schedules:\n      tock: {}\n")).string()});

@@ -1,5 +1,7 @@
 #include "support/http_client.hpp"
 
+#include "support/auth.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -19,6 +21,7 @@ struct HttpClient::Impl {
   beast::tcp_stream stream{context};
   beast::flat_buffer buffer;
   std::chrono::milliseconds timeout;
+  std::map<std::string, std::string> default_headers;
 
   HttpResult read_response() {
     bhttp::response_parser<bhttp::string_body> parser;
@@ -54,12 +57,18 @@ HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
 
 HttpClient::~HttpClient() = default;
 
+HttpClient& HttpClient::with_header(const std::string& name, const std::string& value) {
+  impl_->default_headers[name] = value;
+  return *this;
+}
+
 HttpResult HttpClient::request(const std::string& method, const std::string& target,
                                const std::string& body,
                                const std::map<std::string, std::string>& headers) {
   bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(method), target, 11};
   request.set(bhttp::field::host, "127.0.0.1");
   if (request.method() == bhttp::verb::unknown) request.method_string(method);
+  for (const auto& [name, value] : impl_->default_headers) request.set(name, value);
   for (const auto& [name, value] : headers) request.set(name, value);
   request.body() = body;
   request.prepare_payload();
@@ -94,6 +103,10 @@ bool HttpClient::closed_by_peer() {
 
 HttpResult http_get(std::uint16_t port, const std::string& target) {
   return HttpClient(port).get(target);
+}
+
+HttpResult admin_get(std::uint16_t port, const std::string& target) {
+  return HttpClient(port).with_header("Authorization", bearer({"admin"})).get(target);
 }
 
 }  // namespace orchestra::testing

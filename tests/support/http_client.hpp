@@ -23,6 +23,9 @@ class HttpClient {
   explicit HttpClient(std::uint16_t port,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~HttpClient();
+  // Sent with every request from now on (e.g. Authorization); per-request
+  // headers of the same name win.
+  HttpClient& with_header(const std::string& name, const std::string& value);
   HttpResult request(const std::string& method, const std::string& target,
                      const std::string& body = {},
                      const std::map<std::string, std::string>& headers = {});
@@ -40,7 +43,9 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// One request on a fresh connection.
+// One request on a fresh connection, with no credentials.
 HttpResult http_get(std::uint16_t port, const std::string& target);
+// The same with an admin's bearer token (see support/auth.hpp).
+HttpResult admin_get(std::uint16_t port, const std::string& target);
 
 }  // namespace orchestra::testing

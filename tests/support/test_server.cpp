@@ -1,5 +1,7 @@
 #include "support/test_server.hpp"
 
+#include "support/auth.hpp"
+
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
@@ -30,7 +32,12 @@ pid_t spawn(const TempDir& dir, const std::vector<std::string>& args, const Envi
     if (name.starts_with("ORCHESTRA_") && name.find("__") != std::string::npos) continue;
     if (!env.contains(name)) variables.push_back(text);
   }
-  for (const auto& [name, value] : env) variables.push_back(name + "=" + value);
+  for (const auto& [name, value] : env) {
+    if (name != kSecretVariable || !value.empty()) variables.push_back(name + "=" + value);
+  }
+  if (!env.contains(kSecretVariable)) {
+    variables.push_back(std::string(kSecretVariable) + "=" + kTestSecret);
+  }
   auto to_pointers = [](std::vector<std::string>& strings) {
     std::vector<char*> pointers;
     for (auto& s : strings) pointers.push_back(s.data());

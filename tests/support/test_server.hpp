@@ -16,6 +16,11 @@ namespace orchestra::testing {
 
 using Environment = std::map<std::string, std::string>;
 
+// Every child gets ORCHESTRA_AUTH__SECRET=kTestSecret (support/auth.hpp
+// signs tokens with it) unless the Environment sets it; set to "" it is
+// left out, so the server generates its own.
+inline constexpr const char* kSecretVariable = "ORCHESTRA_AUTH__SECRET";
+
 // In an Environment, not passed on: the child's open-file limit.
 inline constexpr const char* kOpenFilesLimit = "TEST_RLIMIT_NOFILE";
 

@@ -84,6 +84,16 @@ void Application::load_plugins(const ConfigSection& plugins_section) {
 }
 
 db::MigrationReport Application::open() {
+  auto report = open_database();
+  try {
+    tasks_->open(config_.queue, *database_);
+  } catch (const std::exception& error) {
+    throw StartupError(error.what());
+  }
+  return report;
+}
+
+db::MigrationReport Application::open_database() {
   try {
     auto target = db::parse_database_url(
         config_.database.url,
@@ -94,13 +104,7 @@ db::MigrationReport Application::open() {
     for (const auto& loaded : plugins_) subsystems.push_back(loaded.host->name());
     auto migrations = db::discover_migrations(sql_dir(), subsystems, target.dialect);
     auto report = db::apply_migrations(*database_, sql_dir(), migrations);
-    tasks_->open(config_.queue, *database_);
     services_.database = database_.get();
-    if (role_ != Role::worker) {
-      auto secret = auth::load_signing_secret(config_.auth, *log_);
-      auth_ = std::make_unique<auth::AuthService>(config_.auth, std::move(secret), *database_,
-                                                  log::logger("auth"));
-    }
     return report;
   } catch (const std::exception& error) {
     throw StartupError(error.what());
@@ -135,6 +139,11 @@ void Application::start_listeners() {
 }
 
 int Application::serve(const sigset_t& signals) {
+  if (role_ != Role::worker) {
+    auth_ = std::make_unique<auth::AuthService>(
+        config_.auth, auth::load_signing_secret(config_.auth, *log_), *database_,
+        log::logger("auth"));
+  }
   metrics_.add([](std::string& out) {
     out += "# HELP orchestra_build_info Version of this binary.\n";
     out += "# TYPE orchestra_build_info gauge\n";

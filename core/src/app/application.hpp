@@ -47,12 +47,17 @@ class Application {
   // setup. Throws config::ConfigError listing every problem, or
   // StartupError.
   void configure();
-  // Opens the database and applies migrations; returns what was applied.
+  // Opens the database and the task queue and applies migrations; returns
+  // what was applied.
   db::MigrationReport open();
+  // Only the database and its migrations (for the admin commands).
+  db::MigrationReport open_database();
   // Serves until one of `signals` arrives, then drains; returns the exit code.
   int serve(const sigset_t& signals);
 
   const config::CoreConfig& config() const { return config_; }
+  // The database opened by open().
+  db::Database& database() { return *database_; }
   std::filesystem::path plugin_dir() const;
   std::filesystem::path sql_dir() const;
 

@@ -33,7 +33,8 @@ class EchoPlugin final : public orchestra::Plugin {
 
     auto& routes = host.http();
     routes.add(Method::get, "/hello", [this](const Request&) { return hello(); },
-               {"A small JSON greeting", Execution::inline_});
+               {"A small JSON greeting", Execution::inline_,
+                orchestra::http::Access::public_()});
     routes.add(Method::post, "/echo", [](const Request& r) { return echo(r); },
                {"Echoes a JSON message"});
     routes.add(Method::get, "/items/{id}", [](const Request& r) { return item(r); },
