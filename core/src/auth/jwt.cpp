@@ -91,14 +91,17 @@ std::string JwtCodec::signature(std::string_view signing_input) const {
   return {reinterpret_cast<const char*>(mac.data()), mac.size()};
 }
 
-std::string JwtCodec::sign(const AccessClaims& claims) const {
-  auto header = base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
-  auto payload = base64url_encode(fmt::format(
-      R"({{"iss":{},"sub":{},"name":{},"scope":{},"iat":{},"exp":{}}})", json::quote(issuer_),
-      json::quote(claims.subject), json::quote(claims.name), json::quote(join_scopes(claims.scopes)),
-      claims.issued_at, claims.expires_at));
-  auto input = header + "." + payload;
+std::string JwtCodec::sign_json(std::string_view header, std::string_view payload) const {
+  auto input = base64url_encode(header) + "." + base64url_encode(payload);
   return input + "." + base64url_encode(signature(input));
+}
+
+std::string JwtCodec::sign(const AccessClaims& claims) const {
+  return sign_json(
+      R"({"alg":"HS256","typ":"JWT"})",
+      fmt::format(R"({{"iss":{},"sub":{},"name":{},"scope":{},"iat":{},"exp":{}}})",
+                  json::quote(issuer_), json::quote(claims.subject), json::quote(claims.name),
+                  json::quote(join_scopes(claims.scopes)), claims.issued_at, claims.expires_at));
 }
 
 AccessClaims JwtCodec::verify(std::string_view token, std::int64_t now) const {

@@ -34,6 +34,8 @@ class JwtCodec {
   JwtCodec(std::string secret, std::string issuer, std::chrono::seconds clock_skew);
 
   std::string sign(const AccessClaims& claims) const;
+  // Signs any header and payload as given (sign() builds them from claims).
+  std::string sign_json(std::string_view header, std::string_view payload) const;
   // Throws InvalidToken. `now` is Unix seconds.
   AccessClaims verify(std::string_view token, std::int64_t now) const;
 

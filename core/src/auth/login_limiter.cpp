@@ -9,6 +9,8 @@ namespace {
 // Above this many buckets, full ones (idle keys) are dropped, so a scan of
 // many logins or addresses cannot grow the map without bound.
 constexpr std::size_t kPruneAbove = 10'000;
+// Refills are fractions; without slack 5/6 + 1/6 can fall just short of 1.
+constexpr double kOneToken = 1.0 - 1e-9;
 
 }  // namespace
 
@@ -48,12 +50,12 @@ std::optional<std::chrono::seconds> LoginLimiter::admit(const std::string& login
   prune(now);
   auto& by_login = refreshed("login:" + login, now);
   auto& by_address = refreshed("address:" + address, now);
-  if (by_login.tokens < 1.0 || by_address.tokens < 1.0) {
-    return std::max(by_login.tokens < 1.0 ? wait_for(by_login) : std::chrono::seconds(0),
-                    by_address.tokens < 1.0 ? wait_for(by_address) : std::chrono::seconds(0));
+  if (by_login.tokens < kOneToken || by_address.tokens < kOneToken) {
+    return std::max(by_login.tokens < kOneToken ? wait_for(by_login) : std::chrono::seconds(0),
+                    by_address.tokens < kOneToken ? wait_for(by_address) : std::chrono::seconds(0));
   }
-  by_login.tokens -= 1.0;
-  by_address.tokens -= 1.0;
+  by_login.tokens = std::max(0.0, by_login.tokens - 1.0);
+  by_address.tokens = std::max(0.0, by_address.tokens - 1.0);
   return std::nullopt;
 }
 

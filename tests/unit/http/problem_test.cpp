@@ -21,6 +21,8 @@ namespace {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+const RouteOptions kOpen{"", Execution::blocking, Access::public_()};
+
 // Parses a problem body strictly (valid UTF-8 too) and checks it has exactly
 // the four RFC 9457 members with their types.
 rapidjson::Document parse_problem(const std::string& body) {
@@ -140,7 +142,7 @@ TEST_CASE("a handler's HttpError becomes a problem with its status, title, detai
     HttpError error(409, "already done", "Task Finished");
     error.headers.emplace_back("Retry-After", "5");
     throw error;
-  }, {}, "plugin-x");
+  }, kOpen, "plugin-x");
   auto response = f.dispatch(Method::get, "/conflict");
   CHECK(response.status == 409);
   CHECK(response.content_type == "application/problem+json");
@@ -155,8 +157,8 @@ TEST_CASE("a handler's other exception becomes a 500 that hides the message but 
   Fixture f;
   f.router.add(Method::get, "/boom", [](const Request&) -> Response {
     throw std::runtime_error("secret internals");
-  }, {}, "plugin-x");
-  f.router.add(Method::get, "/int", [](const Request&) -> Response { throw 42; }, {}, "plugin-y");
+  }, kOpen, "plugin-x");
+  f.router.add(Method::get, "/int", [](const Request&) -> Response { throw 42; }, kOpen, "plugin-y");
 
   auto boom = f.dispatch(Method::get, "/boom");
   CHECK(boom.status == 500);
@@ -181,10 +183,10 @@ TEST_CASE("routing failures are answered early: 404, 405 with Allow, 400") {
   Fixture f;
   f.router.add(Method::get, "/items/{id}", [](const Request&) {
     return Response::json(200, "{}");
-  }, {}, "plugin-x");
+  }, kOpen, "plugin-x");
   f.router.add(Method::put, "/items/{id}", [](const Request&) {
     return Response::json(200, "{}");
-  }, {}, "plugin-x");
+  }, kOpen, "plugin-x");
 
   auto missing = f.dispatch(Method::get, "/nothing?x=1");
   CHECK(missing.status == 404);
@@ -212,7 +214,7 @@ TEST_CASE("the dispatcher hands the handler decoded parameters and the parsed qu
   f.router.add(Method::get, "/items/{id}", [&](const Request& request) {
     seen = request.path_param("id") + "|" + request.query_param("q").value_or("-");
     return Response::json(200, "{}");
-  }, {}, "plugin-x");
+  }, kOpen, "plugin-x");
 
   CHECK(f.dispatch(Method::get, "/items/a%2Fb?q=x+y%21&tag=1&tag=2&flag").status == 200);
   CHECK(seen == "a/b|x y!");
@@ -232,7 +234,7 @@ TEST_CASE("asking for a path parameter the route does not have is a 404 problem"
   Fixture f;
   f.router.add(Method::get, "/items/{id}", [](const Request& request) {
     return Response::json(200, request.path_param("name"));
-  }, {}, "plugin-x");
+  }, kOpen, "plugin-x");
   auto response = f.dispatch(Method::get, "/items/1");
   CHECK(response.status == 404);
   CHECK(member(parse_problem(response.body), "detail") ==
@@ -244,7 +246,23 @@ TEST_CASE("Request::path is the decoded path") {
   Fixture f;
   f.router.add(Method::get, "/items/{id}", [](const Request&) {
     return Response::json(200, "{}");
-  }, {}, "plugin-x");
+  }, kOpen, "plugin-x");
   CHECK(f.dispatch(Method::get, "/items/a%20b?q=1").status == 200);
   CHECK(f.last.path == "/items/a b");
+}
+
+TEST_CASE("the dispatcher refuses a route with no declared access before its handler runs") {
+  Fixture f;
+  bool ran = false;
+  f.router.add(Method::get, "/secret", [&](const Request&) {
+    ran = true;
+    return Response::json(200, "{}");
+  }, {}, "plugin-x");
+  auto response = f.dispatch(Method::get, "/secret");
+  CHECK(response.status == 401);
+  CHECK_FALSE(ran);
+  CHECK(std::find(response.headers.begin(), response.headers.end(),
+                  std::pair<std::string, std::string>{"WWW-Authenticate",
+                                                      R"(Bearer realm="orchestra")"}) !=
+        response.headers.end());
 }

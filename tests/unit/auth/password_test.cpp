@@ -1,0 +1,34 @@
+// auth::PasswordHasher: argon2id hashes with their own salt; verification
+// accepts only the password that was hashed.
+
+#include "auth/password.hpp"
+
+#include <doctest/doctest.h>
+
+using orchestra::auth::PasswordHasher;
+
+TEST_CASE("passwords hash with argon2id and verify") {
+  PasswordHasher hasher;
+  auto encoded = hasher.hash("correct horse battery staple");
+  CHECK(encoded.starts_with("$argon2id$"));
+  CHECK(hasher.verify("correct horse battery staple", encoded));
+  CHECK_FALSE(hasher.verify("correct horse battery stapl", encoded));
+  CHECK_FALSE(hasher.verify("", encoded));
+}
+
+TEST_CASE("the same password hashes differently each time (salted)") {
+  PasswordHasher hasher;
+  auto first = hasher.hash("password1");
+  auto second = hasher.hash("password1");
+  CHECK(first != second);
+  CHECK(hasher.verify("password1", first));
+  CHECK(hasher.verify("password1", second));
+}
+
+TEST_CASE("a stored value that is not a hash never verifies") {
+  PasswordHasher hasher;
+  CHECK_FALSE(hasher.verify("password1", "password1"));
+  CHECK_FALSE(hasher.verify("password1", ""));
+  CHECK_FALSE(hasher.verify("password1", "$argon2id$v=19$m=65536,t=2,p=1$garbage"));
+  CHECK_NOTHROW(hasher.verify_nothing("password1"));
+}
