@@ -125,6 +125,9 @@ TestServer::TestServer(const TempDir& dir, const std::string& role, const std::s
                        const Environment& env)
     : log_file_(dir.path() / ("server-" + role + ".log")) {
   auto config_file = dir.write("orchestra-" + role + ".yaml", config);
+  // A restart in the same directory must not read the previous run's log
+  // before the child truncates it.
+  std::filesystem::remove(log_file_);
   pid_ = spawn(dir, {"--role", role, "--config", config_file.string()}, env, log_file_);
   static const std::regex listening(R"(listening on http://[^:]+:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + 20s;
