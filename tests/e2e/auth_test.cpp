@@ -272,6 +272,30 @@ TEST_CASE("admins: the user command, scope grants over REST, service tokens") {
   CHECK(listed.output.find("ci-runner") == std::string::npos);
 }
 
+TEST_CASE("a task enqueued for a user is readable and cancellable by that user only") {
+  TempDir dir;
+  TestServer server(dir, "all", test_config());
+  auto port = server.port();
+  HttpClient client(port);
+  for (const char* login : {"alice", "bobby"}) {
+    REQUIRE(client.post("/api/v1/auth/register", credentials(login, "password-1")).status == 201);
+  }
+  auto alice = log_in(port, "alice", "password-1");
+  auto bob = log_in(port, "bobby", "password-1");
+  auto created = call(port, "POST", "/api/v1/echo/tasks", alice.access, R"({"type":"echo.noop","delay_ms":600000})");
+  REQUIRE_MESSAGE(created.status == 202, created.body);
+  auto id = field(created.body, "task_id");
+  auto mine = call(port, "GET", "/api/v1/tasks/" + id, alice.access);
+  CHECK(mine.status == 200);
+  CHECK(field(mine.body, "owner") == field(call(port, "GET", "/api/v1/auth/me", alice.access).body, "id"));
+  CHECK(call(port, "GET", "/api/v1/tasks/" + id, bob.access).status == 404);
+  CHECK(call(port, "POST", "/api/v1/tasks/" + id + "/cancel", bob.access).status == 404);
+  CHECK(call(port, "GET", "/api/v1/tasks", alice.access).status == 403);
+  CHECK(call(port, "POST", "/api/v1/tasks/" + id + "/retry", alice.access).status == 403);
+  CHECK(call(port, "POST", "/api/v1/tasks/" + id + "/cancel", alice.access).status == 202);
+  CHECK(admin_get(port, "/api/v1/tasks/" + id).status == 200);
+}
+
 TEST_CASE("without a configured secret one is generated with mode 0600 and kept") {
   TempDir dir;
   Environment no_secret{{kSecretVariable, ""}};

@@ -5,6 +5,7 @@
 #include <boost/config.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -50,6 +51,10 @@ class Request {
   // The principal of a non-public route; throws HttpError 401 otherwise.
   const Principal& caller() const;
   std::optional<std::string> query_param(const std::string& name) const;
+  // An integer query parameter in [min, max], `fallback` when absent;
+  // throws HttpError 400 naming the parameter and the range otherwise.
+  std::int64_t query_int(const std::string& name, std::int64_t fallback, std::int64_t min,
+                         std::int64_t max) const;
   // Throws HttpError 404 when the template has no such parameter.
   const std::string& path_param(const std::string& name) const;
 };

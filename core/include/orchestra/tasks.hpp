@@ -77,6 +77,10 @@ struct NewTask {
   // Ids of tasks that must succeed first; "@N" names the N-th task of the
   // same enqueue_many call.
   std::vector<std::string> depends_on;
+  // The subject of the principal the task is run for (Request::caller()
+  // .subject): that caller may read and cancel it through /api/v1/tasks
+  // without the `tasks` scope.
+  std::optional<std::string> owner;
 };
 
 // Thrown by a handler to fail the attempt without retrying.

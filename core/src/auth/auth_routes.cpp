@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 
 namespace orchestra::auth {
 namespace {
@@ -63,19 +62,6 @@ std::pair<std::string, std::string> credentials_from(const Request& request) {
 std::string valid_scope(const std::string& scope) {
   if (auto problem = scope_problem(scope)) throw HttpError(400, *problem);
   return scope;
-}
-
-int page_size(const Request& request) {
-  auto text = request.query_param("limit");
-  if (!text) return 100;
-  int value = 0;
-  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc{} || end != text->data() + text->size() || value < 1 ||
-      value > kMaxPageSize) {
-    throw HttpError(400, fmt::format("query parameter 'limit' must be an integer from 1 to {}",
-                                     kMaxPageSize));
-  }
-  return value;
 }
 
 }  // namespace
@@ -191,7 +177,7 @@ Response AuthService::me(const Request& request) {
 }
 
 Response AuthService::list_users(const Request& request) {
-  auto limit = page_size(request);
+  auto limit = static_cast<int>(request.query_int("limit", 100, 1, kMaxPageSize));
   auto users = store_.list_users(request.query_param("cursor"), limit);
   std::string out = R"({"users":[)";
   for (std::size_t i = 0; i < users.size(); ++i) out += (i ? "," : "") + user_json(users[i]);

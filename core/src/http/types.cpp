@@ -2,7 +2,10 @@
 
 #include <orchestra/http.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <charconv>
 #include <array>
 #include <strings.h>
 
@@ -52,6 +55,19 @@ std::optional<std::string> Request::query_param(const std::string& name) const {
   auto it = query.find(name);
   if (it == query.end()) return std::nullopt;
   return it->second;
+}
+
+std::int64_t Request::query_int(const std::string& name, std::int64_t fallback,
+                                std::int64_t min, std::int64_t max) const {
+  auto text = query_param(name);
+  if (!text) return fallback;
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc{} || end != text->data() + text->size() || value < min || value > max) {
+    throw HttpError(400, fmt::format("query parameter '{}' must be an integer from {} to {}",
+                                     name, min, max));
+  }
+  return value;
 }
 
 const std::string& Request::path_param(const std::string& name) const {

@@ -29,7 +29,7 @@ constexpr const char* kLiveStates = "('scheduled', 'queued', 'running', 'retryin
 constexpr const char* kRecordColumns =
     "id, type, queue, priority, payload, state, attempts, max_attempts, run_at, unique_key, "
     "lease_owner, lease_until, progress, progress_message, result, error, created_at, "
-    "started_at, finished_at, pending_deps, cancel_requested";
+    "started_at, finished_at, pending_deps, cancel_requested, owner";
 
 constexpr const char* kSucceed =
     "UPDATE tasks SET state = 'succeeded', result = :result, finished_at = :now, "
@@ -56,12 +56,12 @@ constexpr const char* kReleaseDependentsMany =
     "WHERE tasks.id = c.task_id";
 constexpr const char* kInsertMany =
     "INSERT INTO tasks (id, type, queue, priority, payload, state, max_attempts, run_at, "
-    "unique_key, lease_ms, on_dependency_failure, created_at) "
+    "unique_key, lease_ms, on_dependency_failure, created_at, owner) "
     "SELECT id, type, queue, priority, payload, state, max_attempts, run_at, unique_key, "
-    "lease_ms, policy, created_at FROM json_to_recordset(CAST(:rows AS json)) AS r("
+    "lease_ms, policy, created_at, owner FROM json_to_recordset(CAST(:rows AS json)) AS r("
     "id text, type text, queue text, priority int, payload text, state text, "
     "max_attempts int, run_at bigint, unique_key text, lease_ms bigint, policy text, "
-    "created_at bigint) ON CONFLICT DO NOTHING RETURNING id";
+    "created_at bigint, owner text) ON CONFLICT DO NOTHING RETURNING id";
 
 std::string json_array(const std::vector<std::string>& items) {
   rapidjson::StringBuffer buffer;
@@ -95,6 +95,7 @@ TaskRecord read_record(const soci::row& row) {
   record.finished_at = optional_int_at(row, 18);
   record.pending_dependencies = static_cast<int>(int_at(row, 19));
   record.cancel_requested = int_at(row, 20) != 0;
+  record.owner = optional_text_at(row, 21);
   return record;
 }
 
@@ -367,6 +368,8 @@ class Work {
     soci::indicator error_indicator = failed_dependency ? soci::i_ok : soci::i_null;
     std::string unique_key = spec.unique_key.value_or("");
     soci::indicator unique_indicator = spec.unique_key ? soci::i_ok : soci::i_null;
+    std::string owner = spec.owner.value_or("");
+    soci::indicator owner_indicator = spec.owner ? soci::i_ok : soci::i_null;
     long long run_at = spec.run_at, lease_ms = spec.lease_ms, created = now;
     long long finished = now;
     soci::indicator finished_indicator = failed_dependency ? soci::i_ok : soci::i_null;
@@ -376,16 +379,16 @@ class Work {
         (session_.prepare
              << "INSERT INTO tasks (id, type, queue, priority, payload, state, max_attempts, "
                 "run_at, unique_key, lease_ms, error, dependency_count, pending_deps, "
-                "on_dependency_failure, created_at, finished_at) VALUES (:id, :type, :queue, "
-                ":priority, :payload, :state, :max_attempts, :run_at, :unique_key, :lease_ms, "
-                ":error, :dependency_count, :pending, :policy, :created, :finished) "
-                "ON CONFLICT DO NOTHING",
+                "on_dependency_failure, created_at, finished_at, owner) VALUES (:id, :type, "
+                ":queue, :priority, :payload, :state, :max_attempts, :run_at, :unique_key, "
+                ":lease_ms, :error, :dependency_count, :pending, :policy, :created, :finished, "
+                ":owner) ON CONFLICT DO NOTHING",
          soci::use(spec.id), soci::use(spec.type), soci::use(spec.queue),
          soci::use(spec.priority), soci::use(spec.payload), soci::use(state),
          soci::use(spec.max_attempts), soci::use(run_at), soci::use(unique_key, unique_indicator),
          soci::use(lease_ms), soci::use(error, error_indicator), soci::use(dependency_count),
          soci::use(pending), soci::use(policy), soci::use(created),
-         soci::use(finished, finished_indicator));
+         soci::use(finished, finished_indicator), soci::use(owner, owner_indicator));
     if (affected(statement) == 0) return live_task_with_key(spec);
     for (const auto& dependency : spec.depends_on) {
       session_ << "INSERT INTO task_dependencies (task_id, depends_on) VALUES (:task, :parent)",
@@ -418,6 +421,8 @@ class Work {
       writer.Key("policy");
       writer.String(spec->on_dependency_failure == DependencyPolicy::fail ? "fail" : "run");
       writer.Key("created_at"), writer.Int64(now);
+      writer.Key("owner");
+      spec->owner ? writer.String(*spec->owner) : writer.Null();
       writer.EndObject();
     }
     writer.EndArray();

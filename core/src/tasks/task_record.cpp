@@ -82,6 +82,8 @@ std::string TaskRecord::to_json() const {
   append_string(out, progress_message);
   out += "},\"unique_key\":";
   append_optional_string(out, unique_key);
+  out += ",\"owner\":";
+  append_optional_string(out, owner);
   out += ",\"lease_owner\":";
   append_optional_string(out, lease_owner);
   out += ",\"lease_until\":";

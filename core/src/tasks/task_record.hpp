@@ -33,6 +33,7 @@ struct TaskSpec {
   std::int64_t lease_ms = 30'000;
   DependencyPolicy on_dependency_failure = DependencyPolicy::fail;
   std::vector<std::string> depends_on;
+  std::optional<std::string> owner;
 };
 
 struct TaskRecord {
@@ -57,6 +58,7 @@ struct TaskRecord {
   std::optional<std::int64_t> finished_at;
   int pending_dependencies = 0;
   bool cancel_requested = false;
+  std::optional<std::string> owner;  // principal subject, when a plugin records it
 
   std::string to_json() const;
 };

@@ -70,16 +70,7 @@ ListFilter read_filter(const Request& request) {
   filter.type = request.query_param("type");
   filter.queue = request.query_param("queue");
   filter.cursor = request.query_param("cursor");
-  if (auto limit = request.query_param("limit")) {
-    int value = 0;
-    auto [end, error] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
-    if (error != std::errc{} || end != limit->data() + limit->size() || value < 1 ||
-        value > kMaxPageSize) {
-      throw HttpError(400, fmt::format("query parameter 'limit' must be an integer from 1 to {}",
-                                       kMaxPageSize));
-    }
-    filter.limit = value;
-  }
+  filter.limit = static_cast<int>(request.query_int("limit", filter.limit, 1, kMaxPageSize));
   return filter;
 }
 
@@ -97,11 +88,19 @@ Response transition_response(TaskQueue& queue, const std::string& id, Transition
 }  // namespace
 
 void TaskService::add_routes(http::Router& router) {
-  auto get_task = [this](const Request& request) {
+  // Holders of the `tasks` scope see every task; other callers only the
+  // tasks a plugin enqueued on their behalf (owner), and others not at all.
+  auto visible_task = [this](const Request& request) {
     const auto& id = request.path_param("id");
     auto record = queue().get(id);
-    if (!record) throw HttpError(404, "no task " + id);
-    return Response::json(200, record->to_json());
+    const auto& caller = request.caller();
+    if (!record || (!caller.has_scope("tasks") && record->owner != caller.subject)) {
+      throw HttpError(404, "no task " + id);
+    }
+    return *record;
+  };
+  auto get_task = [visible_task](const Request& request) {
+    return Response::json(200, visible_task(request).to_json());
   };
   auto list_tasks = [this](const Request& request) {
     auto page = queue().list(read_filter(request));
@@ -120,8 +119,8 @@ void TaskService::add_routes(http::Router& router) {
                                            nested_counts_json(counts.by_queue),
                                            nested_counts_json(counts.by_type)));
   };
-  auto cancel = [this](const Request& request) {
-    const auto& id = request.path_param("id");
+  auto cancel = [this, visible_task](const Request& request) {
+    auto id = visible_task(request).id;
     return transition_response(queue(), id, queue().cancel(id), "only live tasks can be cancelled");
   };
   auto retry = [this](const Request& request) {
@@ -160,15 +159,18 @@ void TaskService::add_routes(http::Router& router) {
     }
     return Response::json(200, out + "]}");
   };
-  auto add = [&](Method method, const char* path, http::Handler handler, const char* summary) {
-    router.add(method, path, std::move(handler),
-               {summary, Execution::blocking, http::Access::scope("tasks")}, "core");
+  auto add = [&](Method method, const char* path, http::Handler handler, const char* summary,
+                 http::Access access = http::Access::scope("tasks")) {
+    router.add(method, path, std::move(handler), {summary, Execution::blocking, access}, "core");
   };
-  add(Method::get, "/api/v1/tasks/{id}", get_task, "A task's state, progress, result");
+  add(Method::get, "/api/v1/tasks/{id}", get_task,
+      "A task's state, progress, result (scope tasks, or the task's owner)",
+      http::Access::authenticated());
   add(Method::get, "/api/v1/tasks", list_tasks,
       "Tasks, newest first; filters state, type, queue; limit, cursor");
   add(Method::get, "/api/v1/tasks/stats", stats, "Task counts per state, queue and type");
-  add(Method::post, "/api/v1/tasks/{id}/cancel", cancel, "Cancel a live task");
+  add(Method::post, "/api/v1/tasks/{id}/cancel", cancel,
+      "Cancel a live task (scope tasks, or the task's owner)", http::Access::authenticated());
   add(Method::post, "/api/v1/tasks/{id}/retry", retry, "Run a dead or cancelled task again");
   add(Method::get, "/api/v1/workers", workers, "Live workers");
   add(Method::get, "/api/v1/schedules", schedules, "Schedules and their next firing");

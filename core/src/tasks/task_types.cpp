@@ -97,6 +97,7 @@ std::vector<TaskSpec> TaskTypes::resolve(std::vector<NewTask> tasks) const {
     spec.lease_ms = options.lease.count();
     spec.on_dependency_failure = options.on_dependency_failure;
     spec.unique_key = task.unique_key;
+    spec.owner = task.owner;
     if (!spec.unique_key && options.unique == Uniqueness::by_payload) {
       spec.unique_key = task.type + ":" + spec.payload;
     }

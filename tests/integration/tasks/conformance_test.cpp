@@ -429,3 +429,25 @@ TEST_CASE("a worker claims only from its queues, all of them") {
     CHECK(workers[0].queues == std::vector<std::string>{"bulk", "default"});
   }
 }
+
+TEST_CASE("the owner a plugin records is kept with the task, alone and in batches") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto owned = task("test.noop");
+    owned.owner = "user-7";
+    auto id = harness.enqueue(owned);
+    REQUIRE(harness.queue().get(id));
+    CHECK(harness.queue().get(id)->owner == "user-7");
+    CHECK(harness.queue().get(id)->to_json().find(R"("owner":"user-7")") != std::string::npos);
+    auto plain = harness.enqueue(task("test.noop"));
+    CHECK_FALSE(harness.queue().get(plain)->owner);
+    std::vector<NewTask> batch(3, owned);
+    batch[1].owner.reset();
+    batch[2].depends_on = {"@0"};
+    auto ids = harness.service().enqueue(batch);
+    CHECK(harness.queue().get(ids[0])->owner == "user-7");
+    CHECK_FALSE(harness.queue().get(ids[1])->owner);
+    CHECK(harness.queue().get(ids[2])->owner == "user-7");
+  }
+}

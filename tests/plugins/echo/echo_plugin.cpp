@@ -120,6 +120,7 @@ class EchoPlugin final : public orchestra::Plugin {
       task.run_at = orchestra::tasks::Clock::now() + std::chrono::milliseconds(*delay);
     }
     task.unique_key = body.optional<std::string>("unique_key");
+    task.owner = request.caller().subject;
     try {
       auto id = host.tasks().enqueue(std::move(task));
       return Response::json(202, fmt::format(R"({{"task_id":{}}})", json_string(id)));

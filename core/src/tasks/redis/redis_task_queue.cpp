@@ -19,7 +19,7 @@ void append_spec(std::vector<std::string>& arguments, const TaskSpec& spec) {
                     std::to_string(spec.max_attempts), std::to_string(spec.run_at),
                     spec.unique_key.value_or(""), std::to_string(spec.lease_ms),
                     spec.on_dependency_failure == DependencyPolicy::fail ? "fail" : "run",
-                    std::to_string(spec.depends_on.size())});
+                    spec.owner.value_or(""), std::to_string(spec.depends_on.size())});
   arguments.insert(arguments.end(), spec.depends_on.begin(), spec.depends_on.end());
 }
 
@@ -73,6 +73,7 @@ TaskRecord to_record(const std::map<std::string, std::string>& fields) {
   record.max_attempts = static_cast<int>(int_field(fields, "max_attempts"));
   record.run_at = int_field(fields, "run_at");
   record.unique_key = optional_field(fields, "unique_key");
+  record.owner = optional_field(fields, "owner");
   record.lease_owner = optional_field(fields, "lease_owner");
   record.lease_until = optional_int(fields, "lease_until");
   record.progress = std::stod(optional_field(fields, "progress").value_or("0"));

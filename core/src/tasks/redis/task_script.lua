@@ -223,15 +223,15 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
 end
 
 -- ARGV from i: id type queue priority payload max_attempts run_at unique_key
--- lease_ms policy ndeps dep...; returns the id and the next index.
+-- lease_ms policy owner ndeps dep...; returns the id and the next index.
 local function insert(i, now)
   local id, type, queue, priority = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local payload, max_attempts, run_at = ARGV[i + 4], ARGV[i + 5], tonumber(ARGV[i + 6])
   local unique_key, lease_ms, policy = ARGV[i + 7], ARGV[i + 8], ARGV[i + 9]
-  local ndeps = tonumber(ARGV[i + 10])
+  local owner, ndeps = ARGV[i + 10], tonumber(ARGV[i + 11])
   local deps = {}
-  for d = 1, ndeps do deps[d] = ARGV[i + 10 + d] end
-  local next_index = i + 11 + ndeps
+  for d = 1, ndeps do deps[d] = ARGV[i + 11 + d] end
+  local next_index = i + 12 + ndeps
   if unique_key ~= '' then
     local holder = redis.call('GET', P .. 'unique:' .. unique_key)
     if holder then
@@ -267,6 +267,7 @@ local function insert(i, now)
     'lease_ms', lease_ms, 'created_at', now}
   local function add(name, value) fields[#fields + 1] = name; fields[#fields + 1] = value end
   if unique_key ~= '' then add('unique_key', unique_key) end
+  if owner ~= '' then add('owner', owner) end
   if ndeps > 0 then add('dependency_count', ndeps) add('pending_deps', pending) end
   if policy ~= 'fail' then add('policy', policy) end
   if t.entry ~= '' then add('stream', t.stream) add('entry', t.entry) end
@@ -293,14 +294,14 @@ local function check_dependencies(n, now)
   local ids = {}
   for _ = 1, n do
     ids[ARGV[i]] = true
-    local ndeps = tonumber(ARGV[i + 10])
+    local ndeps = tonumber(ARGV[i + 11])
     for d = 1, ndeps do
-      local dep = ARGV[i + 10 + d]
+      local dep = ARGV[i + 11 + d]
       if not ids[dep] and redis.call('EXISTS', tkey(dep)) == 0 then
         return 'dependency ' .. dep .. ' does not exist'
       end
     end
-    i = i + 11 + ndeps
+    i = i + 12 + ndeps
   end
   return nil
 end
