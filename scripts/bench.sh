@@ -51,10 +51,18 @@ YAML
     sleep 0.1
   done
   [[ -n $port ]] || { echo "bench: server did not start"; cat "$work/server.log"; exit 1; }
-  for route in /healthz /api/v1/echo/hello; do
-    wrk -t1 -c64 -d2s "http://127.0.0.1:$port$route" >/dev/null  # warm-up
+  # A real user's access token, for the route that checks one.
+  local base="http://127.0.0.1:$port/api/v1/auth"
+  curl -sf "$base/register" -d '{"login":"bench","password":"bench-password"}' >/dev/null || true
+  local token
+  token=$(curl -sf "$base/login" -d '{"login":"bench","password":"bench-password"}' |
+          sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  for route in /healthz /api/v1/echo/hello /api/v1/echo/whoami; do
+    local auth=()
+    [[ $route == */whoami ]] && auth=(-H "Authorization: Bearer $token")
+    wrk -t1 -c64 -d2s "${auth[@]}" "http://127.0.0.1:$port$route" >/dev/null  # warm-up
     local out
-    out=$(wrk -t1 -c64 -d"$duration" --latency "http://127.0.0.1:$port$route")
+    out=$(wrk -t1 -c64 -d"$duration" --latency "${auth[@]}" "http://127.0.0.1:$port$route")
     local rps p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")

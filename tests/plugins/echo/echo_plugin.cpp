@@ -35,6 +35,12 @@ class EchoPlugin final : public orchestra::Plugin {
     routes.add(Method::get, "/hello", [this](const Request&) { return hello(); },
                {"A small JSON greeting", Execution::inline_,
                 orchestra::http::Access::public_()});
+    routes.add(Method::get, "/whoami",
+               [](const Request& r) {
+                 return Response::json(200, fmt::format(R"({{"name":{}}})",
+                                                        json_string(r.caller().name)));
+               },
+               {"The caller's name (any valid token)", Execution::inline_});
     routes.add(Method::post, "/echo", [](const Request& r) { return echo(r); },
                {"Echoes a JSON message"});
     routes.add(Method::get, "/items/{id}", [](const Request& r) { return item(r); },
