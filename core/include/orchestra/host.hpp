@@ -20,12 +20,21 @@ namespace orchestra {
 enum class Role { api, worker, all };
 std::string_view role_name(Role role);
 
+// This process as a task worker: its name in task records (worker.name,
+// default host:pid) and its handler threads (worker.concurrency).
+struct WorkerIdentity {
+  std::string name;
+  int slots = 1;
+};
+
 class BOOST_SYMBOL_VISIBLE Host {
  public:
   virtual ~Host() = default;
   // The plugin's name, as enabled in `plugins.enabled`.
   virtual const std::string& name() const = 0;
   virtual Role role() const = 0;
+  // Meaningful in the worker and all roles, where this process runs tasks.
+  virtual const WorkerIdentity& worker() const = 0;
   // The `plugins.<name>` section; keys the plugin does not read in setup
   // are reported as unknown.
   virtual const ConfigSection& config() const = 0;

@@ -106,8 +106,10 @@ class BOOST_SYMBOL_VISIBLE TaskContext {
   // Results (JSON) of the tasks this one depends on, by id.
   virtual const std::map<std::string, std::string>& dependency_results() const = 0;
   virtual void progress(double fraction, const std::string& message = {}) = 0;
-  // True once the task was cancelled or its timeout passed; the handler
-  // should return soon (its result is then discarded).
+  // True once the task was cancelled, its timeout passed or the worker is
+  // shutting down; the handler should return soon (after a cancellation
+  // its result is discarded). Throwing during a shutdown puts the task
+  // back in the queue without counting the attempt.
   virtual bool cancelled() const = 0;
   // Extends the lease now (the worker also does it periodically).
   virtual void heartbeat() = 0;
@@ -131,6 +133,8 @@ class BOOST_SYMBOL_VISIBLE Tasks {
   // the tasks exist if and only if that transaction commits.
   virtual std::vector<std::string> enqueue_in(soci::session& session,
                                               std::vector<NewTask> tasks) = 0;
+  // Whether enqueue_in is available (the sql backend); from start() on.
+  virtual bool transactional() const = 0;
 };
 
 class BOOST_SYMBOL_VISIBLE Schedules {

@@ -41,7 +41,8 @@ void Application::configure() {
   events_ = std::make_unique<events::LocalEventBus>(log_);
   blobs_ = std::make_unique<blobs::FileBlobStore>(config_.blobs.file_roots);
   tasks_ = std::make_unique<tasks::TaskService>(log::logger("tasks"));
-  services_ = Services{nullptr, events_.get(), blobs_.get(), tasks_.get()};
+  services_ = Services{nullptr, events_.get(), blobs_.get(), tasks_.get(),
+                       tasks::worker_identity(config_.worker)};
   // Cron schedules are evaluated in worker.time_zone; set before any
   // thread starts, since the C library reads TZ process-wide.
   setenv("TZ", config_.worker.time_zone.c_str(), 1);

@@ -14,6 +14,7 @@ struct Services {
   events::EventBus* events = nullptr;
   blobs::BlobStore* blobs = nullptr;
   tasks::TaskService* tasks = nullptr;
+  WorkerIdentity worker;
 };
 
 class MountedRoutes final : public http::Routes {
@@ -34,6 +35,7 @@ class PluginHost final : public Host {
              const Services& services);
   const std::string& name() const override { return name_; }
   Role role() const override { return role_; }
+  const WorkerIdentity& worker() const override { return services_.worker; }
   const ConfigSection& config() const override { return config_; }
   http::Routes& http() override { return routes_; }
   tasks::Tasks& tasks() override { return tasks_; }

@@ -11,11 +11,6 @@ namespace orchestra::tasks {
 
 namespace {
 
-std::string default_worker_name() {
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  return fmt::format("{}:{}", host, getpid());
-}
 
 std::string format_interval(std::chrono::milliseconds interval) {
   auto ms = interval.count();
@@ -51,6 +46,7 @@ void TaskService::open(const config::QueueConfig& config, db::ConnectionPool& da
                                                      config.redis_prefix);
   } else {
     queue_ = std::make_unique<SqlTaskQueue>(database);
+    transactional_ = true;
   }
   for (const auto& type : types_.names()) metrics_.add_type(type);
   scheduler_ = std::make_unique<Scheduler>(*queue_, types_, schedules_, 0, [] {}, log_);
@@ -61,12 +57,26 @@ TaskQueue& TaskService::queue() {
   return *queue_;
 }
 
+WorkerIdentity worker_identity(const config::WorkerConfig& config) {
+  WorkerIdentity identity;
+  if (config.name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    identity.name = fmt::format("{}:{}", host, getpid());
+  } else {
+    identity.name = config.name;
+  }
+  identity.slots = config.concurrency > 0
+                       ? config.concurrency
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return identity;
+}
+
 void TaskService::start_worker(const config::WorkerConfig& config) {
   WorkerOptions options;
-  options.name = config.name.empty() ? default_worker_name() : config.name;
-  options.concurrency = config.concurrency > 0
-                            ? config.concurrency
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto identity = worker_identity(config);
+  options.name = identity.name;
+  options.concurrency = identity.slots;
   options.queues = config.queues;
   options.poll_interval = config.poll_interval;
   options.reclaim_interval = config.reclaim_interval;
@@ -128,6 +138,8 @@ std::string PluginTasks::enqueue(NewTask task) {
 std::vector<std::string> PluginTasks::enqueue_many(std::vector<NewTask> tasks) {
   return service_.enqueue(std::move(tasks));
 }
+
+bool PluginTasks::transactional() const { return service_.transactional(); }
 
 std::vector<std::string> PluginTasks::enqueue_in(soci::session& session,
                                                  std::vector<NewTask> tasks) {

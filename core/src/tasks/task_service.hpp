@@ -14,11 +14,15 @@
 #include "tasks/worker.hpp"
 
 #include <orchestra/config.hpp>
+#include <orchestra/host.hpp>
 #include <orchestra/tasks.hpp>
 
 #include <memory>
 
 namespace orchestra::tasks {
+
+// worker.name (default host:pid) and worker.concurrency (default: cores).
+orchestra::WorkerIdentity worker_identity(const config::WorkerConfig& config);
 
 class TaskService {
  public:
@@ -40,10 +44,13 @@ class TaskService {
 
   std::vector<std::string> enqueue(std::vector<NewTask> tasks);
   std::vector<std::string> enqueue_in(soci::session& session, std::vector<NewTask> tasks);
+  // True on the sql backend, where enqueue_in joins a database transaction.
+  bool transactional() const { return transactional_; }
   std::optional<std::string> ping();
   TaskQueue& queue();
 
  private:
+  bool transactional_ = false;
   std::shared_ptr<spdlog::logger> log_;
   TaskTypes types_;
   TaskMetrics metrics_;
@@ -62,6 +69,7 @@ class PluginTasks final : public Tasks {
   std::vector<std::string> enqueue_many(std::vector<NewTask> tasks) override;
   std::vector<std::string> enqueue_in(soci::session& session,
                                       std::vector<NewTask> tasks) override;
+  bool transactional() const override;
 
  private:
   std::string owner_;

@@ -43,11 +43,12 @@ bool valid_json(const std::string& text) {
 class Worker::Context final : public TaskContext {
  public:
   Context(const ClaimedTask& task, TaskQueue& queue, const EnqueueFunction& enqueue,
-          spdlog::logger& log, milliseconds timeout)
+          spdlog::logger& log, milliseconds timeout, const std::atomic<bool>& shutting_down)
       : task_(task),
         queue_(queue),
         enqueue_(enqueue),
         log_(log),
+        shutting_down_(shutting_down),
         deadline_(timeout.count() > 0 ? Steady::now() + timeout : Steady::time_point::max()) {}
 
   const std::string& id() const override { return task_.id; }
@@ -61,7 +62,7 @@ class Worker::Context final : public TaskContext {
     queue_.progress(task_.id, task_.token, std::clamp(fraction, 0.0, 1.0), message);
   }
   bool cancelled() const override {
-    return cancel_requested_ || lost_ || timed_out();
+    return cancel_requested_ || lost_ || timed_out() || shutting_down_;
   }
   void heartbeat() override {
     apply(queue_.extend_leases({{task_.id, task_.token}}).front());
@@ -84,6 +85,7 @@ class Worker::Context final : public TaskContext {
   TaskQueue& queue_;
   const EnqueueFunction& enqueue_;
   spdlog::logger& log_;
+  const std::atomic<bool>& shutting_down_;
   Steady::time_point deadline_;
   std::atomic<bool> cancel_requested_{false};
   std::atomic<bool> lost_{false};
@@ -250,7 +252,7 @@ void Worker::handler_loop() {
       ready_.pop_front();
       const auto* definition = types_.find(task.type);
       context = std::make_shared<Context>(task, queue_, enqueue_, *log_,
-                                          definition->options.timeout);
+                                          definition->options.timeout, shutting_down_);
       running_[task.id] = context;
     }
     auto started = Steady::now();
@@ -303,6 +305,10 @@ Outcome Worker::run(const ClaimedTask& task, const std::shared_ptr<Context>& con
   } catch (const std::exception& error) {
     if (context->cancel_requested()) {
       outcome.kind = Outcome::Kind::cancelled;
+    } else if (shutting_down_) {
+      // A handler that gave up for the shutdown: back to the queue, no
+      // attempt counted.
+      outcome.kind = Outcome::Kind::released;
     } else {
       fail(error.what(), false);
     }
@@ -389,6 +395,7 @@ bool Worker::stop(milliseconds grace) {
     if (stopping_ && !dispatcher_.joinable()) return true;
     stopping_ = true;
   }
+  shutting_down_ = true;
   ready_changed_.notify_all();
   dispatch_wanted_.notify_all();
   running_changed_.notify_all();

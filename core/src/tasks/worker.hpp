@@ -84,6 +84,8 @@ class Worker {
   std::condition_variable dispatch_wanted_;
   std::condition_variable running_changed_;
   bool stopping_ = false;
+  // Read by handlers through TaskContext::cancelled(), without the mutex.
+  std::atomic<bool> shutting_down_{false};
   bool woken_ = false;
   std::deque<ClaimedTask> ready_;
   std::map<std::string, std::shared_ptr<Context>> running_;

@@ -1,0 +1,161 @@
+#include "operation_task.hpp"
+
+#include <orchestra/json.hpp>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+
+#include <thread>
+
+namespace calculator {
+namespace {
+
+using orchestra::tasks::PermanentError;
+using orchestra::tasks::TaskContext;
+
+// A task can start before the expression row exists: on the redis backend
+// the flow is enqueued before the row is written.
+constexpr auto kRowWait = std::chrono::seconds(5);
+constexpr auto kPollStep = std::chrono::milliseconds(20);
+
+std::string operand_json(const Operand& operand) {
+  std::string out = operand.operation ? fmt::format(R"({{"n":{})", *operand.operation)
+                                      : fmt::format(R"({{"v":{})", operand.value);
+  if (operand.divides_at) out += fmt::format(R"(,"d":{})", *operand.divides_at);
+  return out + "}";
+}
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
+  if (document.HasParseError() || !document.IsObject()) {
+    throw PermanentError("malformed calculator payload: " + text);
+  }
+  return document;
+}
+
+Operand operand_from(const rapidjson::Value& value) {
+  Operand operand;
+  if (value.HasMember("n")) operand.operation = value["n"].GetUint64();
+  if (value.HasMember("v")) operand.value = value["v"].GetDouble();
+  if (value.HasMember("d")) operand.divides_at = value["d"].GetUint64();
+  return operand;
+}
+
+// The result of operation `index` among the dependencies' results; nullopt
+// when that operation was skipped (its expression already failed).
+std::optional<Value> produced_by(std::size_t index, const TaskContext& context) {
+  for (const auto& [id, text] : context.dependency_results()) {
+    auto result = parse(text);
+    if (result["n"].GetUint64() != index) continue;
+    if (!result.HasMember("v")) return std::nullopt;
+    Value value{result["v"].GetDouble(), std::nullopt};
+    if (result.HasMember("z")) value.zero_divisor = result["z"].GetUint64();
+    return value;
+  }
+  throw PermanentError(fmt::format("the result of operation {} is missing", index));
+}
+
+}  // namespace
+
+std::vector<orchestra::tasks::NewTask> operation_tasks(const std::string& expression_id,
+                                                       const std::string& owner,
+                                                       const Graph& graph) {
+  std::vector<orchestra::tasks::NewTask> tasks;
+  auto root = graph.result.operation;
+  for (std::size_t i = 0; i < graph.operations.size(); ++i) {
+    const auto& operation = graph.operations[i];
+    orchestra::tasks::NewTask task;
+    task.type = kOperationType;
+    task.owner = owner;
+    task.payload = fmt::format(
+        R"({{"e":{},"n":{},"op":"{}","neg":{},"pos":{},"l":{},"r":{},"root":{}}})",
+        orchestra::json::quote(expression_id), i, operation.op, operation.negate,
+        operation.position, operand_json(operation.left), operand_json(operation.right),
+        root == i);
+    for (const auto* side : {&operation.left, &operation.right}) {
+      if (side->operation) task.depends_on.push_back("@" + std::to_string(*side->operation));
+    }
+    tasks.push_back(std::move(task));
+  }
+  return tasks;
+}
+
+std::chrono::milliseconds Durations::of(char op) {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  if (now - read_at_ > std::chrono::milliseconds(500)) {
+    cached_ = store_.durations();
+    read_at_ = now;
+  }
+  auto it = cached_.find(std::string(1, op));
+  return std::chrono::milliseconds(it == cached_.end() ? 0 : it->second);
+}
+
+Expression OperationHandler::wait_for_expression(const std::string& id, TaskContext& context) {
+  auto deadline = std::chrono::steady_clock::now() + kRowWait;
+  for (;;) {
+    if (auto expression = store_.find(id)) return *expression;
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw PermanentError("expression " + id + " does not exist");
+    }
+    if (context.cancelled()) throw std::runtime_error("interrupted");
+    std::this_thread::sleep_for(kPollStep);
+  }
+}
+
+void OperationHandler::wait(std::chrono::milliseconds duration, TaskContext& context) {
+  auto deadline = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < deadline) {
+    // Shutting down or cancelled: give the operation back (the worker
+    // re-queues it without counting the attempt at shutdown).
+    if (context.cancelled()) throw std::runtime_error("interrupted");
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        kPollStep, deadline - std::chrono::steady_clock::now()));
+  }
+}
+
+std::string OperationHandler::operator()(TaskContext& context) {
+  auto payload = parse(context.payload());
+  std::string expression_id = payload["e"].GetString();
+  auto index = payload["n"].GetUint64();
+  auto skipped = fmt::format(R"({{"n":{},"skipped":true}})", index);
+  if (wait_for_expression(expression_id, context).finished()) return skipped;
+
+  Operation operation;
+  operation.op = payload["op"].GetString()[0];
+  operation.negate = payload["neg"].GetBool();
+  operation.position = payload["pos"].GetUint64();
+  operation.left = operand_from(payload["l"]);
+  operation.right = operand_from(payload["r"]);
+  std::optional<Value> inputs[2];
+  const Operand* sides[2] = {&operation.left, &operation.right};
+  for (int side = 0; side < 2; ++side) {
+    std::optional<Value> produced = Value{};
+    if (sides[side]->operation) produced = produced_by(*sides[side]->operation, context);
+    if (!produced) return skipped;
+    inputs[side] = input(*sides[side], *produced);
+  }
+
+  store_.mark_started(expression_id);
+  ++running_;
+  struct Leave {
+    std::atomic<int>& running;
+    ~Leave() { --running; }
+  } leave{running_};
+  wait(durations_.of(operation.op), context);
+
+  auto outcome = apply(operation, *inputs[0], *inputs[1]);
+  store_.mark_operation_done(expression_id, static_cast<int>(index));
+  if (auto* error = std::get_if<EvaluationError>(&outcome)) {
+    store_.finish_error(expression_id, error->message, static_cast<std::int64_t>(error->position));
+    return skipped;
+  }
+  auto value = std::get<Value>(outcome);
+  if (payload["root"].GetBool()) store_.finish_ok(expression_id, value.value);
+  return value.zero_divisor
+             ? fmt::format(R"({{"n":{},"v":{},"z":{}}})", index, value.value, *value.zero_divisor)
+             : fmt::format(R"({{"n":{},"v":{}}})", index, value.value);
+}
+
+}  // namespace calculator
