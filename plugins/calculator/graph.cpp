@@ -56,8 +56,14 @@ class Compiler {
  private:
   // Flattens a chain of one precedence level; unary minus in a sum flips
   // the sign of the terms below it, in a product the sign of the result.
+  // A divisor is never flattened: x / (y / 0) must stay a division by zero,
+  // not become x * 0 / y.
   void collect(const Ast& node, bool additive, bool inverted, std::size_t position,
                std::vector<Term>& terms, bool& flip) {
+    if (!additive && inverted) {
+      terms.push_back(Term{&node, inverted, position});
+      return;
+    }
     if (node.kind == Ast::Kind::binary && (node.op == '+' || node.op == '-') == additive) {
       collect(*node.left, additive, inverted, position, terms, flip);
       bool right_inverted = (node.op == '-' || node.op == '/') ? !inverted : inverted;

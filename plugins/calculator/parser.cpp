@@ -119,7 +119,9 @@ class Parser {
     }
     if (is_digit(c) || c == '.') return number();
     if (at_end()) {
-      throw ParseError("the expression ends with an operator", last_operator());
+      auto last = last_operator();
+      if (text_[last] == '(') throw ParseError("'(' is never closed", last);
+      throw ParseError("the expression ends with an operator", last);
     }
     if (c == ')' || c == '*' || c == '/') {
       throw ParseError("expected a number or '(' but found " + describe(c), at_);
