@@ -224,8 +224,9 @@ void TaskHarness::define_test_types(tasks::TaskService& service) {
     count_execution(context.id());
     auto until = std::chrono::steady_clock::now() +
                  std::chrono::milliseconds(payload_int(context.payload(), "ms"));
+    bool stubborn = context.payload().find("\"stubborn\":true") != std::string::npos;
     while (std::chrono::steady_clock::now() < until) {
-      if (context.cancelled()) return std::string(R"({"cancelled":true})");
+      if (!stubborn && context.cancelled()) return std::string(R"({"cancelled":true})");
       std::this_thread::sleep_for(5ms);
     }
     return std::string(R"({"slept":true})");

@@ -106,10 +106,11 @@ class BOOST_SYMBOL_VISIBLE TaskContext {
   // Results (JSON) of the tasks this one depends on, by id.
   virtual const std::map<std::string, std::string>& dependency_results() const = 0;
   virtual void progress(double fraction, const std::string& message = {}) = 0;
-  // True once the task was cancelled, its timeout passed or the worker is
-  // shutting down; the handler should return soon (after a cancellation
-  // its result is discarded). Throwing during a shutdown puts the task
-  // back in the queue without counting the attempt.
+  // True once the task was cancelled, its timeout passed, or the worker's
+  // shutdown grace period is about to run out; the handler should return
+  // soon (after a cancellation its result is discarded). A handler told of
+  // the shutdown goes back to the queue, without counting the attempt,
+  // however it ends.
   virtual bool cancelled() const = 0;
   // Extends the lease now (the worker also does it periodically).
   virtual void heartbeat() = 0;

@@ -30,6 +30,7 @@ constexpr auto kErrorPause = milliseconds(500);
 // handlers free up, leaving them to idle workers elsewhere.
 constexpr double kFastTaskSeconds = 0.005;
 constexpr std::size_t kFastPrefetch = 32;
+constexpr milliseconds kToldShutdown{1000};
 
 bool valid_json(const std::string& text) {
   if (!json::within_max_depth(text)) return false;
@@ -62,7 +63,10 @@ class Worker::Context final : public TaskContext {
     queue_.progress(task_.id, task_.token, std::clamp(fraction, 0.0, 1.0), message);
   }
   bool cancelled() const override {
-    return cancel_requested_ || lost_ || timed_out() || shutting_down_;
+    if (cancel_requested_ || lost_ || timed_out()) return true;
+    if (!shutting_down_) return false;
+    told_shutdown_ = true;
+    return true;
   }
   void heartbeat() override {
     apply(queue_.extend_leases({{task_.id, task_.token}}).front());
@@ -77,6 +81,9 @@ class Worker::Context final : public TaskContext {
     if (state == LeaseState::lost) lost_ = true;
   }
   bool cancel_requested() const { return cancel_requested_; }
+  // The handler was told to stop for the shutdown, so it may have cut its
+  // work short.
+  bool told_shutdown() const { return told_shutdown_; }
   bool timed_out() const { return Steady::now() > deadline_; }
   const ClaimedTask& task() const { return task_; }
 
@@ -89,6 +96,7 @@ class Worker::Context final : public TaskContext {
   Steady::time_point deadline_;
   std::atomic<bool> cancel_requested_{false};
   std::atomic<bool> lost_{false};
+  mutable std::atomic<bool> told_shutdown_{false};
 };
 
 Worker::Worker(TaskQueue& queue, const TaskTypes& types, TaskMetrics& metrics,
@@ -292,6 +300,9 @@ Outcome Worker::run(const ClaimedTask& task, const std::shared_ptr<Context>& con
     auto result = definition.handler(*context);
     if (context->cancel_requested()) {
       outcome.kind = Outcome::Kind::cancelled;
+    } else if (context->told_shutdown()) {
+      // It may have stopped early: back to the queue, no attempt counted.
+      outcome.kind = Outcome::Kind::released;
     } else if (context->timed_out()) {
       fail(fmt::format("timed out after {} ms", definition.options.timeout.count()), false);
     } else if (!valid_json(result)) {
@@ -305,9 +316,7 @@ Outcome Worker::run(const ClaimedTask& task, const std::shared_ptr<Context>& con
   } catch (const std::exception& error) {
     if (context->cancel_requested()) {
       outcome.kind = Outcome::Kind::cancelled;
-    } else if (shutting_down_) {
-      // A handler that gave up for the shutdown: back to the queue, no
-      // attempt counted.
+    } else if (context->told_shutdown()) {
       outcome.kind = Outcome::Kind::released;
     } else {
       fail(error.what(), false);
@@ -395,16 +404,24 @@ bool Worker::stop(milliseconds grace) {
     if (stopping_ && !dispatcher_.joinable()) return true;
     stopping_ = true;
   }
-  shutting_down_ = true;
   ready_changed_.notify_all();
   dispatch_wanted_.notify_all();
   running_changed_.notify_all();
   if (dispatcher_.joinable()) dispatcher_.join();
   if (maintenance_.joinable()) maintenance_.join();
+  // Handlers get the grace period to finish; for its last part (at most
+  // kToldShutdown) TaskContext::cancelled() tells them to stop, so
+  // cooperative ones return in time and their tasks go back to the queue.
+  auto told_after = grace > 2 * kToldShutdown ? grace - kToldShutdown : grace / 2;
   bool finished;
   {
     std::unique_lock lock(mutex_);
-    finished = running_changed_.wait_for(lock, grace, [this] { return running_.empty(); });
+    auto all_done = [this] { return running_.empty(); };
+    finished = running_changed_.wait_for(lock, told_after, all_done);
+    if (!finished) {
+      shutting_down_ = true;
+      finished = running_changed_.wait_for(lock, grace - told_after, all_done);
+    }
   }
   std::vector<Outcome> outcomes;
   {

@@ -244,7 +244,8 @@ TEST_CASE("graceful stop releases the leases of handlers that did not finish") {
     TaskHarness harness(backend);
     harness.open();
     harness.start_worker(1);
-    auto long_task = harness.enqueue(task("test.sleep", R"({"ms":3000})"));
+    // Stubborn: ignores cancelled(), so it is still running after the grace.
+    auto long_task = harness.enqueue(task("test.sleep", R"({"ms":3000,"stubborn":true})"));
     auto waiting = harness.enqueue(task("test.noop"));
     harness.wait_for(long_task, State::running);
     CHECK_FALSE(harness.service().stop(200ms));
@@ -253,6 +254,21 @@ TEST_CASE("graceful stop releases the leases of handlers that did not finish") {
     CHECK(record->attempts == 0);
     CHECK(harness.queue().get(waiting)->state == State::queued);
     std::this_thread::sleep_for(3000ms);  // let the detached handler finish before teardown
+  }
+}
+
+TEST_CASE("near the end of the grace period a handler is told to stop; its task is requeued") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    harness.start_worker(1);
+    auto long_task = harness.enqueue(task("test.sleep", R"({"ms":30000})"));
+    harness.wait_for(long_task, State::running);
+    CHECK(harness.service().stop(1s));
+    auto record = harness.queue().get(long_task);
+    CHECK(record->state == State::queued);
+    CHECK(record->attempts == 0);
+    CHECK_FALSE(record->result);
   }
 }
 
