@@ -45,14 +45,14 @@ class CalculatorPlugin final : public orchestra::Plugin {
       return fmt::format(R"({{"operations_removed":{}}})", removed);
     });
     host.schedules().every("purge", std::chrono::hours(1), kPurgeType);
-    routes_ = std::make_unique<CalculatorRoutes>(host, store_, settings_);
+    routes_ = std::make_unique<CalculatorRoutes>(host, store_, finished_, settings_);
     routes_->add(host.http());
   }
 
   void start() override {
     store_ = std::make_unique<ExpressionStore>(host_->db());
     durations_ = std::make_unique<Durations>(*store_);
-    handler_ = std::make_unique<OperationHandler>(*store_, *durations_, running_);
+    handler_ = std::make_unique<OperationHandler>(*store_, *durations_, running_, finished_);
     if (host_->role() != orchestra::Role::api) {
       const auto& worker = host_->worker();
       heartbeat_ = std::make_unique<AgentHeartbeat>(
@@ -69,6 +69,7 @@ class CalculatorPlugin final : public orchestra::Plugin {
   std::chrono::milliseconds heartbeat_interval_{2'000};
   std::chrono::milliseconds retention_{0};
   std::atomic<int> running_{0};
+  FinishSignal finished_;
   std::unique_ptr<ExpressionStore> store_;
   std::unique_ptr<Durations> durations_;
   std::unique_ptr<OperationHandler> handler_;

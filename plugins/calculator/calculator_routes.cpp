@@ -72,9 +72,10 @@ std::string expression_json(const Expression& e) {
 
 CalculatorRoutes::CalculatorRoutes(orchestra::Host& host,
                                    const std::unique_ptr<ExpressionStore>& store,
-                                   RouteSettings settings)
+                                   FinishSignal& finished, RouteSettings settings)
     : host_(host),
       store_(store),
+      finished_(finished),
       settings_(std::move(settings)),
       waiting_slots_(std::clamp(settings_.max_waiting, 0, 1024)) {}
 
@@ -150,7 +151,10 @@ CalculatorRoutes::Response CalculatorRoutes::get(const Request& request) {
   } release{waiting_slots_};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   while (!expression.finished() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    auto seen = finished_.generation();
+    expression = own_expression(request);
+    if (expression.finished()) break;
+    finished_.wait(seen, std::chrono::milliseconds(10));
     expression = own_expression(request);
   }
   return Response::json(200, expression_json(expression));

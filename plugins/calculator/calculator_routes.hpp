@@ -2,6 +2,7 @@
 // REST under /api/v1/calculator: expressions, durations, agents.
 
 #include "expression_store.hpp"
+#include "finish_signal.hpp"
 #include "parser.hpp"
 
 #include <orchestra/host.hpp>
@@ -25,7 +26,7 @@ class CalculatorRoutes {
  public:
   // `store` is filled when the plugin starts, before any request.
   CalculatorRoutes(orchestra::Host& host, const std::unique_ptr<ExpressionStore>& store,
-                   RouteSettings settings);
+                   FinishSignal& finished, RouteSettings settings);
   void add(orchestra::http::Routes& routes);
 
  private:
@@ -42,6 +43,7 @@ class CalculatorRoutes {
 
   orchestra::Host& host_;
   const std::unique_ptr<ExpressionStore>& store_;
+  FinishSignal& finished_;
   RouteSettings settings_;
   std::counting_semaphore<1024> waiting_slots_;
 };

@@ -155,7 +155,7 @@ void ExpressionStore::mark_started(const std::string& id) {
       soci::use(now), soci::use(id);
 }
 
-void ExpressionStore::mark_operation_done(const std::string& id, int operation) {
+bool ExpressionStore::operation_done(const std::string& id, int operation, const Finish& finish) {
   soci::session session(database_.pool());
   long long now = now_ms();
   soci::transaction transaction(session);
@@ -168,31 +168,25 @@ void ExpressionStore::mark_operation_done(const std::string& id, int operation) 
                "WHERE id = :id",
         soci::use(id);
   }
+  long long finished = 0;
+  if (finish.kind == Finish::Kind::ok) {
+    soci::statement update =
+        (session.prepare << "UPDATE calculator_expressions SET status = 'ok', result = :result, "
+                            "eval_finished_at = :now WHERE id = :id AND status IN ('pending', "
+                            "'in_progress')",
+         soci::use(finish.result), soci::use(now), soci::use(id));
+    finished = affected(update);
+  } else if (finish.kind == Finish::Kind::error) {
+    long long position = finish.position;
+    soci::statement update =
+        (session.prepare << "UPDATE calculator_expressions SET status = 'error', error_message = "
+                            ":message, error_position = :position, eval_finished_at = :now "
+                            "WHERE id = :id AND status IN ('pending', 'in_progress')",
+         soci::use(finish.message), soci::use(position), soci::use(now), soci::use(id));
+    finished = affected(update);
+  }
   transaction.commit();
-}
-
-bool ExpressionStore::finish_ok(const std::string& id, double result) {
-  soci::session session(database_.pool());
-  long long now = now_ms();
-  soci::statement update =
-      (session.prepare << "UPDATE calculator_expressions SET status = 'ok', result = :result, "
-                          "eval_finished_at = :now, eval_started_at = COALESCE(eval_started_at, "
-                          ":now2) WHERE id = :id AND status IN ('pending', 'in_progress')",
-       soci::use(result), soci::use(now), soci::use(now), soci::use(id));
-  return affected(update) > 0;
-}
-
-bool ExpressionStore::finish_error(const std::string& id, const std::string& message,
-                                   std::int64_t position) {
-  soci::session session(database_.pool());
-  long long now = now_ms(), at = position;
-  soci::statement update =
-      (session.prepare << "UPDATE calculator_expressions SET status = 'error', error_message = "
-                          ":message, error_position = :position, eval_finished_at = :now, "
-                          "eval_started_at = COALESCE(eval_started_at, :now2) WHERE id = :id "
-                          "AND status IN ('pending', 'in_progress')",
-       soci::use(message), soci::use(at), soci::use(now), soci::use(now), soci::use(id));
-  return affected(update) > 0;
+  return finished > 0;
 }
 
 std::map<std::string, int> ExpressionStore::durations() {

@@ -39,6 +39,15 @@ struct Agent {
   std::int64_t last_heartbeat_at = 0;
 };
 
+// How an operation ends its expression, if it does.
+struct Finish {
+  enum class Kind { none, ok, error };
+  Kind kind = Kind::none;
+  double result = 0;
+  std::string message;
+  std::int64_t position = 0;
+};
+
 std::int64_t now_ms();
 
 class ExpressionStore {
@@ -59,11 +68,10 @@ class ExpressionStore {
 
   // pending -> in_progress, once.
   void mark_started(const std::string& id);
-  // Counts operation `operation` done once, however often it runs.
-  void mark_operation_done(const std::string& id, int operation);
-  // Finishes an unfinished expression; false when it was finished already.
-  bool finish_ok(const std::string& id, double result);
-  bool finish_error(const std::string& id, const std::string& message, std::int64_t position);
+  // Counts operation `operation` done once, however often it runs, and in
+  // the same transaction applies `finish` to the expression unless it is
+  // finished already. True when this call finished the expression.
+  bool operation_done(const std::string& id, int operation, const Finish& finish = {});
 
   std::map<std::string, int> durations();
   void set_durations(const std::map<std::string, int>& durations);

@@ -120,7 +120,8 @@ std::string OperationHandler::operator()(TaskContext& context) {
   std::string expression_id = payload["e"].GetString();
   auto index = payload["n"].GetUint64();
   auto skipped = fmt::format(R"({{"n":{},"skipped":true}})", index);
-  if (wait_for_expression(expression_id, context).finished()) return skipped;
+  auto expression = wait_for_expression(expression_id, context);
+  if (expression.finished()) return skipped;
 
   Operation operation;
   operation.op = payload["op"].GetString()[0];
@@ -137,7 +138,9 @@ std::string OperationHandler::operator()(TaskContext& context) {
     inputs[side] = input(*sides[side], *produced);
   }
 
-  store_.mark_started(expression_id);
+  // One write fewer per operation once the expression is under way: on
+  // SQLite every write queues behind the others.
+  if (expression.status == "pending") store_.mark_started(expression_id);
   ++running_;
   struct Leave {
     std::atomic<int>& running;
@@ -146,13 +149,16 @@ std::string OperationHandler::operator()(TaskContext& context) {
   wait(durations_.of(operation.op), context);
 
   auto outcome = apply(operation, *inputs[0], *inputs[1]);
-  store_.mark_operation_done(expression_id, static_cast<int>(index));
+  Finish finish;
   if (auto* error = std::get_if<EvaluationError>(&outcome)) {
-    store_.finish_error(expression_id, error->message, static_cast<std::int64_t>(error->position));
-    return skipped;
+    finish = Finish{Finish::Kind::error, 0, error->message,
+                    static_cast<std::int64_t>(error->position)};
+  } else if (payload["root"].GetBool()) {
+    finish = Finish{Finish::Kind::ok, std::get<Value>(outcome).value, {}, 0};
   }
+  if (store_.operation_done(expression_id, static_cast<int>(index), finish)) finished_.notify();
+  if (finish.kind == Finish::Kind::error) return skipped;
   auto value = std::get<Value>(outcome);
-  if (payload["root"].GetBool()) store_.finish_ok(expression_id, value.value);
   return value.zero_divisor
              ? fmt::format(R"({{"n":{},"v":{},"z":{}}})", index, value.value, *value.zero_divisor)
              : fmt::format(R"({{"n":{},"v":{}}})", index, value.value);

@@ -5,6 +5,7 @@
 // parent becomes runnable exactly once, when the last input is known.
 
 #include "expression_store.hpp"
+#include "finish_signal.hpp"
 #include "graph.hpp"
 
 #include <orchestra/tasks.hpp>
@@ -39,8 +40,9 @@ class Durations {
 
 class OperationHandler {
  public:
-  OperationHandler(ExpressionStore& store, Durations& durations, std::atomic<int>& running)
-      : store_(store), durations_(durations), running_(running) {}
+  OperationHandler(ExpressionStore& store, Durations& durations, std::atomic<int>& running,
+                   FinishSignal& finished)
+      : store_(store), durations_(durations), running_(running), finished_(finished) {}
 
   // The task handler: returns {"n": index, "v": value} (or "skipped" when
   // the expression already failed).
@@ -53,6 +55,7 @@ class OperationHandler {
   ExpressionStore& store_;
   Durations& durations_;
   std::atomic<int>& running_;
+  FinishSignal& finished_;
 };
 
 }  // namespace calculator

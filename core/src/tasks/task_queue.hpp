@@ -6,6 +6,8 @@
 
 #include "tasks/task_record.hpp"
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +17,12 @@ class session;
 }
 
 namespace orchestra::tasks {
+
+// Stops watching for work when destroyed.
+class WorkWatch {
+ public:
+  virtual ~WorkWatch() = default;
+};
 
 class TaskQueue {
  public:
@@ -70,6 +78,14 @@ class TaskQueue {
 
   // Null when reachable, else the reason.
   virtual std::optional<std::string> ping() = 0;
+
+  // Calls `wake` whenever another process may have made tasks ready, until
+  // the returned handle is destroyed; null when the backend cannot tell
+  // (workers then find new work by polling).
+  virtual std::unique_ptr<WorkWatch> watch_for_work(std::function<void()> wake) {
+    (void)wake;
+    return nullptr;
+  }
 };
 
 }  // namespace orchestra::tasks

@@ -124,6 +124,7 @@ void Worker::start() {
   for (int i = 0; i < options_.concurrency; ++i) handlers_.emplace_back([this] { handler_loop(); });
   dispatcher_ = std::thread([this] { dispatch_loop(); });
   maintenance_ = std::thread([this] { maintenance_loop(); });
+  work_watch_ = queue_.watch_for_work([this] { wake(); });
   log_->info("worker {} started: {} handler threads, queues {}, {} task types", options_.name,
              options_.concurrency, fmt::join(queue_order(), ","), types_.all().size());
 }
@@ -407,6 +408,7 @@ bool Worker::stop(milliseconds grace) {
   ready_changed_.notify_all();
   dispatch_wanted_.notify_all();
   running_changed_.notify_all();
+  work_watch_.reset();
   if (dispatcher_.joinable()) dispatcher_.join();
   if (maintenance_.joinable()) maintenance_.join();
   // Handlers get the grace period to finish; for its last part (at most

@@ -84,6 +84,7 @@ class Worker {
   std::condition_variable dispatch_wanted_;
   std::condition_variable running_changed_;
   bool stopping_ = false;
+  std::unique_ptr<WorkWatch> work_watch_;
   // Read by handlers through TaskContext::cancelled(), without the mutex.
   std::atomic<bool> shutting_down_{false};
   bool woken_ = false;

@@ -72,7 +72,8 @@ TEST_CASE("wide expressions: each operation runs once, after its inputs, on two 
       store.set_durations({{"+", 2}, {"*", 2}});
       Durations durations(store);
       std::atomic<int> running{0};
-      OperationHandler handler(store, durations, running);
+      FinishSignal finished;
+      OperationHandler handler(store, durations, running, finished);
       Runs runs;
       define_operation(harness.service(), handler, runs);
       harness.open();

@@ -2,6 +2,7 @@
 #include "tasks/comma_list.hpp"
 
 #include "tasks/redis/task_script.hpp"
+#include "tasks/redis/wake_watcher.hpp"
 
 #include <fmt/format.h>
 
@@ -91,7 +92,11 @@ TaskRecord to_record(const std::map<std::string, std::string>& fields) {
 }  // namespace
 
 RedisTaskQueue::RedisTaskQueue(RedisTarget target, std::string prefix)
-    : client_(std::move(target), kConnections), prefix_(std::move(prefix)) {}
+    : target_(target), client_(std::move(target), kConnections), prefix_(std::move(prefix)) {}
+
+std::unique_ptr<WorkWatch> RedisTaskQueue::watch_for_work(std::function<void()> wake) {
+  return std::make_unique<WakeWatcher>(target_, prefix_ + "wake", std::move(wake));
+}
 
 Reply RedisTaskQueue::run(const std::string& operation, std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), {prefix_, operation, std::to_string(now_millis())});

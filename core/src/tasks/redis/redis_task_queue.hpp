@@ -46,11 +46,13 @@ class RedisTaskQueue final : public TaskQueue {
   std::optional<std::pair<std::int64_t, std::string>> last_firing(
       const std::string& name) override;
   std::optional<std::string> ping() override;
+  std::unique_ptr<WorkWatch> watch_for_work(std::function<void()> wake) override;
 
  private:
   Reply run(const std::string& operation, std::vector<std::string> arguments);
   Transition transition(const std::string& operation, const std::string& id);
 
+  RedisTarget target_;
   RedisClient client_;
   std::string prefix_;
 };

@@ -15,6 +15,8 @@
 --   P..'finished'         zset id -> finished_at
 --   P..'stats'            hash 'queue\ttype\tstate' -> count
 --   P..'firings:'..name   hash fire_at -> task id; P..'firing_times:'..name zset
+--   P..'wake'             pub/sub channel: a call that made tasks ready publishes
+--                         once, so idle workers claim without waiting to poll
 local P = ARGV[1]
 table.remove(ARGV, 1)
 local op = ARGV[1]
@@ -100,7 +102,10 @@ local known_streams = {}
 
 -- Appends the task to its stream; `write` false leaves recording the
 -- entry to the caller (who writes the hash anyway).
+local made_ready = false
+
 local function enter_stream(t, write)
+  made_ready = true
   local member = t.type .. '|' .. t.priority
   local stream = P .. 'stream:' .. t.queue .. '|' .. member
   if not known_streams[stream] then
@@ -519,4 +524,5 @@ if not operation then return redis.error_reply('unknown operation ' .. tostring(
 local result = operation()
 flush_counts()
 trim_streams()
+if made_ready then redis.call('PUBLISH', P .. 'wake', op) end
 return result
