@@ -467,3 +467,22 @@ TEST_CASE("the owner a plugin records is kept with the task, alone and in batche
     CHECK(harness.queue().get(ids[2])->owner == "user-7");
   }
 }
+
+TEST_CASE("redis: an idle worker claims work enqueued elsewhere without waiting for its poll") {
+  for (auto backend : backends_under_test()) {
+    if (backend != Backend::redis) continue;
+    TaskHarness harness(backend);
+    harness.open();
+    auto idle = harness.another_service();
+    orchestra::config::WorkerConfig config;
+    config.name = "idle";
+    config.concurrency = 1;
+    config.queues = {{"default", 1}};
+    config.poll_interval = 30s;  // only a wake-up can make it claim in time
+    idle->start_worker(config);
+    std::this_thread::sleep_for(300ms);  // subscribed, and its first poll is over
+    auto id = harness.enqueue(task("test.noop"));  // the other service: no in-process wake
+    harness.wait_for(id, State::succeeded, 5s);
+    idle->stop(1s);
+  }
+}
