@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
-#   ./scripts/bench.sh [http|tasks|all] [duration for http, default 10s]
+#   ./scripts/bench.sh [http|tasks|calculator|all] [duration for http, default 10s]
 #
 # http:  wrk against GET /healthz and the echo plugin's small JSON route,
 #        64 connections; requests/s and p99, access log on and off, with 1
@@ -9,6 +9,8 @@
 # tasks: tests/bench/task_throughput.cpp on SQLite and on a throwaway
 #        PostgreSQL and Redis: 100,000 no-op tasks enqueued in batches of 1,000, one
 #        worker; enqueue and end-to-end tasks/s, idle latency, peak memory.
+# calculator: tests/bench/calculator_bench.cpp through the real binary:
+#        submit-to-result overhead, parallel efficiency, throughput.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -112,9 +114,18 @@ bench_bullmq() {
   awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "  redis backend / bullmq end-to-end: %.2fx\n", a / b }'
 }
 
+bench_calculator() {
+  source scripts/services.sh
+  start_redis "$work"
+  echo "== calculator: overhead, parallel efficiency, throughput (tests/bench/calculator_bench.cpp)"
+  "$build/bin/bench_calculator" 2>/dev/null
+  stop_services
+}
+
 case $what in
   http) bench_http ;;
   tasks) bench_tasks ;;
-  all) bench_http; bench_tasks ;;
-  *) echo "bench: unknown benchmark '$what' (http, tasks or all)"; exit 2 ;;
+  calculator) bench_calculator ;;
+  all) bench_http; bench_tasks; bench_calculator ;;
+  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator or all)"; exit 2 ;;
 esac

@@ -119,3 +119,8 @@ TEST_CASE("property: the rebalanced graph computes what the expression says") {
   CHECK(compared > 1500);
   CHECK(divisions_by_zero > 100);
 }
+
+TEST_CASE("regrouping changes rounding, as documented") {
+  // (1e16 + 1) - 1e16: the 1 is lost when added to 1e16 first.
+  CHECK(std::get<double>(evaluate(compile(*parse("1e16 - 1e16 + 1")))) == 0);
+}
