@@ -1,0 +1,88 @@
+#pragma once
+// Streams a CSV (RFC 4180: quoted fields with delimiters, doubled quotes
+// and newlines; CRLF or LF; a UTF-8 BOM; a missing final newline) and sums
+// every `every`-th column exactly. Only the summed columns' cells are
+// copied and parsed; everything else is skipped by scanning 16 bytes at a
+// time for the delimiter, the quote and the newline.
+
+#include "decimal_sum.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace csv_summer {
+
+struct SumOptions {
+  char delimiter = ',';
+  bool header = true;
+  int every = 10;             // columns every, 2*every, ... (1-based)
+  bool skip_invalid = false;  // else the first invalid cell or short row is a problem
+};
+
+struct ColumnTotal {
+  std::size_t index = 0;  // 1-based
+  std::string name;       // from the header, when there is one
+  DecimalSum sum;
+};
+
+struct Problem {
+  std::uint64_t row = 0;     // 1-based data row (the header is row 0)
+  std::size_t column = 0;    // 1-based; 0 for a short row
+  std::string cell;          // truncated
+  std::string message;
+};
+
+struct Totals {
+  std::vector<ColumnTotal> columns;
+  std::uint64_t rows = 0;           // data rows summed
+  std::uint64_t empty_cells = 0;    // summed as 0
+  std::uint64_t skipped_cells = 0;  // invalid, skipped
+  std::uint64_t skipped_rows = 0;   // too short, skipped
+  std::optional<Problem> problem;   // set once; later input is ignored
+};
+
+class CsvSummer {
+ public:
+  explicit CsvSummer(SumOptions options);
+
+  // Bytes in order, in pieces of any size.
+  void feed(std::string_view data);
+  // The end of the input: a last row without a newline counts.
+  void finish();
+  const Totals& totals() const { return totals_; }
+
+ private:
+  enum class Field { unquoted, quoted, after_quote };
+
+  void release_opening();
+  void scan(const char* begin, const char* end);
+  const char* scan_unquoted(const char* p, const char* end);
+  const char* scan_quoted(const char* p, const char* end);
+  void end_field();
+  void end_row();
+  bool wanted(std::size_t column) const;
+  void take_cell(std::string_view cell);
+  void commit_row();
+  void fail(std::uint64_t row, std::size_t column, std::string_view cell, std::string message);
+
+  SumOptions options_;
+  Totals totals_;
+  bool started_ = false;        // past the BOM check
+  std::string opening_;         // the first bytes, until the BOM check
+  bool first_row_done_ = false;
+  std::size_t columns_in_first_row_ = 0;
+  std::size_t column_ = 0;      // 0-based column of the current field
+  bool row_has_content_ = false;
+  Field field_ = Field::unquoted;
+  bool at_field_start_ = true;
+  std::string cell_;            // the current field's text, when wanted
+  std::vector<std::string> header_names_;
+  std::vector<std::string> pending_;  // this row's summed cells, by slot
+  std::size_t pending_count_ = 0;
+};
+
+}  // namespace csv_summer

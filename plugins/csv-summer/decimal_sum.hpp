@@ -1,0 +1,36 @@
+#pragma once
+// An exact sum of decimal numbers: each value is a fixed-point mantissa at
+// its scale (digits after the point), accumulated per scale in 128-bit
+// integers, so 0.1 added ten times is exactly 1. Values whose mantissa
+// does not fit 18 digits, or whose scale is outside 0..18, and buckets
+// that would overflow, fall back to long double.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace csv_summer {
+
+class DecimalSum {
+ public:
+  static constexpr int kMaxScale = 18;
+
+  // Adds a number written as [sign] digits [. digits] [e [sign] digits]
+  // (digits on at least one side of the point). False, adding nothing,
+  // when `text` is not such a number.
+  bool add(std::string_view text);
+  void merge(const DecimalSum& other);
+  // The exact digits when no value fell back, e.g. "1", "-0.25", "1234.5".
+  std::string to_json() const;
+  bool exact() const { return fallback_ == 0 && !fell_back_; }
+
+ private:
+  void add_fixed(__int128 mantissa, int scale);
+
+  std::array<__int128, kMaxScale + 1> by_scale_{};
+  long double fallback_ = 0;
+  bool fell_back_ = false;
+};
+
+}  // namespace csv_summer
