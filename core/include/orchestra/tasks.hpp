@@ -83,6 +83,23 @@ struct NewTask {
   std::optional<std::string> owner;
 };
 
+// A task as a plugin may show it to the user who asked for it.
+struct TaskStatus {
+  std::string id;
+  std::string type;
+  std::string payload;  // JSON
+  std::string state;    // scheduled, queued, running, retrying, succeeded, dead, cancelled
+  double progress = 0;
+  std::string progress_message;
+  std::optional<std::string> result;  // JSON
+  std::optional<std::string> error;
+  std::optional<std::string> owner;
+  int attempts = 0;
+  std::int64_t created_at = 0;  // Unix ms
+  std::optional<std::int64_t> started_at;
+  std::optional<std::int64_t> finished_at;
+};
+
 // Thrown by a handler to fail the attempt without retrying.
 class BOOST_SYMBOL_VISIBLE PermanentError : public std::runtime_error {
  public:
@@ -136,6 +153,10 @@ class BOOST_SYMBOL_VISIBLE Tasks {
                                               std::vector<NewTask> tasks) = 0;
   // Whether enqueue_in is available (the sql backend); from start() on.
   virtual bool transactional() const = 0;
+  // One task of any type, from start() on.
+  virtual std::optional<TaskStatus> status(const std::string& id) = 0;
+  // How many tasks of `type` are in each state, across all workers.
+  virtual std::map<std::string, std::int64_t> counts(const std::string& type) = 0;
 };
 
 class BOOST_SYMBOL_VISIBLE Schedules {

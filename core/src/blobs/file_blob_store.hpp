@@ -1,6 +1,6 @@
 #pragma once
-// file:// blobs confined to configured root directories, so a URL sent by
-// a client cannot read arbitrary files of the host.
+// Local files confined to configured root directories, so a name sent by a
+// client cannot read arbitrary files of the host.
 
 #include <orchestra/blobs.hpp>
 
@@ -12,9 +12,12 @@ namespace orchestra::blobs {
 class FileBlobStore final : public BlobStore {
  public:
   explicit FileBlobStore(const std::vector<std::string>& roots);
-  std::unique_ptr<BlobReader> open(const std::string& url) override;
+  BlobInfo stat(const std::string& name) override;
+  std::unique_ptr<BlobReader> open(const std::string& name, std::uint64_t offset = 0) override;
 
  private:
+  // The checked, symlink-resolved path of `name`.
+  std::filesystem::path resolve(const std::string& name) const;
   std::vector<std::filesystem::path> roots_;          // symlinks resolved
   std::vector<std::filesystem::path> lexical_roots_;  // as configured
 };

@@ -106,7 +106,7 @@ LogConfig read_log(const ConfigSection& section) {
 }
 
 BlobsConfig read_blobs(const ConfigSection& section) {
-  return BlobsConfig{section.get<std::vector<std::string>>("file_roots", {})};
+  return BlobsConfig{section.section("local").get<std::vector<std::string>>("roots", {})};
 }
 
 milliseconds positive_duration(const ConfigSection& section, const std::string& key,

@@ -66,7 +66,7 @@ struct LogConfig {
 };
 
 struct BlobsConfig {
-  std::vector<std::string> file_roots;
+  std::vector<std::string> file_roots;  // blobs.local.roots
 };
 
 struct AuthConfig {

@@ -141,6 +141,24 @@ std::vector<std::string> PluginTasks::enqueue_many(std::vector<NewTask> tasks) {
 
 bool PluginTasks::transactional() const { return service_.transactional(); }
 
+std::optional<TaskStatus> PluginTasks::status(const std::string& id) {
+  auto record = service_.queue().get(id);
+  if (!record) return std::nullopt;
+  return TaskStatus{record->id,           record->type,
+                    record->payload,      std::string(state_name(record->state)),
+                    record->progress,     record->progress_message,
+                    record->result,       record->error,
+                    record->owner,        record->attempts,
+                    record->created_at,   record->started_at,
+                    record->finished_at};
+}
+
+std::map<std::string, std::int64_t> PluginTasks::counts(const std::string& type) {
+  auto stats = service_.queue().stats();
+  auto it = stats.by_type.find(type);
+  return it == stats.by_type.end() ? std::map<std::string, std::int64_t>{} : it->second;
+}
+
 std::vector<std::string> PluginTasks::enqueue_in(soci::session& session,
                                                  std::vector<NewTask> tasks) {
   return service_.enqueue_in(session, std::move(tasks));

@@ -70,6 +70,8 @@ class PluginTasks final : public Tasks {
   std::vector<std::string> enqueue_in(soci::session& session,
                                       std::vector<NewTask> tasks) override;
   bool transactional() const override;
+  std::optional<TaskStatus> status(const std::string& id) override;
+  std::map<std::string, std::int64_t> counts(const std::string& type) override;
 
  private:
   std::string owner_;

@@ -90,7 +90,7 @@ TEST_CASE("paths outside the roots are refused, including ../ escapes and symlin
   fs::create_directory_symlink(dir.path(), dir.path() / "root" / "up");
   FileBlobStore store({(dir.path() / "root").string()});
 
-  const std::string reason = "outside the directories allowed by blobs.file_roots";
+  const std::string reason = "outside the directories allowed by blobs.local.roots";
   check_refused(store, url_of(outside), reason);
   check_refused(store, url_of(sibling), reason);
   check_refused(store, url_of(dir.path() / "root" / ".." / "secret.txt"), reason);
@@ -119,7 +119,7 @@ TEST_CASE("schemes other than file:// are refused by name") {
   FileBlobStore store({dir.path().string()});
   check_refused(store, "s3://bucket/key.csv", "unsupported blob URL scheme 's3'");
   check_refused(store, "https://example.com/x.csv", "unsupported blob URL scheme 'https'");
-  check_refused(store, (dir.path() / "x.csv").string(), "unsupported blob URL scheme");
+  check_refused(store, (dir.path() / "x.csv").string(), "a path relative to the storage roots");
 }
 
 TEST_CASE("a missing file or a directory is refused by name") {
@@ -136,5 +136,5 @@ TEST_CASE("a missing file outside the roots is refused as outside") {
   dir.write("root/a.txt", "a");
   FileBlobStore store({(dir.path() / "root").string()});
   check_refused(store, "file:///nonexistent/secret.txt",
-                "outside the directories allowed by blobs.file_roots");
+                "outside the directories allowed by blobs.local.roots");
 }

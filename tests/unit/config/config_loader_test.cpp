@@ -126,7 +126,7 @@ TEST_CASE("values written in the file are read with their types") {
                                           "log:\n"
                                           "  access: false\n"
                                           "blobs:\n"
-                                          "  file_roots: [/a, b]\n",
+                                          "  local:\n    roots: [/a, b]\n",
                                       "test.yaml", {});
   auto config = read_core_config(tree.root());
   CHECK_NOTHROW(tree.finish());
@@ -171,10 +171,10 @@ TEST_CASE("a value of the wrong type names the expected type and what was found"
       {"worker:\n  poll_interval: [1s]\n",
        "test.yaml:4:18: worker.poll_interval: expected a duration such as 250ms, 30s, 5m or "
        "1h, got a list"},
-      {"blobs:\n  file_roots: /tmp\n",
-       "test.yaml:4:15: blobs.file_roots: expected a list of strings, got \"/tmp\""},
-      {"blobs:\n  file_roots: [[a]]\n",
-       "test.yaml:4:15: blobs.file_roots: expected a list of strings, got a list"},
+      {"blobs:\n  local:\n    roots: /tmp\n",
+       "test.yaml:5:12: blobs.local.roots: expected a list of strings, got \"/tmp\""},
+      {"blobs:\n  local:\n    roots: [[a]]\n",
+       "test.yaml:5:12: blobs.local.roots: expected a list of strings, got a list"},
       {"worker: [1, 2]\n", "test.yaml:3:9: worker: expected a map, got a list"},
       {"server: 8080\n", "test.yaml:3:9: server: expected a map, got \"8080\""},
       {"queue:\n  redis_prefix: {a: 1}\n",

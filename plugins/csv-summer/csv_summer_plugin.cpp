@@ -1,0 +1,133 @@
+// The csv-summer plugin: sums every n-th column of CSV files from the blob
+// store; one task per file.
+
+#include "sum_task.hpp"
+
+#include <orchestra/json.hpp>
+#include <orchestra/plugin.hpp>
+
+#include <fmt/format.h>
+
+namespace csv_summer {
+namespace {
+
+using orchestra::http::Access;
+using orchestra::http::Execution;
+using orchestra::http::HttpError;
+using orchestra::http::Method;
+using orchestra::http::Request;
+using orchestra::http::Response;
+using orchestra::json::quote;
+
+SumRequest read_request(const Request& request) {
+  auto document = orchestra::json::parse_object(request.body);
+  orchestra::json::ObjectReader body(document);
+  body.only({"file", "delimiter", "header", "every", "on_invalid"});
+  SumRequest sum;
+  sum.file = body.require<std::string>("file");
+  auto delimiter = body.optional<std::string>("delimiter").value_or(",");
+  if (delimiter.size() != 1 || delimiter == "\"" || delimiter == "\n" || delimiter == "\r") {
+    throw HttpError(400, "'delimiter' must be one character other than a quote or a newline");
+  }
+  sum.options.delimiter = delimiter[0];
+  sum.options.header = body.optional<bool>("header").value_or(true);
+  auto every = body.optional<std::int64_t>("every").value_or(10);
+  if (every < 1 || every > 100'000) throw HttpError(400, "'every' must be from 1 to 100000");
+  sum.options.every = static_cast<int>(every);
+  auto on_invalid = body.optional<std::string>("on_invalid").value_or("fail");
+  if (on_invalid != "fail" && on_invalid != "skip") {
+    throw HttpError(400, "'on_invalid' must be \"fail\" or \"skip\"");
+  }
+  sum.options.skip_invalid = on_invalid == "skip";
+  return sum;
+}
+
+std::string optional_number(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : "null";
+}
+
+class CsvSummerPlugin final : public orchestra::Plugin {
+ public:
+  void setup(orchestra::Host& host) override {
+    host_ = &host;
+    auto scope = host.config().get<std::string>("scope", "csv");
+    orchestra::tasks::TaskOptions options;
+    options.priority = orchestra::tasks::kUserPriority;
+    options.max_attempts = 5;
+    options.lease = host.config().get("task_lease", std::chrono::milliseconds(30'000));
+    host.tasks().define(
+        kSumType,
+        [this](orchestra::tasks::TaskContext& context) { return run_sum(host_->blobs(), context); },
+        options);
+    auto access = Access::scope(scope);
+    auto& routes = host.http();
+    routes.add(Method::post, "/tasks", [this](const Request& r) { return submit(r); },
+               {"Sum every n-th column of a CSV: {file, delimiter, header, every, on_invalid}",
+                Execution::blocking, access});
+    routes.add(Method::get, "/tasks/in-progress",
+               [this](const Request&) { return in_progress(); },
+               {"Sum tasks queued and running, across all workers", Execution::blocking, access});
+    routes.add(Method::get, "/tasks/{id}", [this](const Request& r) { return get(r); },
+               {"A sum task: state, progress, result", Execution::blocking, access});
+  }
+
+ private:
+  Response submit(const Request& request) {
+    auto sum = read_request(request);
+    try {
+      host_->blobs().stat(sum.file);
+    } catch (const orchestra::blobs::BlobError& error) {
+      using Kind = orchestra::blobs::BlobError::Kind;
+      if (error.kind() == Kind::invalid) throw HttpError(400, error.what());
+      if (error.kind() == Kind::not_found) throw HttpError(404, error.what());
+      throw HttpError(503, error.what());
+    }
+    orchestra::tasks::NewTask task;
+    task.type = kSumType;
+    task.payload = payload_of(sum);
+    task.owner = request.caller().subject;
+    auto id = host_->tasks().enqueue(std::move(task));
+    auto response = Response::json(202, fmt::format(R"({{"task_id":{}}})", quote(id)));
+    response.headers.emplace_back("Location", "/api/v1/csv-summer/tasks/" + id);
+    return response;
+  }
+
+  Response in_progress() {
+    auto counts = host_->tasks().counts(kSumType);
+    auto count = [&](const char* state) {
+      auto it = counts.find(state);
+      return it == counts.end() ? 0 : it->second;
+    };
+    return Response::json(
+        200, fmt::format(R"({{"queued":{},"running":{}}})",
+                         count("queued") + count("scheduled") + count("retrying"), count("running")));
+  }
+
+  Response get(const Request& request) {
+    const auto& id = request.path_param("id");
+    auto status = host_->tasks().status(id);
+    const auto& caller = request.caller();
+    if (!status || status->type != kSumType ||
+        (status->owner != caller.subject && !caller.has_scope("admin"))) {
+      throw HttpError(404, "no csv-summer task " + id);
+    }
+    return Response::json(
+        200, fmt::format(
+                 R"({{"task_id":{},"file":{},"state":{},"progress":{{"fraction":{},"message":{}}},)"
+                 R"("attempts":{},"result":{},"error":{},"created_at":{},"started_at":{},)"
+                 R"("finished_at":{}}})",
+                 quote(status->id), quote(request_of(status->payload).file), quote(status->state),
+                 status->progress, quote(status->progress_message), status->attempts,
+                 status->result.value_or("null"),
+                 status->error ? quote(*status->error) : "null", status->created_at,
+                 optional_number(status->started_at), optional_number(status->finished_at)));
+  }
+
+  orchestra::Host* host_ = nullptr;
+};
+
+}  // namespace
+}  // namespace csv_summer
+
+ORCHESTRA_PLUGIN(csv_summer::CsvSummerPlugin, "csv-summer", "1.0.0",
+                 "Sums every n-th column of large CSV files from local disk")

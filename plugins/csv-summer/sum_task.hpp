@@ -1,0 +1,33 @@
+#pragma once
+// The csv-summer task: streams one file from the blob store through a
+// CsvSummer, reporting progress a few times a second, and returns the
+// sums as JSON.
+
+#include "csv_summer.hpp"
+
+#include <orchestra/blobs.hpp>
+#include <orchestra/tasks.hpp>
+
+#include <string>
+
+namespace csv_summer {
+
+inline constexpr const char* kSumType = "csv-summer.sum";
+
+struct SumRequest {
+  std::string file;
+  SumOptions options;
+};
+
+// The task payload for `request`, and back.
+std::string payload_of(const SumRequest& request);
+SumRequest request_of(const std::string& payload);
+
+// The handler; throws PermanentError for problems in the file, BlobError
+// (retried) when the storage fails.
+std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context);
+
+// The result JSON of finished `totals`.
+std::string result_json(const Totals& totals, std::uint64_t bytes, std::int64_t duration_ms);
+
+}  // namespace csv_summer
