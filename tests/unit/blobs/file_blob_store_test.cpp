@@ -103,7 +103,7 @@ TEST_CASE("without roots every file is refused") {
   TempDir dir;
   auto file = dir.write("a.txt", "a");
   FileBlobStore store({});
-  check_refused(store, url_of(file), "outside the directories allowed");
+  check_refused(store, url_of(file), "no local storage is configured");
 }
 
 TEST_CASE("a file URL needs an absolute path") {
@@ -126,7 +126,7 @@ TEST_CASE("a missing file or a directory is refused by name") {
   TempDir dir;
   dir.write("root/a.txt", "a");
   FileBlobStore store({(dir.path() / "root").string()});
-  check_refused(store, url_of(dir.path() / "root" / "missing.csv"), "No such file or directory");
+  check_refused(store, url_of(dir.path() / "root" / "missing.csv"), "no such file");
   check_refused(store, url_of(dir.path() / "root"), "not a regular file");
 }
 
@@ -137,4 +137,34 @@ TEST_CASE("a missing file outside the roots is refused as outside") {
   FileBlobStore store({(dir.path() / "root").string()});
   check_refused(store, "file:///nonexistent/secret.txt",
                 "outside the directories allowed by blobs.local.roots");
+}
+
+TEST_CASE("relative names resolve under the roots, in order, and say what kind of refusal") {
+  TempDir dir;
+  dir.write("first/shared.txt", "first");
+  dir.write("second/shared.txt", "second");
+  dir.write("second/only.txt", "0123456789");
+  dir.write("outside.txt", "x");
+  FileBlobStore store({(dir.path() / "first").string(), (dir.path() / "second").string()});
+  CHECK(read_all(*store.open("shared.txt")) == "first");
+  CHECK(read_all(*store.open("only.txt")) == "0123456789");
+  CHECK(read_all(*store.open("only.txt", 4)) == "456789");
+  auto info = store.stat("only.txt");
+  CHECK(info.size == 10);
+  CHECK_FALSE(info.version.empty());
+  auto kind_of = [&](const std::string& name) {
+    try {
+      store.stat(name);
+    } catch (const BlobError& error) {
+      return error.kind();
+    }
+    FAIL("accepted " << name);
+    return BlobError::Kind::unavailable;
+  };
+  CHECK(kind_of("missing.txt") == BlobError::Kind::not_found);
+  CHECK(kind_of("../outside.txt") == BlobError::Kind::invalid);
+  CHECK(kind_of("a/../../outside.txt") == BlobError::Kind::invalid);
+  CHECK(kind_of((dir.path() / "outside.txt").string()) == BlobError::Kind::invalid);
+  CHECK(kind_of("") == BlobError::Kind::invalid);
+  CHECK(kind_of("s3://bucket/key") == BlobError::Kind::invalid);
 }
