@@ -10,21 +10,6 @@ namespace {
 
 constexpr std::size_t kCellShown = 40;
 
-// The first byte in [p, end) equal to a, b or c; `end` when none.
-const char* find_any(const char* p, const char* end, char a, char b, char c) {
-  const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
-  while (end - p >= 16) {
-    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    __m128i hits = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, va), _mm_cmpeq_epi8(chunk, vb)),
-                                _mm_cmpeq_epi8(chunk, vc));
-    int mask = _mm_movemask_epi8(hits);
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
-  }
-  while (p < end && *p != a && *p != b && *p != c) ++p;
-  return p;
-}
-
 std::string shown(std::string_view cell) {
   if (cell.size() <= kCellShown) return std::string(cell);
   return std::string(cell.substr(0, kCellShown)) + "...";
@@ -34,11 +19,11 @@ std::string shown(std::string_view cell) {
 
 CsvSummer::CsvSummer(SumOptions options) : options_(options) {
   if (options_.every < 1) options_.every = 1;
+  reset_countdown();
 }
 
-bool CsvSummer::wanted(std::size_t column) const {
-  if ((column + 1) % static_cast<std::size_t>(options_.every) != 0) return false;
-  return !first_row_done_ || column < columns_in_first_row_;
+void CsvSummer::reset_countdown() {
+  countdown_ = static_cast<std::size_t>(options_.every) - 1;
 }
 
 void CsvSummer::feed(std::string_view data) {
@@ -66,43 +51,90 @@ void CsvSummer::release_opening() {
 
 void CsvSummer::scan(const char* p, const char* end) {
   while (p < end && !totals_.problem) {
-    if (at_field_start_) {
+    if (at_field_start_ && *p == '"') {
       at_field_start_ = false;
-      if (*p == '"') {
-        field_ = Field::quoted;
-        row_has_content_ = true;
-        ++p;
-        continue;
-      }
-      field_ = Field::unquoted;
+      field_ = Field::quoted;
+      row_has_content_ = true;
+      ++p;
+      continue;
     }
     p = field_ == Field::unquoted ? scan_unquoted(p, end) : scan_quoted(p, end);
   }
 }
 
-// Unquoted text (or what follows a closing quote) up to a delimiter or a
-// newline, which end the field.
+// Unquoted fields (or what follows a closing quote), as many as there are
+// until a quote opens a quoted field or the piece ends. The hot path: 16
+// bytes are classified at once and each delimiter or newline costs a few
+// instructions; only summed cells are copied.
 const char* CsvSummer::scan_unquoted(const char* p, const char* end) {
-  const char* stop = find_any(p, end, options_.delimiter, '\n', '"');
-  // A lone CR (of a CRLF) is not content: "\r\n" alone is a blank line.
-  if (stop - p > 1 || (stop - p == 1 && *p != '\r')) row_has_content_ = true;
-  if (wanted(column_)) cell_.append(p, stop);
-  if (stop == end) return end;
-  if (*stop == '"') {
-    // A quote inside an unquoted field is kept as text.
-    if (wanted(column_)) cell_.push_back('"');
-    row_has_content_ = true;
-    return stop + 1;
+  const char* field = p;  // the current field's text not yet taken
+  const __m128i delimiters = _mm_set1_epi8(options_.delimiter);
+  const __m128i newlines = _mm_set1_epi8('\n');
+  const __m128i quotes = _mm_set1_epi8('"');
+  for (;;) {
+    unsigned stops = 0, quote_bits = 0;
+    std::size_t span = 0;
+    if (end - p >= 16) {
+      __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      stops = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_cmpeq_epi8(chunk, delimiters), _mm_cmpeq_epi8(chunk, newlines))));
+      quote_bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quotes)));
+      span = 16;
+    } else {
+      span = static_cast<std::size_t>(end - p);
+      for (std::size_t i = 0; i < span; ++i) {
+        if (p[i] == options_.delimiter || p[i] == '\n') stops |= 1u << i;
+        if (p[i] == '"') quote_bits |= 1u << i;
+      }
+    }
+    if (span == 0) break;
+    unsigned first_quote = quote_bits != 0 ? static_cast<unsigned>(__builtin_ctz(quote_bits)) : 32;
+    if (first_quote < 32) stops &= (1u << first_quote) - 1;
+    while (stops != 0) {
+      const char* stop = p + __builtin_ctz(stops);
+      stops &= stops - 1;
+      if (*stop == options_.delimiter) {
+        row_has_content_ = true;
+        if (countdown_ != 0 && first_row_done_) {
+          skip_field();  // the common case: a field nobody sums
+        } else {
+          if (wanted()) cell_.append(field, stop);
+          end_field();
+        }
+      } else {
+        auto length = stop - field;
+        if (length > 1 || (length == 1 && *field != '\r')) row_has_content_ = true;
+        if (wanted()) {
+          cell_.append(field, stop);
+          if (!cell_.empty() && cell_.back() == '\r') cell_.pop_back();
+        }
+        end_field();
+        end_row();
+        if (totals_.problem) return end;
+      }
+      field = stop + 1;
+    }
+    if (first_quote < 32) {
+      const char* quote = p + first_quote;
+      if (quote == field && at_field_start_) return quote;  // a quoted field opens
+      // A quote inside an unquoted field is kept as text.
+      row_has_content_ = true;
+      if (wanted()) cell_.append(field, quote + 1);
+      at_field_start_ = false;
+      field = quote + 1;
+      p = quote + 1;
+      continue;
+    }
+    if (field < p + span) at_field_start_ = false;
+    p += span;
   }
-  if (*stop == options_.delimiter) {
-    row_has_content_ = true;
-    end_field();
-    return stop + 1;
+  if (field < end) {
+    at_field_start_ = false;
+    auto length = end - field;
+    if (length > 1 || *field != '\r') row_has_content_ = true;
+    if (wanted()) cell_.append(field, end);
   }
-  if (!cell_.empty() && cell_.back() == '\r') cell_.pop_back();
-  end_field();
-  end_row();
-  return stop + 1;
+  return end;
 }
 
 // Inside quotes: everything up to the closing quote is text; a doubled
@@ -112,7 +144,7 @@ const char* CsvSummer::scan_quoted(const char* p, const char* end) {
     // The previous piece ended on a quote: "" or the end of the quotes.
     field_ = Field::quoted;
     if (*p == '"') {
-      if (wanted(column_)) cell_.push_back('"');
+      if (wanted()) cell_.push_back('"');
       return p + 1;
     }
     field_ = Field::unquoted;
@@ -120,28 +152,39 @@ const char* CsvSummer::scan_quoted(const char* p, const char* end) {
   }
   const char* quote = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
   const char* stop = quote != nullptr ? quote : end;
-  if (wanted(column_)) cell_.append(p, stop);
+  if (wanted()) cell_.append(p, stop);
   if (quote == nullptr) return end;
   if (quote + 1 == end) {
     field_ = Field::after_quote;
     return end;
   }
   if (quote[1] == '"') {
-    if (wanted(column_)) cell_.push_back('"');
+    if (wanted()) cell_.push_back('"');
     return quote + 2;
   }
   field_ = Field::unquoted;
   return quote + 1;
 }
 
+void CsvSummer::skip_field() {
+  ++column_;
+  --countdown_;
+  at_field_start_ = true;
+}
+
 void CsvSummer::end_field() {
   if (!first_row_done_ && options_.header) {
-    if ((column_ + 1) % static_cast<std::size_t>(options_.every) == 0) header_names_.push_back(cell_);
-  } else if (wanted(column_)) {
+    if (countdown_ == 0) header_names_.push_back(cell_);
+  } else if (wanted()) {
     take_cell(cell_);
   }
   cell_.clear();
   ++column_;
+  if (countdown_ == 0) {
+    reset_countdown();
+  } else {
+    --countdown_;
+  }
   at_field_start_ = true;
 }
 
@@ -174,6 +217,7 @@ void CsvSummer::commit_row() {
 void CsvSummer::end_row() {
   auto fields = column_;
   column_ = 0;
+  reset_countdown();
   at_field_start_ = true;
   bool blank = !row_has_content_;
   row_has_content_ = false;

@@ -63,8 +63,13 @@ class CsvSummer {
   const char* scan_unquoted(const char* p, const char* end);
   const char* scan_quoted(const char* p, const char* end);
   void end_field();
+  void skip_field();
   void end_row();
-  bool wanted(std::size_t column) const;
+  // Whether the current field is summed (or named, in the header).
+  bool wanted() const {
+    return countdown_ == 0 && (!first_row_done_ || column_ < columns_in_first_row_);
+  }
+  void reset_countdown();
   void take_cell(std::string_view cell);
   void commit_row();
   void fail(std::uint64_t row, std::size_t column, std::string_view cell, std::string message);
@@ -76,6 +81,7 @@ class CsvSummer {
   bool first_row_done_ = false;
   std::size_t columns_in_first_row_ = 0;
   std::size_t column_ = 0;      // 0-based column of the current field
+  std::size_t countdown_ = 0;   // fields until the next summed one
   bool row_has_content_ = false;
   Field field_ = Field::unquoted;
   bool at_field_start_ = true;

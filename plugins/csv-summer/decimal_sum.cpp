@@ -8,13 +8,13 @@ namespace {
 
 constexpr int kMaxMantissaDigits = 18;
 
-__int128 power_of_ten(int exponent) {
-  __int128 value = 1;
+Int128 power_of_ten(int exponent) {
+  Int128 value = 1;
   for (int i = 0; i < exponent; ++i) value *= 10;
   return value;
 }
 
-std::string digits_of(unsigned __int128 value) {
+std::string digits_of(UInt128 value) {
   if (value == 0) return "0";
   std::string out;
   while (value > 0) {
@@ -32,7 +32,7 @@ bool DecimalSum::add(std::string_view text) {
   std::size_t i = 0;
   bool negative = false;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
-  __int128 mantissa = 0;
+  Int128 mantissa = 0;
   int digits = 0, fraction_digits = 0;
   bool any_digit = false, overflow = false;
   auto take = [&](char c) {
@@ -81,8 +81,8 @@ bool DecimalSum::add(std::string_view text) {
   return true;
 }
 
-void DecimalSum::add_fixed(__int128 mantissa, int scale) {
-  __int128 result = 0;
+void DecimalSum::add_fixed(Int128 mantissa, int scale) {
+  Int128 result = 0;
   if (__builtin_add_overflow(by_scale_[scale], mantissa, &result)) {
     // Practically unreachable (2^127 is ~1.7e38), but never wrong.
     fallback_ += static_cast<long double>(by_scale_[scale]) / std::pow(10.0L, scale);
@@ -104,10 +104,10 @@ std::string DecimalSum::to_json() const {
   for (int scale = 0; scale <= kMaxScale; ++scale) {
     if (by_scale_[scale] != 0) top = scale;
   }
-  __int128 total = 0;
+  Int128 total = 0;
   bool fits = true;
   for (int scale = 0; scale <= top && fits; ++scale) {
-    __int128 scaled = 0;
+    Int128 scaled = 0;
     fits = !__builtin_mul_overflow(by_scale_[scale], power_of_ten(top - scale), &scaled) &&
            !__builtin_add_overflow(total, scaled, &total);
   }
@@ -122,7 +122,7 @@ std::string DecimalSum::to_json() const {
     return buffer;
   }
   bool negative = total < 0;
-  auto magnitude = static_cast<unsigned __int128>(negative ? -total : total);
+  auto magnitude = static_cast<UInt128>(negative ? -total : total);
   auto text = digits_of(magnitude);
   if (top > 0) {
     if (static_cast<int>(text.size()) <= top) text.insert(0, top + 1 - text.size(), '0');

@@ -12,6 +12,9 @@
 
 namespace csv_summer {
 
+__extension__ using Int128 = __int128;  // a GCC/Clang extension, on purpose
+__extension__ using UInt128 = unsigned __int128;
+
 class DecimalSum {
  public:
   static constexpr int kMaxScale = 18;
@@ -26,9 +29,9 @@ class DecimalSum {
   bool exact() const { return fallback_ == 0 && !fell_back_; }
 
  private:
-  void add_fixed(__int128 mantissa, int scale);
+  void add_fixed(Int128 mantissa, int scale);
 
-  std::array<__int128, kMaxScale + 1> by_scale_{};
+  std::array<Int128, kMaxScale + 1> by_scale_{};
   long double fallback_ = 0;
   bool fell_back_ = false;
 };
