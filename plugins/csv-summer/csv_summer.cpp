@@ -22,6 +22,25 @@ CsvSummer::CsvSummer(SumOptions options) : options_(options) {
   reset_countdown();
 }
 
+CsvSummer::CsvSummer(SumOptions options, const Layout& layout) : CsvSummer(options) {
+  started_ = true;  // not the start of the file: no BOM
+  first_row_done_ = true;
+  columns_in_first_row_ = layout.columns;
+  auto summed = layout.columns / static_cast<std::size_t>(options_.every);
+  for (std::size_t i = 0; i < summed; ++i) {
+    totals_.columns.push_back(ColumnTotal{(i + 1) * static_cast<std::size_t>(options_.every),
+                                          i < layout.names.size() ? layout.names[i] : std::string(),
+                                          {}});
+  }
+}
+
+std::optional<Layout> CsvSummer::layout() const {
+  if (!first_row_done_) return std::nullopt;
+  Layout layout{columns_in_first_row_, {}};
+  for (const auto& column : totals_.columns) layout.names.push_back(column.name);
+  return layout;
+}
+
 void CsvSummer::reset_countdown() {
   countdown_ = static_cast<std::size_t>(options_.every) - 1;
 }

@@ -45,15 +45,26 @@ struct Totals {
   std::optional<Problem> problem;   // set once; later input is ignored
 };
 
+// The columns of a file, known from its first row: how many, and the
+// names of the summed ones (when there is a header).
+struct Layout {
+  std::size_t columns = 0;
+  std::vector<std::string> names;
+};
+
 class CsvSummer {
  public:
   explicit CsvSummer(SumOptions options);
+  // For a piece of a file after its first row: the layout that row fixed.
+  CsvSummer(SumOptions options, const Layout& layout);
 
   // Bytes in order, in pieces of any size.
   void feed(std::string_view data);
   // The end of the input: a last row without a newline counts.
   void finish();
   const Totals& totals() const { return totals_; }
+  // Known once the first row ended.
+  std::optional<Layout> layout() const;
 
  private:
   enum class Field { unquoted, quoted, after_quote };

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+
 namespace csv_summer {
 namespace {
 
@@ -55,9 +57,13 @@ class CsvSummerPlugin final : public orchestra::Plugin {
     options.priority = orchestra::tasks::kUserPriority;
     options.max_attempts = 5;
     options.lease = host.config().get("task_lease", std::chrono::milliseconds(30'000));
+    parallel_.threads = static_cast<int>(host.config().get_int(
+        "threads_per_task", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
     host.tasks().define(
         kSumType,
-        [this](orchestra::tasks::TaskContext& context) { return run_sum(host_->blobs(), context); },
+        [this](orchestra::tasks::TaskContext& context) {
+          return run_sum(host_->blobs(), context, parallel_);
+        },
         options);
     auto access = Access::scope(scope);
     auto& routes = host.http();
@@ -124,6 +130,7 @@ class CsvSummerPlugin final : public orchestra::Plugin {
   }
 
   orchestra::Host* host_ = nullptr;
+  ParallelOptions parallel_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <mutex>
 #include <vector>
 
 namespace csv_summer {
@@ -15,7 +16,6 @@ using orchestra::json::quote;
 using orchestra::tasks::PermanentError;
 using Steady = std::chrono::steady_clock;
 
-constexpr std::size_t kBufferBytes = 1 << 20;
 constexpr auto kProgressEvery = std::chrono::milliseconds(250);
 
 }  // namespace
@@ -57,36 +57,31 @@ std::string result_json(const Totals& totals, std::uint64_t bytes, std::int64_t 
       duration_ms);
 }
 
-std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context) {
+std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context,
+                    const ParallelOptions& parallel) {
   auto started = Steady::now();
   auto request = request_of(context.payload());
-  std::unique_ptr<orchestra::blobs::BlobReader> reader;
+  std::uint64_t total = 0;
   try {
-    reader = blobs.open(request.file);
+    total = blobs.stat(request.file).size;
   } catch (const orchestra::blobs::BlobError& error) {
     if (error.kind() == orchestra::blobs::BlobError::Kind::unavailable) throw;
     throw PermanentError(error.what());
   }
-  auto total = reader->size();
-  CsvSummer summer(request.options);
-  std::vector<char> buffer(kBufferBytes);
-  std::uint64_t bytes = 0;
+  std::mutex mutex;
   auto reported = Steady::now();
-  for (;;) {
-    auto count = reader->read(buffer.data(), buffer.size());
-    if (count == 0) break;
-    summer.feed(std::string_view(buffer.data(), count));
-    bytes += count;
-    if (summer.totals().problem) break;
-    if (Steady::now() - reported > kProgressEvery) {
-      reported = Steady::now();
-      if (context.cancelled()) throw std::runtime_error("interrupted");
-      context.progress(total && *total > 0 ? static_cast<double>(bytes) / static_cast<double>(*total) : 0,
-                       fmt::format("{} bytes, {} rows", bytes, summer.totals().rows));
-    }
-  }
-  summer.finish();
-  const auto& totals = summer.totals();
+  auto progress = [&](std::uint64_t bytes) {
+    std::unique_lock lock(mutex, std::try_to_lock);
+    if (!lock.owns_lock() || Steady::now() - reported < kProgressEvery) return;
+    reported = Steady::now();
+    // Cancelled, or the worker is shutting down: stop reading (the task is
+    // then cancelled, or requeued without counting the attempt).
+    if (context.cancelled()) throw std::runtime_error("interrupted");
+    context.progress(total > 0 ? static_cast<double>(bytes) / static_cast<double>(total) : 0,
+                     fmt::format("{} of {} bytes", bytes, total));
+  };
+  auto file = sum_file(blobs, request.file, request.options, parallel, progress);
+  const auto& totals = file.totals;
   if (totals.problem) {
     const auto& problem = *totals.problem;
     throw PermanentError(
@@ -96,7 +91,7 @@ std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskCo
                           problem.column, problem.cell, problem.message));
   }
   auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);
-  return result_json(totals, bytes, duration.count());
+  return result_json(totals, file.bytes, duration.count());
 }
 
 }  // namespace csv_summer

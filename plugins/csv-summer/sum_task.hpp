@@ -4,6 +4,7 @@
 // sums as JSON.
 
 #include "csv_summer.hpp"
+#include "parallel_sum.hpp"
 
 #include <orchestra/blobs.hpp>
 #include <orchestra/tasks.hpp>
@@ -25,7 +26,8 @@ SumRequest request_of(const std::string& payload);
 
 // The handler; throws PermanentError for problems in the file, BlobError
 // (retried) when the storage fails.
-std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context);
+std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context,
+                    const ParallelOptions& parallel);
 
 // The result JSON of finished `totals`.
 std::string result_json(const Totals& totals, std::uint64_t bytes, std::int64_t duration_ms);

@@ -1,0 +1,170 @@
+#include "parallel_sum.hpp"
+
+#include <emmintrin.h>
+
+#include <algorithm>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace csv_summer {
+namespace {
+
+using orchestra::blobs::BlobStore;
+
+std::uint64_t count_quotes(const char* p, std::size_t size) {
+  std::uint64_t count = 0;
+  const __m128i quote = _mm_set1_epi8('"');
+  std::size_t i = 0;
+  for (; i + 16 <= size; i += 16) {
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    count += static_cast<std::uint64_t>(
+        __builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quote)))));
+  }
+  for (; i < size; ++i) count += p[i] == '"';
+  return count;
+}
+
+// Calls `each(piece)` for the bytes [begin, end) of the blob, in order,
+// until it returns false.
+template <typename Each>
+void read_range(BlobStore& blobs, const std::string& name, std::uint64_t begin, std::uint64_t end,
+                std::vector<char>& buffer, Each&& each) {
+  auto reader = blobs.open(name, begin);
+  for (auto at = begin; at < end;) {
+    auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), end - at));
+    auto count = reader->read(buffer.data(), wanted);
+    if (count == 0) break;
+    at += count;
+    if (!each(std::string_view(buffer.data(), count))) break;
+  }
+}
+
+// Runs `work(i)` for i in [0, n) on n threads; rethrows the first failure.
+void in_parallel(std::size_t n, const std::function<void(std::size_t)>& work) {
+  std::vector<std::thread> threads;
+  std::exception_ptr failure;
+  std::mutex mutex;
+  for (std::size_t i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        work(i);
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+FileTotals sum_sequentially(BlobStore& blobs, const std::string& name, const SumOptions& options,
+                            const ParallelOptions& parallel,
+                            const std::function<void(std::uint64_t)>& progress) {
+  CsvSummer summer(options);
+  std::vector<char> buffer(parallel.buffer_bytes);
+  FileTotals out;
+  read_range(blobs, name, 0, UINT64_MAX, buffer, [&](std::string_view piece) {
+    summer.feed(piece);
+    out.bytes += piece.size();
+    progress(out.bytes);
+    return !summer.totals().problem;
+  });
+  summer.finish();
+  out.totals = summer.totals();
+  return out;
+}
+
+}  // namespace
+
+FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions& options,
+                    const ParallelOptions& parallel,
+                    const std::function<void(std::uint64_t)>& progress) {
+  auto size = blobs.stat(name).size;
+  auto threads = static_cast<std::size_t>(std::max(1, parallel.threads));
+  if (threads == 1 || size < parallel.parallel_above) {
+    return sum_sequentially(blobs, name, options, parallel, progress);
+  }
+  std::vector<char> probe_buffer(64 << 10);
+  CsvSummer probe(options);
+  read_range(blobs, name, 0, size, probe_buffer, [&](std::string_view piece) {
+    probe.feed(piece);
+    return !probe.layout() && !probe.totals().problem;
+  });
+  auto layout = probe.layout();
+  if (!layout) return sum_sequentially(blobs, name, options, parallel, progress);
+
+  // Phase 1: quotes per range, so the quote state at each split is known.
+  std::vector<std::uint64_t> begins(threads + 1);
+  for (std::size_t i = 0; i <= threads; ++i) begins[i] = size * i / threads;
+  std::vector<std::uint64_t> quotes(threads);
+  in_parallel(threads, [&](std::size_t i) {
+    std::vector<char> buffer(parallel.buffer_bytes);
+    read_range(blobs, name, begins[i], begins[i + 1], buffer, [&](std::string_view piece) {
+      quotes[i] += count_quotes(piece.data(), piece.size());
+      return true;
+    });
+  });
+  // Phase 2: each range's first row starts after its first newline
+  // outside quotes.
+  std::vector<std::uint64_t> starts(threads + 1, size);
+  starts[0] = 0;
+  in_parallel(threads - 1, [&](std::size_t k) {
+    auto i = k + 1;
+    std::uint64_t before = 0;
+    for (std::size_t j = 0; j < i; ++j) before += quotes[j];
+    bool in_quotes = before % 2 == 1;
+    std::vector<char> buffer(64 << 10);
+    auto at = begins[i];
+    read_range(blobs, name, begins[i], size, buffer, [&](std::string_view piece) {
+      for (char c : piece) {
+        ++at;
+        if (c == '"') in_quotes = !in_quotes;
+        if (c == '\n' && !in_quotes) {
+          starts[i] = at;
+          return false;
+        }
+      }
+      return true;
+    });
+  });
+  for (std::size_t i = 1; i < threads; ++i) starts[i] = std::max(starts[i], starts[i - 1]);
+
+  // Phase 3: sum each range's rows.
+  std::vector<Totals> parts(threads);
+  std::atomic<std::uint64_t> done{0};
+  in_parallel(threads, [&](std::size_t i) {
+    auto summer = i == 0 ? CsvSummer(options) : CsvSummer(options, *layout);
+    std::vector<char> buffer(parallel.buffer_bytes);
+    read_range(blobs, name, starts[i], starts[i + 1], buffer, [&](std::string_view piece) {
+      summer.feed(piece);
+      progress(done += piece.size());
+      return !summer.totals().problem;
+    });
+    summer.finish();
+    parts[i] = summer.totals();
+  });
+
+  FileTotals out;
+  out.bytes = size;
+  out.totals = parts[0];
+  for (std::size_t i = 1; i < threads && !out.totals.problem; ++i) {
+    auto& part = parts[i];
+    for (std::size_t c = 0; c < out.totals.columns.size(); ++c) {
+      out.totals.columns[c].sum.merge(part.columns[c].sum);
+    }
+    if (part.problem) {
+      out.totals.problem = part.problem;
+      out.totals.problem->row += out.totals.rows;
+    }
+    out.totals.rows += part.rows;
+    out.totals.empty_cells += part.empty_cells;
+    out.totals.skipped_cells += part.skipped_cells;
+    out.totals.skipped_rows += part.skipped_rows;
+  }
+  return out;
+}
+
+}  // namespace csv_summer

@@ -1,0 +1,105 @@
+// csv_summer::sum_file over real files: any number of threads gives the
+// sequential result, also when quoted newlines and quotes sit at split
+// points, and problems keep their global row numbers.
+
+#include "parallel_sum.hpp"
+
+#include "blobs/file_blob_store.hpp"
+#include "support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <random>
+
+using namespace csv_summer;
+using orchestra::testing::TempDir;
+
+namespace {
+
+std::vector<std::string> sums(const Totals& totals) {
+  std::vector<std::string> out;
+  for (const auto& column : totals.columns) out.push_back(column.sum.to_json());
+  return out;
+}
+
+FileTotals sum_with(orchestra::blobs::BlobStore& blobs, const std::string& name, int threads,
+                    SumOptions options = {}) {
+  ParallelOptions parallel;
+  parallel.threads = threads;
+  parallel.parallel_above = 0;
+  parallel.buffer_bytes = 4096;
+  return sum_file(blobs, name, options, parallel, [](std::uint64_t) {});
+}
+
+std::string generated(std::mt19937& random, int rows) {
+  std::string text = "\xEF\xBB\xBF";
+  for (int c = 1; c <= 20; ++c) text += (c > 1 ? "," : "") + ("h" + std::to_string(c));
+  text += "\n";
+  for (int row = 0; row < rows; ++row) {
+    for (int c = 1; c <= 20; ++c) {
+      if (c > 1) text += ',';
+      auto value = std::to_string(random() % 10000) + "." + std::to_string(random() % 1000);
+      switch (random() % 6) {
+        case 0: text += "\"multi\nline \"\"quoted\"\",\n\n" + std::to_string(c) + "\""; break;
+        case 1: text += "\"" + value + "\""; break;
+        case 2: text += ""; break;
+        default: text += value;
+      }
+    }
+    text += random() % 3 == 0 ? "\r\n" : "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("every thread count gives the sequential sums, quoted newlines at split points too") {
+  TempDir dir;
+  std::mt19937 random(99);
+  dir.write("data/mixed.csv", generated(random, 3000));
+  orchestra::blobs::FileBlobStore blobs({(dir.path() / "data").string()});
+  SumOptions options;
+  options.every = 10;
+  options.skip_invalid = true;  // the generator puts text in some summed cells
+  auto one = sum_with(blobs, "mixed.csv", 1, options);
+  REQUIRE_FALSE(one.totals.problem);
+  CHECK(one.totals.rows == 3000);
+  for (int threads : {2, 3, 4, 7, 16, 64}) {
+    CAPTURE(threads);
+    auto many = sum_with(blobs, "mixed.csv", threads, options);
+    CHECK_FALSE(many.totals.problem);
+    CHECK(many.totals.rows == one.totals.rows);
+    CHECK(sums(many.totals) == sums(one.totals));
+    CHECK(many.totals.empty_cells == one.totals.empty_cells);
+    CHECK(many.totals.skipped_cells == one.totals.skipped_cells);
+    CHECK(many.totals.columns[0].name == "h10");
+  }
+}
+
+TEST_CASE("a problem far into the file keeps its global row number with threads") {
+  TempDir dir;
+  std::string text = "a,b\n";
+  for (int row = 1; row <= 5000; ++row) text += row == 4321 ? "1,bad\n" : "1,2\n";
+  dir.write("data/late.csv", text);
+  orchestra::blobs::FileBlobStore blobs({(dir.path() / "data").string()});
+  SumOptions options;
+  options.every = 2;
+  for (int threads : {1, 2, 5}) {
+    CAPTURE(threads);
+    auto result = sum_with(blobs, "late.csv", threads, options);
+    REQUIRE(result.totals.problem);
+    CHECK(result.totals.problem->row == 4321);
+    CHECK(result.totals.problem->cell == "bad");
+  }
+}
+
+TEST_CASE("tiny files, no final newline, and a file that is one row") {
+  TempDir dir;
+  dir.write("data/one.csv", "a,b\n1,2");
+  dir.write("data/header.csv", "a,b");
+  orchestra::blobs::FileBlobStore blobs({(dir.path() / "data").string()});
+  SumOptions options;
+  options.every = 2;
+  CHECK(sums(sum_with(blobs, "one.csv", 4, options).totals) == std::vector<std::string>{"2"});
+  CHECK(sum_with(blobs, "header.csv", 4, options).totals.rows == 0);
+}
