@@ -13,7 +13,7 @@ packages=(
   libboost1.81-dev libboost-program-options1.81-dev
   libsoci-dev libhiredis-dev rapidjson-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
   libsodium-dev libcurl4-openssl-dev doctest-dev libpq-dev libsqlite3-dev sqlite3
-  redis-server postgresql wrk curl ca-certificates
+  redis-server postgresql wrk curl ca-certificates clang
 )
 
 say() { echo "setup: $*"; }

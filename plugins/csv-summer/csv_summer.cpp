@@ -121,8 +121,7 @@ const char* CsvSummer::scan_unquoted(const char* p, const char* end) {
           end_field();
         }
       } else {
-        auto length = stop - field;
-        if (length > 1 || (length == 1 && *field != '\r')) row_has_content_ = true;
+        if (!row_has_content_) note_content(field, stop);
         if (wanted()) {
           cell_.append(field, stop);
           if (!cell_.empty() && cell_.back() == '\r') cell_.pop_back();
@@ -149,8 +148,7 @@ const char* CsvSummer::scan_unquoted(const char* p, const char* end) {
   }
   if (field < end) {
     at_field_start_ = false;
-    auto length = end - field;
-    if (length > 1 || *field != '\r') row_has_content_ = true;
+    if (!row_has_content_) note_content(field, end);
     if (wanted()) cell_.append(field, end);
   }
   return end;
@@ -183,6 +181,11 @@ const char* CsvSummer::scan_quoted(const char* p, const char* end) {
   }
   field_ = Field::unquoted;
   return quote + 1;
+}
+
+// Carriage returns alone do not make a row: "\r\n" is a blank line.
+void CsvSummer::note_content(const char* begin, const char* end) {
+  row_has_content_ = std::any_of(begin, end, [](char c) { return c != '\r'; });
 }
 
 void CsvSummer::skip_field() {

@@ -75,6 +75,7 @@ class CsvSummer {
   const char* scan_quoted(const char* p, const char* end);
   void end_field();
   void skip_field();
+  void note_content(const char* begin, const char* end);
   void end_row();
   // Whether the current field is summed (or named, in the header).
   bool wanted() const {

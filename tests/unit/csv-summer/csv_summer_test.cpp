@@ -156,3 +156,17 @@ TEST_CASE("results do not depend on how the input is split into pieces") {
   }
   CHECK(whole.rows == 300);
 }
+
+// Regression test for a disagreement the fuzz target found (fixed): a last
+// line of carriage returns only was a row when fed whole and blank when
+// fed in pieces.
+TEST_CASE("carriage returns alone never make a row, however the input is split") {
+  std::string text("\n\x01" "dS2,d,\"1\n\r\r");
+  auto options = every(3);
+  options.delimiter = ';';
+  options.skip_invalid = true;
+  for (std::size_t piece : {0, 1, 2, 3, 4, 5}) {
+    CAPTURE(piece);
+    CHECK(run(text, options, piece).rows == 1);
+  }
+}
