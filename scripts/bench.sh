@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
-#   ./scripts/bench.sh [http|tasks|calculator|all] [duration for http, default 10s]
+#   ./scripts/bench.sh [http|tasks|calculator|csv|all] [duration for http, default 10s]
 #
 # http:  wrk against GET /healthz and the echo plugin's small JSON route,
 #        64 connections; requests/s and p99, access log on and off, with 1
@@ -114,6 +114,11 @@ bench_bullmq() {
   awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "  redis backend / bullmq end-to-end: %.2fx\n", a / b }'
 }
 
+bench_csv() {
+  echo "== csv-summer: the standard file (3,000,000 rows x 30 columns), tests/bench/csv_bench.cpp"
+  "$build/bin/bench_csv" 2>/dev/null
+}
+
 bench_calculator() {
   source scripts/services.sh
   start_redis "$work"
@@ -126,6 +131,7 @@ case $what in
   http) bench_http ;;
   tasks) bench_tasks ;;
   calculator) bench_calculator ;;
-  all) bench_http; bench_tasks; bench_calculator ;;
-  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator or all)"; exit 2 ;;
+  csv) bench_csv ;;
+  all) bench_http; bench_tasks; bench_calculator; bench_csv ;;
+  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv or all)"; exit 2 ;;
 esac
