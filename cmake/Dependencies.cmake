@@ -10,6 +10,7 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 
 # SOCI 4.0.3 ships neither a CMake config nor a .pc file.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

@@ -2,6 +2,7 @@
 
 #include "app/core_routes.hpp"
 #include "app/paths.hpp"
+#include "blobs/s3_blob_store.hpp"
 #include "auth/signing_secret.hpp"
 #include "db/migrations.hpp"
 #include "log/logging.hpp"
@@ -18,6 +19,33 @@
 namespace orchestra::app {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+std::unique_ptr<blobs::BlobStore> make_blob_store(const config::BlobsConfig& config) {
+  auto local = std::make_unique<blobs::FileBlobStore>(config.file_roots);
+  std::unique_ptr<blobs::BlobStore> s3;
+  if (config.s3_enabled) {
+    blobs::S3Config s3_config;
+    s3_config.endpoint = config.s3_endpoint;
+    s3_config.region = config.s3_region;
+    s3_config.path_style = config.s3_path_style;
+    s3_config.max_attempts = config.s3_max_attempts;
+    s3_config.stall_timeout = config.s3_stall_timeout;
+    s3_config.range_bytes = static_cast<std::size_t>(config.s3_range_bytes);
+    auto variable = [](const char* name) {
+      const char* value = std::getenv(name);
+      return value != nullptr ? std::string(value) : std::string();
+    };
+    s3_config.access_key = variable("AWS_ACCESS_KEY_ID");
+    s3_config.secret_key = variable("AWS_SECRET_ACCESS_KEY");
+    s3_config.session_token = variable("AWS_SESSION_TOKEN");
+    s3 = std::make_unique<blobs::S3BlobStore>(std::move(s3_config));
+  }
+  return std::make_unique<blobs::RoutingBlobStore>(std::move(local), std::move(s3));
+}
+
+}  // namespace
 
 Application::Application(Role role, fs::path config_file)
     : role_(role), config_file_(std::move(config_file)), log_(log::logger("core")) {}
@@ -39,7 +67,7 @@ void Application::configure() {
   config_ = config::read_core_config(root);
   log::configure(config_.log);
   events_ = std::make_unique<events::LocalEventBus>(log_);
-  blobs_ = std::make_unique<blobs::FileBlobStore>(config_.blobs.file_roots);
+  blobs_ = make_blob_store(config_.blobs);
   tasks_ = std::make_unique<tasks::TaskService>(log::logger("tasks"));
   services_ = Services{nullptr, events_.get(), blobs_.get(), tasks_.get(),
                        tasks::worker_identity(config_.worker)};

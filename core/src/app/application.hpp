@@ -81,7 +81,7 @@ class Application {
 
   // Services outlive the plugins that use them.
   std::unique_ptr<events::LocalEventBus> events_;
-  std::unique_ptr<blobs::FileBlobStore> blobs_;
+  std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<db::ConnectionPool> database_;
   std::unique_ptr<auth::AuthService> auth_;  // api and all roles
   Services services_;

@@ -105,15 +105,26 @@ LogConfig read_log(const ConfigSection& section) {
   return log;
 }
 
-BlobsConfig read_blobs(const ConfigSection& section) {
-  return BlobsConfig{section.section("local").get<std::vector<std::string>>("roots", {})};
-}
 
 milliseconds positive_duration(const ConfigSection& section, const std::string& key,
                                milliseconds fallback) {
   auto value = section.get(key, fallback);
   if (value.count() <= 0) section.report(key, "must be a positive duration");
   return value;
+}
+
+BlobsConfig read_blobs(const ConfigSection& section) {
+  BlobsConfig blobs;
+  blobs.file_roots = section.section("local").get<std::vector<std::string>>("roots", {});
+  auto s3 = section.section("s3");
+  blobs.s3_enabled = s3.get("enabled", true);
+  blobs.s3_endpoint = s3.get<std::string>("endpoint", "");
+  blobs.s3_region = s3.get<std::string>("region", blobs.s3_region);
+  blobs.s3_path_style = s3.get("path_style", false);
+  blobs.s3_max_attempts = static_cast<int>(s3.get_int("max_attempts", 8, 1, 100));
+  blobs.s3_stall_timeout = positive_duration(s3, "stall_timeout", blobs.s3_stall_timeout);
+  blobs.s3_range_bytes = s3.get_int("range_bytes", 8 << 20, 64 << 10, 1LL << 30);
+  return blobs;
 }
 
 AuthConfig read_auth(const ConfigSection& section) {

@@ -67,6 +67,13 @@ struct LogConfig {
 
 struct BlobsConfig {
   std::vector<std::string> file_roots;  // blobs.local.roots
+  bool s3_enabled = true;
+  std::string s3_endpoint;  // empty: AWS for the region
+  std::string s3_region = "us-east-1";
+  bool s3_path_style = false;
+  int s3_max_attempts = 8;
+  milliseconds s3_stall_timeout{10'000};
+  std::int64_t s3_range_bytes = 8 << 20;
 };
 
 struct AuthConfig {
