@@ -276,8 +276,56 @@ start_redis() {
   done
 }
 
+# An S3-compatible server (s3rver, from the npm registry) on a free
+# loopback port with DIR as its storage and bucket "orchestra-test";
+# exports ORCHESTRA_TEST_S3_ENDPOINT. Needs node and npm.
+start_s3() {
+  if [[ $# -ne 1 || -z $1 ]]; then
+    _services_fail "usage: start_s3 DIR"
+    return 2
+  fi
+  local dir port attempt here log
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/s3" && pwd)
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    _services_fail "node and npm not found (apt-get install nodejs npm)"
+    return 1
+  fi
+  if [[ ! -x $here/node_modules/.bin/s3rver ]] &&
+     ! (cd "$here" && npm install --no-audit --no-fund --loglevel=error >/dev/null); then
+    _services_fail "npm install of s3rver failed in $here"
+    return 1
+  fi
+  mkdir -p "$1/s3" && dir=$(cd "$1/s3" && pwd) || return 1
+  log=$dir/../s3rver.log
+  for attempt in 1 2 3; do
+    port=$(free_port) || return 1
+    node "$here/node_modules/.bin/s3rver" -d "$dir" -a 127.0.0.1 -p "$port" \
+      --configure-bucket orchestra-test >"$log" 2>&1 &
+    _services_s3_pid=$!
+    for _ in {1..100}; do  # 10 s
+      if grep -q "listening on" "$log" 2>/dev/null; then
+        export ORCHESTRA_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+        return 0
+      fi
+      kill -0 "$_services_s3_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$_services_s3_pid" 2>/dev/null
+    _services_s3_pid=''
+    grep -q "EADDRINUSE" "$log" && ((attempt < 3)) && continue
+    _services_fail "s3rver did not start on 127.0.0.1:$port; see $log:"
+    tail -n 20 "$log" >&2
+    return 1
+  done
+}
+
 stop_services() {
   local pid bin
+  if [[ -n ${_services_s3_pid:-} ]]; then
+    _services_kill "$_services_s3_pid" "s3rver" || _services_fail "s3rver (pid $_services_s3_pid) did not stop"
+    _services_s3_pid=''
+    unset ORCHESTRA_TEST_S3_ENDPOINT
+  fi
   if [[ -n $_services_pg_data ]]; then
     pid=$_services_pg_pid
     if [[ -z $pid && -f $_services_pg_data/postmaster.pid ]]; then

@@ -33,6 +33,10 @@ if installed libboost1.74-dev; then
   die "libboost1.74-dev is installed and conflicts with libboost1.81-dev; remove it (apt-get remove libboost1.74-dev) and run again"
 fi
 
+# The tests' S3 server and the BullMQ baseline run on Node.js; a node
+# installed some other way (nodesource, nvm) is used as it is.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+
 missing=()
 for package in "${packages[@]}"; do
   installed "$package" || missing+=("$package")

@@ -22,8 +22,10 @@ trap 'exit 143' TERM
 
 start_postgres "$work"
 start_redis "$work"
+start_s3 "$work"
 echo "test: PostgreSQL at $ORCHESTRA_TEST_POSTGRES_URL"
 echo "test: Redis at $ORCHESTRA_TEST_REDIS_URL"
+echo "test: S3 (s3rver) at $ORCHESTRA_TEST_S3_ENDPOINT"
 
 status=0
 ctest --test-dir "${ORCHESTRA_BUILD_DIR:-build}" --output-on-failure -j2 "$@" || status=$?

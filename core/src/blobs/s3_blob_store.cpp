@@ -198,6 +198,11 @@ class S3Reader final : public BlobReader {
                                    &block_, false);
       if (!transient(response)) {
         check_status(response, location_.name);
+        // Servers that ignore If-Match still say which version they sent.
+        if (!response.etag.empty() && response.etag != info_.version) {
+          throw BlobError(Kind::invalid,
+                          location_.name + ": the object changed while it was being read");
+        }
         if (response.status != 206 && from != 0) {
           throw BlobError(Kind::unavailable, location_.name + ": the server ignored the Range");
         }

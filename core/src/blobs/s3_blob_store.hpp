@@ -2,9 +2,9 @@
 // s3://bucket/key blobs through libcurl with AWS Signature V4. Reads are
 // ranged GETs of `range_bytes`; a dropped connection, a stall, a timeout or
 // a 5xx is retried with exponential backoff and resumes at the byte where
-// it stopped. Every read after the first carries If-Match with the ETag
-// seen first, so an object replaced mid-read fails clearly instead of
-// mixing two versions.
+// it stopped. Every read carries If-Match with the ETag seen first (and
+// each response's ETag is compared too, for servers that ignore If-Match),
+// so an object replaced mid-read fails clearly instead of mixing versions.
 
 #include <orchestra/blobs.hpp>
 
