@@ -9,6 +9,8 @@
 
 #include <rapidjson/document.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -37,7 +39,7 @@ HttpResult call(std::uint16_t port, const std::string& method, const std::string
 }
 
 rapidjson::Document finished(std::uint16_t port, const std::string& token, const std::string& id) {
-  for (int i = 0; i < 400; ++i) {
+  for (int i = 0; i < 2400; ++i) {
     auto document = parse(call(port, "GET", "/api/v1/csv-summer/tasks/" + id, token).body);
     std::string state = document["state"].GetString();
     if (state == "succeeded" || state == "dead" || state == "cancelled") return document;
@@ -134,4 +136,113 @@ TEST_CASE("a bad cell fails the task naming row, column and cell; skip sums the 
   CHECK(skipped["result"]["columns"][0]["sum"].GetDouble() == 8);
   CHECK(skipped["result"]["skipped_cells"].GetInt() == 1);
   CHECK(skipped["result"]["skipped_rows"].GetInt() == 1);
+}
+
+namespace {
+
+std::optional<std::string> s3_endpoint() {
+  const char* value = std::getenv("ORCHESTRA_TEST_S3_ENDPOINT");
+  if (value == nullptr || *value == '\0') {
+    FAIL_CHECK("ORCHESTRA_TEST_S3_ENDPOINT is not set; run ./scripts/test.sh");
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
+void put_s3(const std::string& endpoint, const TempDir& dir, const std::string& key,
+            const std::string& content) {
+  auto file = dir.write("upload-" + std::to_string(std::hash<std::string>{}(key)), content);
+  auto command = "curl -sf -X PUT --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER "
+                 "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T '" + file.string() + "' '" +
+                 endpoint + "/orchestra-test/" + key + "' >/dev/null";
+  REQUIRE_MESSAGE(std::system(command.c_str()) == 0, command);
+}
+
+Environment s3_env(const TempDir& dir, const std::string& endpoint) {
+  auto env = csv_env(dir);
+  env["ORCHESTRA_BLOBS__S3__ENDPOINT"] = endpoint;
+  env["ORCHESTRA_BLOBS__S3__PATH_STYLE"] = "true";
+  env["AWS_ACCESS_KEY_ID"] = "S3RVER";
+  env["AWS_SECRET_ACCESS_KEY"] = "S3RVER";
+  return env;
+}
+
+// `rows` rows of 20 columns: column 10 holds 0.5, column 20 the row number.
+std::string numbered(int rows) {
+  std::string text;
+  for (int c = 1; c <= 20; ++c) text += (c > 1 ? "," : "") + ("c" + std::to_string(c));
+  text += "\n";
+  for (int row = 1; row <= rows; ++row) {
+    for (int c = 1; c <= 20; ++c) {
+      text += c > 1 ? "," : "";
+      text += c == 10 ? "0.5" : c == 20 ? std::to_string(row) : "7";
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("csv-summer reads s3:// files; many tasks from one client run at once") {
+  auto endpoint = s3_endpoint();
+  if (!endpoint) return;
+  TempDir dir;
+  put_s3(*endpoint, dir, "e2e/numbers.csv", numbered(2000));
+  dir.write("data/local.csv", numbered(100));
+  TestServer server(dir, "all", test_config(), s3_env(dir, *endpoint));
+  auto port = server.port();
+  auto token = bearer({"csv"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back(submit(port, token, i % 2 == 0 ? R"({"file":"s3://orchestra-test/e2e/numbers.csv"})"
+                                                 : R"({"file":"local.csv"})"));
+  }
+  for (int i = 0; i < 12; ++i) {
+    auto done = finished(port, token, ids[i]);
+    std::string error = done["error"].IsString() ? done["error"].GetString() : "";
+    REQUIRE_MESSAGE(std::string(done["state"].GetString()) == "succeeded", error);
+    int rows = i % 2 == 0 ? 2000 : 100;
+    CHECK(done["result"]["rows"].GetInt() == rows);
+    CHECK(done["result"]["columns"][0]["sum"].GetDouble() == rows * 0.5);
+    CHECK(done["result"]["columns"][1]["sum"].GetDouble() == rows * (rows + 1) / 2.0);
+  }
+  CHECK(call(port, "POST", "/api/v1/csv-summer/tasks", token,
+             R"({"file":"s3://orchestra-test/e2e/missing.csv"})").status == 404);
+}
+
+TEST_CASE("a worker killed mid-task: the task completes elsewhere with the right sums") {
+  auto endpoint = s3_endpoint();
+  if (!endpoint) return;
+  TempDir dir;
+  TempDir other;
+  put_s3(*endpoint, dir, "e2e/big.csv", numbered(300'000));
+  auto env = s3_env(dir, *endpoint);
+  env["ORCHESTRA_DATABASE__URL"] = "sqlite:///" + (dir.path() / "var/test.db").string();
+  env["ORCHESTRA_PLUGINS__CSV_SUMMER__TASK_LEASE"] = "2s";
+  env["ORCHESTRA_PLUGINS__CSV_SUMMER__THREADS_PER_TASK"] = "1";
+  // Read slowly (small ranges from a JavaScript server) so the kill lands mid-task.
+  env["ORCHESTRA_BLOBS__S3__RANGE_BYTES"] = "65536";
+  TestServer api(dir, "api", test_config(), env);
+  auto doomed = std::make_unique<TestServer>(dir, "worker", test_config(), env);
+  auto port = api.port();
+  auto token = bearer({"csv"});
+  auto id = submit(port, token, R"({"file":"s3://orchestra-test/e2e/big.csv"})");
+  bool running = false;
+  for (int i = 0; i < 200 && !running; ++i) {
+    auto status = parse(call(port, "GET", "/api/v1/csv-summer/tasks/" + id, token).body);
+    running = std::string(status["state"].GetString()) == "running" &&
+              status["progress"]["fraction"].GetDouble() > 0;
+    if (!running) std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE_MESSAGE(running, "the task never showed progress on the doomed worker");
+  doomed->signal(SIGKILL);
+  doomed->wait_exit(5s);
+  TestServer survivor(other, "worker", test_config(), env);
+  auto done = finished(port, token, id);
+  REQUIRE(std::string(done["state"].GetString()) == "succeeded");
+  CHECK(done["attempts"].GetInt() == 2);
+  CHECK(done["result"]["rows"].GetInt() == 300'000);
+  CHECK(done["result"]["columns"][0]["sum"].GetDouble() == 150'000);
+  CHECK(done["result"]["columns"][1]["sum"].GetDouble() == 300'000.0 * 300'001 / 2);
 }
