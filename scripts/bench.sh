@@ -115,8 +115,11 @@ bench_bullmq() {
 }
 
 bench_csv() {
+  source scripts/services.sh
+  start_s3 "$work"
   echo "== csv-summer: the standard file (3,000,000 rows x 30 columns), tests/bench/csv_bench.cpp"
   "$build/bin/bench_csv" 2>/dev/null
+  stop_services
 }
 
 bench_calculator() {

@@ -86,6 +86,9 @@ long status_kb(pid_t pid, const char* field) {
   return 0;
 }
 
+// Submits `name` to a server started with `env` and waits for the sums.
+double timed_task(const Environment& env, const std::string& name, long& peak_kb, long& idle_kb);
+
 double whole_task(const fs::path& file, long& peak_kb, long& idle_kb) {
   TempDir dir;
   fs::create_directories(dir.path() / "data");
@@ -94,13 +97,18 @@ double whole_task(const fs::path& file, long& peak_kb, long& idle_kb) {
                   {"ORCHESTRA_PLUGINS__ENABLED", "[csv-summer]"},
                   {"ORCHESTRA_LOG__ACCESS", "false"},
                   {"ORCHESTRA_BLOBS__LOCAL__ROOTS", "[" + file.parent_path().string() + "]"}};
+  return timed_task(env, file.filename().string(), peak_kb, idle_kb);
+}
+
+double timed_task(const Environment& env, const std::string& name, long& peak_kb, long& idle_kb) {
+  TempDir dir;
   TestServer server(dir, "all", test_config(), env);
   auto token = bearer({"csv"});
   HttpClient client(server.port(), 120s);
   idle_kb = status_kb(server.pid(), "VmRSS:");
   auto started = Steady::now();
   auto created = client.request("POST", "/api/v1/csv-summer/tasks",
-                                R"({"file":")" + file.filename().string() + R"("})",
+                                R"({"file":")" + name + R"("})",
                                 {{"Authorization", token}, {"Content-Type", "application/json"}});
   rapidjson::Document document;
   document.Parse(created.body.c_str());
@@ -150,6 +158,32 @@ int main(int argc, char** argv) {
     line("wc -l", wc);
     line("parser alone (1 thread, in memory)", parser);
     line("whole task from local disk", task);
+    if (const char* s3 = std::getenv("ORCHESTRA_TEST_S3_ENDPOINT")) {
+      auto upload = fmt::format(
+          "curl -sf -X PUT --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER -H "
+          "'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T '{}' '{}/orchestra-test/standard.csv' "
+          ">/dev/null",
+          file.string(), s3);
+      run_command(upload);
+      Environment env{{"ORCHESTRA_PLUGINS__DIR", ORCHESTRA_PLUGIN_DIR},
+                      {"ORCHESTRA_PLUGINS__ENABLED", "[csv-summer]"},
+                      {"ORCHESTRA_LOG__ACCESS", "false"},
+                      {"ORCHESTRA_BLOBS__S3__ENDPOINT", s3},
+                      {"ORCHESTRA_BLOBS__S3__PATH_STYLE", "true"},
+                      {"AWS_ACCESS_KEY_ID", "S3RVER"},
+                      {"AWS_SECRET_ACCESS_KEY", "S3RVER"}};
+      line("curl GET from S3 > /dev/null (baseline)",
+           run_command(fmt::format(
+               "curl -sf --aws-sigv4 aws:amz:us-east-1:s3 --user S3RVER:S3RVER -H "
+               "'x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' "
+               "'{}/orchestra-test/standard.csv' >/dev/null",
+               s3)));
+      long s3_peak = 0, s3_idle = 0;
+      line("whole task from S3 (s3rver, loopback)",
+           timed_task(env, "s3://orchestra-test/standard.csv", s3_peak, s3_idle));
+      std::cout << fmt::format("  S3 task server peak memory {} MB ({} MB resident before)\n",
+                               s3_peak / 1024, s3_idle / 1024);
+    }
     std::cout << fmt::format("whole task / wc -l: {:.2f}x (target <= 3x); parser: {:.2f} GB/s "
                              "(target >= 1); server peak memory {} MB, {} MB resident before the task: "
                              "at most {} MB for the task (target <= 64 MB)\n",
