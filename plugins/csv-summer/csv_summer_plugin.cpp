@@ -1,6 +1,7 @@
 // The csv-summer plugin: sums every n-th column of CSV files from the blob
 // store; one task per file.
 
+#include "chunk_tasks.hpp"
 #include "sum_task.hpp"
 
 #include <orchestra/json.hpp>
@@ -59,12 +60,25 @@ class CsvSummerPlugin final : public orchestra::Plugin {
     options.lease = host.config().get("task_lease", std::chrono::milliseconds(30'000));
     parallel_.threads = static_cast<int>(host.config().get_int(
         "threads_per_task", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+    chunk_bytes_ = static_cast<std::uint64_t>(
+        host.config().get_int("chunk_bytes", 256LL << 20, 0, 1LL << 40));
     host.tasks().define(
         kSumType,
         [this](orchestra::tasks::TaskContext& context) {
           return run_sum(host_->blobs(), context, parallel_);
         },
         options);
+    host.tasks().define(
+        kParityType,
+        [this](orchestra::tasks::TaskContext& context) { return run_parity(host_->blobs(), context); },
+        options);
+    host.tasks().define(
+        kChunkType,
+        [this](orchestra::tasks::TaskContext& context) { return run_chunk(host_->blobs(), context); },
+        options);
+    host.tasks().define(kReduceType, [](orchestra::tasks::TaskContext& context) {
+      return run_reduce(context);
+    }, options);
     auto access = Access::scope(scope);
     auto& routes = host.http();
     routes.add(Method::post, "/tasks", [this](const Request& r) { return submit(r); },
@@ -80,29 +94,43 @@ class CsvSummerPlugin final : public orchestra::Plugin {
  private:
   Response submit(const Request& request) {
     auto sum = read_request(request);
+    orchestra::blobs::BlobInfo info;
     try {
-      host_->blobs().stat(sum.file);
+      info = host_->blobs().stat(sum.file);
     } catch (const orchestra::blobs::BlobError& error) {
       using Kind = orchestra::blobs::BlobError::Kind;
       if (error.kind() == Kind::invalid) throw HttpError(400, error.what());
       if (error.kind() == Kind::not_found) throw HttpError(404, error.what());
       throw HttpError(503, error.what());
     }
-    orchestra::tasks::NewTask task;
-    task.type = kSumType;
-    task.payload = payload_of(sum);
-    task.owner = request.caller().subject;
-    auto id = host_->tasks().enqueue(std::move(task));
+    std::string id;
+    if (chunk_bytes_ > 0 && info.size > chunk_bytes_) {
+      // Large: a flow of chunk tasks that any worker may take.
+      id = host_->tasks()
+               .enqueue_many(chunk_flow(sum, info.size, chunk_bytes_, request.caller().subject))
+               .back();
+    } else {
+      orchestra::tasks::NewTask task;
+      task.type = kSumType;
+      task.payload = payload_of(sum);
+      task.owner = request.caller().subject;
+      id = host_->tasks().enqueue(std::move(task));
+    }
     auto response = Response::json(202, fmt::format(R"({{"task_id":{}}})", quote(id)));
     response.headers.emplace_back("Location", "/api/v1/csv-summer/tasks/" + id);
     return response;
   }
 
   Response in_progress() {
-    auto counts = host_->tasks().counts(kSumType);
+    // A chunked file counts once, as its reduce task.
+    auto sums = host_->tasks().counts(kSumType);
+    auto reduces = host_->tasks().counts(kReduceType);
     auto count = [&](const char* state) {
-      auto it = counts.find(state);
-      return it == counts.end() ? 0 : it->second;
+      auto in = [&](const std::map<std::string, std::int64_t>& counts) {
+        auto it = counts.find(state);
+        return it == counts.end() ? std::int64_t{0} : it->second;
+      };
+      return in(sums) + in(reduces);
     };
     return Response::json(
         200, fmt::format(R"({{"queued":{},"running":{}}})",
@@ -113,7 +141,7 @@ class CsvSummerPlugin final : public orchestra::Plugin {
     const auto& id = request.path_param("id");
     auto status = host_->tasks().status(id);
     const auto& caller = request.caller();
-    if (!status || status->type != kSumType ||
+    if (!status || (status->type != kSumType && status->type != kReduceType) ||
         (status->owner != caller.subject && !caller.has_scope("admin"))) {
       throw HttpError(404, "no csv-summer task " + id);
     }
@@ -131,6 +159,7 @@ class CsvSummerPlugin final : public orchestra::Plugin {
 
   orchestra::Host* host_ = nullptr;
   ParallelOptions parallel_;
+  std::uint64_t chunk_bytes_ = 0;
 };
 
 }  // namespace

@@ -79,6 +79,75 @@ FileTotals sum_sequentially(BlobStore& blobs, const std::string& name, const Sum
 
 }  // namespace
 
+std::uint64_t count_quotes_in(BlobStore& blobs, const std::string& name, std::uint64_t begin,
+                              std::uint64_t end) {
+  std::vector<char> buffer(1 << 20);
+  std::uint64_t quotes = 0;
+  read_range(blobs, name, begin, end, buffer, [&](std::string_view piece) {
+    quotes += count_quotes(piece.data(), piece.size());
+    return true;
+  });
+  return quotes;
+}
+
+std::optional<Layout> read_layout(BlobStore& blobs, const std::string& name,
+                                  const SumOptions& options) {
+  std::vector<char> buffer(64 << 10);
+  CsvSummer probe(options);
+  read_range(blobs, name, 0, UINT64_MAX, buffer, [&](std::string_view piece) {
+    probe.feed(piece);
+    return !probe.layout() && !probe.totals().problem;
+  });
+  return probe.layout();
+}
+
+std::uint64_t row_start_after(BlobStore& blobs, const std::string& name, std::uint64_t begin,
+                              bool in_quotes, std::uint64_t size) {
+  std::vector<char> buffer(64 << 10);
+  auto at = begin;
+  std::uint64_t start = size;
+  read_range(blobs, name, begin, size, buffer, [&](std::string_view piece) {
+    for (char c : piece) {
+      ++at;
+      if (c == '"') in_quotes = !in_quotes;
+      if (c == '\n' && !in_quotes) {
+        start = at;
+        return false;
+      }
+    }
+    return true;
+  });
+  return start;
+}
+
+Totals sum_range(BlobStore& blobs, const std::string& name, const SumOptions& options,
+                 const Layout* layout, std::uint64_t start, std::uint64_t end,
+                 std::size_t buffer_bytes, const std::function<bool(std::uint64_t)>& on_bytes) {
+  auto summer = layout == nullptr ? CsvSummer(options) : CsvSummer(options, *layout);
+  std::vector<char> buffer(buffer_bytes);
+  read_range(blobs, name, start, end, buffer, [&](std::string_view piece) {
+    summer.feed(piece);
+    return on_bytes(piece.size()) && !summer.totals().problem;
+  });
+  summer.finish();
+  return summer.totals();
+}
+
+void merge_into(Totals& whole, const Totals& part) {
+  if (whole.problem) return;
+  for (std::size_t c = 0; c < whole.columns.size() && c < part.columns.size(); ++c) {
+    whole.columns[c].sum.merge(part.columns[c].sum);
+  }
+  if (part.problem) {
+    whole.problem = part.problem;
+    whole.problem->row += whole.rows;
+  }
+  whole.rows += part.rows;
+  whole.empty_cells += part.empty_cells;
+  whole.skipped_cells += part.skipped_cells;
+  whole.skipped_rows += part.skipped_rows;
+}
+
 FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions& options,
                     const ParallelOptions& parallel,
                     const std::function<void(std::uint64_t)>& progress) {
@@ -87,13 +156,7 @@ FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions&
   if (threads == 1 || size < parallel.parallel_above) {
     return sum_sequentially(blobs, name, options, parallel, progress);
   }
-  std::vector<char> probe_buffer(64 << 10);
-  CsvSummer probe(options);
-  read_range(blobs, name, 0, size, probe_buffer, [&](std::string_view piece) {
-    probe.feed(piece);
-    return !probe.layout() && !probe.totals().problem;
-  });
-  auto layout = probe.layout();
+  auto layout = read_layout(blobs, name, options);
   if (!layout) return sum_sequentially(blobs, name, options, parallel, progress);
 
   // Phase 1: quotes per range, so the quote state at each split is known.
@@ -101,11 +164,7 @@ FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions&
   for (std::size_t i = 0; i <= threads; ++i) begins[i] = size * i / threads;
   std::vector<std::uint64_t> quotes(threads);
   in_parallel(threads, [&](std::size_t i) {
-    std::vector<char> buffer(parallel.buffer_bytes);
-    read_range(blobs, name, begins[i], begins[i + 1], buffer, [&](std::string_view piece) {
-      quotes[i] += count_quotes(piece.data(), piece.size());
-      return true;
-    });
+    quotes[i] = count_quotes_in(blobs, name, begins[i], begins[i + 1]);
   });
   // Phase 2: each range's first row starts after its first newline
   // outside quotes.
@@ -115,20 +174,7 @@ FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions&
     auto i = k + 1;
     std::uint64_t before = 0;
     for (std::size_t j = 0; j < i; ++j) before += quotes[j];
-    bool in_quotes = before % 2 == 1;
-    std::vector<char> buffer(64 << 10);
-    auto at = begins[i];
-    read_range(blobs, name, begins[i], size, buffer, [&](std::string_view piece) {
-      for (char c : piece) {
-        ++at;
-        if (c == '"') in_quotes = !in_quotes;
-        if (c == '\n' && !in_quotes) {
-          starts[i] = at;
-          return false;
-        }
-      }
-      return true;
-    });
+    starts[i] = row_start_after(blobs, name, begins[i], before % 2 == 1, size);
   });
   for (std::size_t i = 1; i < threads; ++i) starts[i] = std::max(starts[i], starts[i - 1]);
 
@@ -136,34 +182,17 @@ FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions&
   std::vector<Totals> parts(threads);
   std::atomic<std::uint64_t> done{0};
   in_parallel(threads, [&](std::size_t i) {
-    auto summer = i == 0 ? CsvSummer(options) : CsvSummer(options, *layout);
-    std::vector<char> buffer(parallel.buffer_bytes);
-    read_range(blobs, name, starts[i], starts[i + 1], buffer, [&](std::string_view piece) {
-      summer.feed(piece);
-      progress(done += piece.size());
-      return !summer.totals().problem;
-    });
-    summer.finish();
-    parts[i] = summer.totals();
+    parts[i] = sum_range(blobs, name, options, i == 0 ? nullptr : &*layout, starts[i],
+                         starts[i + 1], parallel.buffer_bytes, [&](std::uint64_t bytes) {
+                           progress(done += bytes);
+                           return true;
+                         });
   });
 
   FileTotals out;
   out.bytes = size;
   out.totals = parts[0];
-  for (std::size_t i = 1; i < threads && !out.totals.problem; ++i) {
-    auto& part = parts[i];
-    for (std::size_t c = 0; c < out.totals.columns.size(); ++c) {
-      out.totals.columns[c].sum.merge(part.columns[c].sum);
-    }
-    if (part.problem) {
-      out.totals.problem = part.problem;
-      out.totals.problem->row += out.totals.rows;
-    }
-    out.totals.rows += part.rows;
-    out.totals.empty_cells += part.empty_cells;
-    out.totals.skipped_cells += part.skipped_cells;
-    out.totals.skipped_rows += part.skipped_rows;
-  }
+  for (std::size_t i = 1; i < threads; ++i) merge_into(out.totals, parts[i]);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace csv_summer {
@@ -28,6 +29,28 @@ struct FileTotals {
   Totals totals;
   std::uint64_t bytes = 0;
 };
+
+// The steps of a split sum, also used by chunk tasks on several workers.
+// Quotes in [begin, end).
+std::uint64_t count_quotes_in(orchestra::blobs::BlobStore& blobs, const std::string& name,
+                              std::uint64_t begin, std::uint64_t end);
+// The layout fixed by the file's first row; nullopt when it has no
+// complete row.
+std::optional<Layout> read_layout(orchestra::blobs::BlobStore& blobs, const std::string& name,
+                                  const SumOptions& options);
+// Where the first row starting after `begin` begins, given the quote state
+// at `begin`: after the first newline outside quotes (`size` if none).
+std::uint64_t row_start_after(orchestra::blobs::BlobStore& blobs, const std::string& name,
+                              std::uint64_t begin, bool in_quotes, std::uint64_t size);
+// The sums of the rows in [start, end); `layout` null for the range that
+// starts the file.
+Totals sum_range(orchestra::blobs::BlobStore& blobs, const std::string& name,
+                 const SumOptions& options, const Layout* layout, std::uint64_t start,
+                 std::uint64_t end, std::size_t buffer_bytes,
+                 const std::function<bool(std::uint64_t)>& on_bytes);
+// Appends `part` (the next range) to `whole`; a problem's row number
+// becomes global.
+void merge_into(Totals& whole, const Totals& part);
 
 // `progress(bytes_read)` is called from worker threads, often; throttle in
 // the callee. Problems' row numbers are global.

@@ -246,3 +246,39 @@ TEST_CASE("a worker killed mid-task: the task completes elsewhere with the right
   CHECK(done["result"]["columns"][0]["sum"].GetDouble() == 150'000);
   CHECK(done["result"]["columns"][1]["sum"].GetDouble() == 300'000.0 * 300'001 / 2);
 }
+
+TEST_CASE("a large file is split into chunk tasks that two workers share, exactly") {
+  TempDir dir;
+  TempDir other;
+  // Quoted newlines and quotes everywhere, so split points land inside them.
+  std::string text = "id,note,c3,c4,c5,c6,c7,c8,c9,amount\n";
+  double expected = 0;
+  for (int row = 1; row <= 20'000; ++row) {
+    text += std::to_string(row) + ",\"line one\nline \"\"two\"\", and three\",3,4,5,6,7,8,9," +
+            (row % 7 == 0 ? "\"0.25\"" : "1.5") + "\n";
+    expected += row % 7 == 0 ? 0.25 : 1.5;
+  }
+  dir.write("data/quoted.csv", text);
+  dir.write("data/late-error.csv", text + "20001,x,3,4,5,6,7,8,9,oops\n");
+  auto env = csv_env(dir);
+  env["ORCHESTRA_DATABASE__URL"] = "sqlite:///" + (dir.path() / "var/test.db").string();
+  env["ORCHESTRA_BLOBS__LOCAL__ROOTS"] = "[" + (dir.path() / "data").string() + "]";
+  env["ORCHESTRA_PLUGINS__CSV_SUMMER__CHUNK_BYTES"] = "65536";
+  TestServer all(dir, "all", test_config(), env);
+  TestServer worker(other, "worker", test_config(), env);
+  auto port = all.port();
+  auto token = bearer({"csv"});
+  auto done = finished(port, token, submit(port, token, R"({"file":"quoted.csv"})"));
+  std::string error = done["error"].IsString() ? done["error"].GetString() : "";
+  REQUIRE_MESSAGE(std::string(done["state"].GetString()) == "succeeded", error);
+  CHECK(done["result"]["rows"].GetInt() == 20'000);
+  CHECK(done["result"]["columns"][0]["sum"].GetDouble() == expected);
+  CHECK(std::string(done["result"]["columns"][0]["name"].GetString()) == "amount");
+  auto stats = parse(admin_get(port, "/api/v1/tasks/stats").body);
+  CHECK(stats["by_type"]["csv-summer.chunk"]["succeeded"].GetInt() > 10);
+
+  auto failed = finished(port, token, submit(port, token, R"({"file":"late-error.csv"})"));
+  CHECK(std::string(failed["state"].GetString()) == "dead");
+  std::string message = failed["error"].GetString();
+  CHECK_MESSAGE(message.find("row 20001, column 10: 'oops'") != std::string::npos, message);
+}
