@@ -83,7 +83,13 @@ TEST_CASE("SIGTERM lets a running task finish before the worker exits 0") {
   TempDir dir;
   TestServer all(dir, "all", test_config());
   auto id = enqueue(all.port(), R"({"type":"echo.sleep","payload":{"ms":1000}})");
-  wait_for_state(all.port(), id, "running");
+  // Claimed is not started: a task still waiting for a handler thread at
+  // SIGTERM is released, not run. Wait for the handler's first progress.
+  for (int i = 0; i < 300; ++i) {
+    auto record = task(all.port(), id);
+    if (record.IsObject() && record["progress"]["message"] == "sleeping") break;
+    std::this_thread::sleep_for(10ms);
+  }
   all.signal(SIGTERM);
   CHECK(all.wait_exit(10s) == 0);
   TestServer reader(dir, "api", test_config());

@@ -87,6 +87,7 @@ class EchoPlugin final : public orchestra::Plugin {
   static std::string sleep_task(orchestra::tasks::TaskContext& context) {
     auto until = std::chrono::steady_clock::now() +
                  std::chrono::milliseconds(payload_int(context.payload(), "ms"));
+    context.progress(0.01, "sleeping");  // tests wait for this: the handler has started
     while (std::chrono::steady_clock::now() < until) {
       if (context.cancelled()) return R"({"cancelled":true})";
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
