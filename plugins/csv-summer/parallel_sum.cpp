@@ -62,14 +62,14 @@ void in_parallel(std::size_t n, const std::function<void(std::size_t)>& work) {
 
 FileTotals sum_sequentially(BlobStore& blobs, const std::string& name, const SumOptions& options,
                             const ParallelOptions& parallel,
-                            const std::function<void(std::uint64_t)>& progress) {
+                            const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   CsvSummer summer(options);
   std::vector<char> buffer(parallel.buffer_bytes);
   FileTotals out;
   read_range(blobs, name, 0, UINT64_MAX, buffer, [&](std::string_view piece) {
     summer.feed(piece);
     out.bytes += piece.size();
-    progress(out.bytes);
+    progress(out.bytes, summer.totals().rows);
     return !summer.totals().problem;
   });
   summer.finish();
@@ -122,12 +122,17 @@ std::uint64_t row_start_after(BlobStore& blobs, const std::string& name, std::ui
 
 Totals sum_range(BlobStore& blobs, const std::string& name, const SumOptions& options,
                  const Layout* layout, std::uint64_t start, std::uint64_t end,
-                 std::size_t buffer_bytes, const std::function<bool(std::uint64_t)>& on_bytes) {
+                 std::size_t buffer_bytes,
+                 const std::function<bool(std::uint64_t, std::uint64_t)>& on_piece) {
   auto summer = layout == nullptr ? CsvSummer(options) : CsvSummer(options, *layout);
   std::vector<char> buffer(buffer_bytes);
+  std::uint64_t rows = 0;
   read_range(blobs, name, start, end, buffer, [&](std::string_view piece) {
     summer.feed(piece);
-    return on_bytes(piece.size()) && !summer.totals().problem;
+    auto now = summer.totals().rows;
+    bool go_on = on_piece(piece.size(), now - rows);
+    rows = now;
+    return go_on && !summer.totals().problem;
   });
   summer.finish();
   return summer.totals();
@@ -150,7 +155,7 @@ void merge_into(Totals& whole, const Totals& part) {
 
 FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions& options,
                     const ParallelOptions& parallel,
-                    const std::function<void(std::uint64_t)>& progress) {
+                    const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   auto size = blobs.stat(name).size;
   auto threads = static_cast<std::size_t>(std::max(1, parallel.threads));
   if (threads == 1 || size < parallel.parallel_above) {
@@ -180,11 +185,12 @@ FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions&
 
   // Phase 3: sum each range's rows.
   std::vector<Totals> parts(threads);
-  std::atomic<std::uint64_t> done{0};
+  std::atomic<std::uint64_t> done{0}, rows{0};
   in_parallel(threads, [&](std::size_t i) {
     parts[i] = sum_range(blobs, name, options, i == 0 ? nullptr : &*layout, starts[i],
-                         starts[i + 1], parallel.buffer_bytes, [&](std::uint64_t bytes) {
-                           progress(done += bytes);
+                         starts[i + 1], parallel.buffer_bytes,
+                         [&](std::uint64_t bytes, std::uint64_t new_rows) {
+                           progress(done += bytes, rows += new_rows);
                            return true;
                          });
   });

@@ -47,15 +47,15 @@ std::uint64_t row_start_after(orchestra::blobs::BlobStore& blobs, const std::str
 Totals sum_range(orchestra::blobs::BlobStore& blobs, const std::string& name,
                  const SumOptions& options, const Layout* layout, std::uint64_t start,
                  std::uint64_t end, std::size_t buffer_bytes,
-                 const std::function<bool(std::uint64_t)>& on_bytes);
+                 const std::function<bool(std::uint64_t bytes, std::uint64_t rows)>& on_piece);
 // Appends `part` (the next range) to `whole`; a problem's row number
 // becomes global.
 void merge_into(Totals& whole, const Totals& part);
 
-// `progress(bytes_read)` is called from worker threads, often; throttle in
-// the callee. Problems' row numbers are global.
+// `progress(bytes_read, rows_so_far)` is called from worker threads,
+// often; throttle in the callee. Problems' row numbers are global.
 FileTotals sum_file(orchestra::blobs::BlobStore& blobs, const std::string& name,
                     const SumOptions& options, const ParallelOptions& parallel,
-                    const std::function<void(std::uint64_t)>& progress);
+                    const std::function<void(std::uint64_t, std::uint64_t)>& progress);
 
 }  // namespace csv_summer

@@ -70,7 +70,7 @@ std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskCo
   }
   std::mutex mutex;
   auto reported = Steady::now();
-  auto progress = [&](std::uint64_t bytes) {
+  auto progress = [&](std::uint64_t bytes, std::uint64_t rows) {
     std::unique_lock lock(mutex, std::try_to_lock);
     if (!lock.owns_lock() || Steady::now() - reported < kProgressEvery) return;
     reported = Steady::now();
@@ -78,7 +78,7 @@ std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskCo
     // then cancelled, or requeued without counting the attempt).
     if (context.cancelled()) throw std::runtime_error("interrupted");
     context.progress(total > 0 ? static_cast<double>(bytes) / static_cast<double>(total) : 0,
-                     fmt::format("{} of {} bytes", bytes, total));
+                     fmt::format("{} of {} bytes, {} rows", bytes, total, rows));
   };
   // The parallel path reads the file twice (quote parity, then sums):
   // cheap from the page cache, not over the network.

@@ -28,7 +28,7 @@ FileTotals sum_with(orchestra::blobs::BlobStore& blobs, const std::string& name,
   parallel.threads = threads;
   parallel.parallel_above = 0;
   parallel.buffer_bytes = 4096;
-  return sum_file(blobs, name, options, parallel, [](std::uint64_t) {});
+  return sum_file(blobs, name, options, parallel, [](std::uint64_t, std::uint64_t) {});
 }
 
 std::string generated(std::mt19937& random, int rows) {
