@@ -169,14 +169,7 @@ std::string run_reduce(TaskContext& context) {
   if (parts.empty()) throw PermanentError("no chunk results");
   Totals whole = parts.begin()->second;
   for (auto it = std::next(parts.begin()); it != parts.end(); ++it) merge_into(whole, it->second);
-  if (whole.problem) {
-    const auto& problem = *whole.problem;
-    throw PermanentError(
-        problem.column == 0
-            ? fmt::format("{}: row {} {}", request.file, problem.row, problem.message)
-            : fmt::format("{}: row {}, column {}: '{}' {}", request.file, problem.row,
-                          problem.column, problem.cell, problem.message));
-  }
+  if (whole.problem) throw problem_error(request.file, *whole.problem);
   return result_json(whole, payload["size"].GetUint64(),
                      now_ms() - payload["submitted_at"].GetInt64());
 }

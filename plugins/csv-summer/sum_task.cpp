@@ -41,6 +41,14 @@ SumRequest request_of(const std::string& payload) {
   return request;
 }
 
+PermanentError problem_error(const std::string& file, const Problem& problem) {
+  return PermanentError(
+      problem.column == 0
+          ? fmt::format("{}: row {} {}", file, problem.row, problem.message)
+          : fmt::format("{}: row {}, column {}: '{}' {}", file, problem.row, problem.column,
+                        problem.cell, problem.message));
+}
+
 std::string result_json(const Totals& totals, std::uint64_t bytes, std::int64_t duration_ms) {
   std::string columns = "[";
   for (const auto& column : totals.columns) {
@@ -86,14 +94,7 @@ std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskCo
   if (request.file.starts_with("s3://")) effective.threads = 1;
   auto file = sum_file(blobs, request.file, request.options, effective, progress);
   const auto& totals = file.totals;
-  if (totals.problem) {
-    const auto& problem = *totals.problem;
-    throw PermanentError(
-        problem.column == 0
-            ? fmt::format("{}: row {} {}", request.file, problem.row, problem.message)
-            : fmt::format("{}: row {}, column {}: '{}' {}", request.file, problem.row,
-                          problem.column, problem.cell, problem.message));
-  }
+  if (totals.problem) throw problem_error(request.file, *totals.problem);
   auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);
   return result_json(totals, file.bytes, duration.count());
 }

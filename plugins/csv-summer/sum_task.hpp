@@ -29,6 +29,9 @@ SumRequest request_of(const std::string& payload);
 std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context,
                     const ParallelOptions& parallel);
 
+// The task failure for a problem in `file`: "<file>: row R, column C: ..."
+orchestra::tasks::PermanentError problem_error(const std::string& file, const Problem& problem);
+
 // The result JSON of finished `totals`.
 std::string result_json(const Totals& totals, std::uint64_t bytes, std::int64_t duration_ms);
 
