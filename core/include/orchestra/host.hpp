@@ -8,6 +8,7 @@
 #include <orchestra/db.hpp>
 #include <orchestra/events.hpp>
 #include <orchestra/http.hpp>
+#include <orchestra/limits.hpp>
 #include <orchestra/tasks.hpp>
 
 #include <spdlog/logger.h>
@@ -48,6 +49,8 @@ class BOOST_SYMBOL_VISIBLE Host {
   virtual db::Database& db() = 0;
   virtual events::EventBus& events() = 0;
   virtual blobs::BlobStore& blobs() = 0;
+  // Rate limits shared by every process of the deployment; from start() on.
+  virtual limits::RateLimiter& limits() = 0;
   virtual std::shared_ptr<spdlog::logger> log() = 0;
 };
 

@@ -3,6 +3,7 @@
 #include "app/core_routes.hpp"
 #include "app/paths.hpp"
 #include "blobs/s3_blob_store.hpp"
+#include "limits/make_rate_limiter.hpp"
 #include "auth/signing_secret.hpp"
 #include "db/migrations.hpp"
 #include "log/logging.hpp"
@@ -116,6 +117,8 @@ db::MigrationReport Application::open() {
   auto report = open_database();
   try {
     tasks_->open(config_.queue, *database_);
+    limits_ = limits::make_rate_limiter(config_.queue, *database_);
+    services_.limits = limits_.get();
   } catch (const std::exception& error) {
     throw StartupError(error.what());
   }

@@ -49,5 +49,13 @@ db::Database& PluginHost::db() {
   return *services_.database;
 }
 
+limits::RateLimiter& PluginHost::limits() {
+  if (services_.limits == nullptr) {
+    throw std::logic_error("plugin '" + name_ +
+                           "': limits() is available from start() on, not during setup()");
+  }
+  return *services_.limits;
+}
+
 }  // namespace app
 }  // namespace orchestra

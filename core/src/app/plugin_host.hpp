@@ -15,6 +15,7 @@ struct Services {
   blobs::BlobStore* blobs = nullptr;
   tasks::TaskService* tasks = nullptr;
   WorkerIdentity worker;
+  limits::RateLimiter* limits = nullptr;  // set once the database is open
 };
 
 class MountedRoutes final : public http::Routes {
@@ -43,6 +44,7 @@ class PluginHost final : public Host {
   db::Database& db() override;
   events::EventBus& events() override { return *services_.events; }
   blobs::BlobStore& blobs() override { return *services_.blobs; }
+  limits::RateLimiter& limits() override;
   std::shared_ptr<spdlog::logger> log() override { return log_; }
 
  private:
