@@ -48,11 +48,6 @@ std::optional<UserRecord> one_user(soci::session& session, const std::string& wh
   return std::nullopt;
 }
 
-long long affected(soci::statement& statement) {
-  statement.execute(true);
-  return statement.get_affected_rows();
-}
-
 }  // namespace
 
 std::int64_t now_ms() {
@@ -77,7 +72,7 @@ std::optional<std::string> IdentityStore::create_user(const std::string& login,
                           "ON CONFLICT (login_key) DO NOTHING",
        soci::use(id), soci::use(login), soci::use(key), soci::use(password_hash),
        soci::use(joined), soci::use(created));
-  if (affected(insert) == 0) return std::nullopt;
+  if (db::affected_rows(insert) == 0) return std::nullopt;
   return id;
 }
 
@@ -172,7 +167,7 @@ Rotation IdentityStore::rotate_refresh_token(const std::string& token,
       (session.prepare << "UPDATE refresh_tokens SET rotated_at = :now "
                           "WHERE token_hash = :hash AND rotated_at IS NULL",
        soci::use(now), soci::use(hash));
-  if (rotated || affected(claim) == 0) {
+  if (rotated || db::affected_rows(claim) == 0) {
     session << "UPDATE refresh_tokens SET revoked_at = :now "
                "WHERE family_id = :family AND revoked_at IS NULL",
         soci::use(now), soci::use(family);
@@ -200,7 +195,7 @@ bool IdentityStore::revoke_refresh_token(const std::string& token, const std::st
       (session.prepare << "UPDATE refresh_tokens SET revoked_at = :now WHERE token_hash = :hash "
                           "AND user_id = :user AND revoked_at IS NULL",
        soci::use(now), soci::use(hash), soci::use(user_id));
-  return affected(revoke) > 0;
+  return db::affected_rows(revoke) > 0;
 }
 
 std::optional<std::string> IdentityStore::create_service_token(
@@ -220,7 +215,7 @@ std::optional<std::string> IdentityStore::create_service_token(
                           "ON CONFLICT DO NOTHING",
        soci::use(id), soci::use(name), soci::use(hash), soci::use(joined), soci::use(now),
        soci::use(expires, has_expiry));
-  if (affected(insert) == 0) return std::nullopt;
+  if (db::affected_rows(insert) == 0) return std::nullopt;
   return token;
 }
 
@@ -254,7 +249,7 @@ bool IdentityStore::revoke_service_token(const std::string& name) {
       (session.prepare << "UPDATE service_tokens SET revoked_at = :now "
                           "WHERE name = :name AND revoked_at IS NULL",
        soci::use(now), soci::use(name));
-  return affected(revoke) > 0;
+  return db::affected_rows(revoke) > 0;
 }
 
 }  // namespace orchestra::auth

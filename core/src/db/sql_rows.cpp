@@ -36,4 +36,9 @@ std::optional<std::string> optional_text_at(const soci::row& row, std::size_t in
   return row.get<std::string>(index);
 }
 
+long long affected_rows(soci::statement& statement) {
+  statement.execute(true);
+  return statement.get_affected_rows();
+}
+
 }  // namespace orchestra::db

@@ -16,4 +16,7 @@ double double_at(const soci::row& row, std::size_t index);
 std::string text_at(const soci::row& row, std::size_t index);
 std::optional<std::string> optional_text_at(const soci::row& row, std::size_t index);
 
+// Executes a prepared write statement; the number of rows it changed.
+long long affected_rows(soci::statement& statement);
+
 }  // namespace orchestra::db

@@ -99,11 +99,6 @@ TaskRecord read_record(const soci::row& row) {
   return record;
 }
 
-long long affected(soci::statement& statement) {
-  statement.execute(true);
-  return statement.get_affected_rows();
-}
-
 // Everything that runs inside one open transaction on one session.
 class Work {
  public:
@@ -153,7 +148,7 @@ class Work {
       id = outcome.id;
       token = outcome.token;
       result = outcome.result_or_error;
-      if (affected(*succeed) == 1) {
+      if (db::affected_rows(*succeed) == 1) {
         release_dependents->execute(true);
       } else {
         stale += finish_unsuccessfully(outcome, "cancelled", now) ? 0 : 1;
@@ -342,7 +337,7 @@ class Work {
         (session_.prepare << "INSERT INTO schedule_firings (name, fire_at, task_id) "
                              "VALUES (:name, :fire_at, :task_id) ON CONFLICT DO NOTHING",
          soci::use(name), soci::use(fire_value), soci::use(task_id));
-    return affected(statement) == 1;
+    return db::affected_rows(statement) == 1;
   }
 
  private:
@@ -389,7 +384,7 @@ class Work {
          soci::use(lease_ms), soci::use(error, error_indicator), soci::use(dependency_count),
          soci::use(pending), soci::use(policy), soci::use(created),
          soci::use(finished, finished_indicator), soci::use(owner, owner_indicator));
-    if (affected(statement) == 0) return live_task_with_key(spec);
+    if (db::affected_rows(statement) == 0) return live_task_with_key(spec);
     for (const auto& dependency : spec.depends_on) {
       session_ << "INSERT INTO task_dependencies (task_id, depends_on) VALUES (:task, :parent)",
           soci::use(spec.id), soci::use(dependency);
@@ -473,7 +468,7 @@ class Work {
                              "AND cancel_requested = 0",
          soci::use(retry_at), soci::use(outcome.result_or_error), soci::use(outcome.id),
          soci::use(token));
-    if (affected(statement) == 1) return true;
+    if (db::affected_rows(statement) == 1) return true;
     return finish_unsuccessfully(outcome, "cancelled", now);
   }
 
@@ -491,7 +486,7 @@ class Work {
                                                                 : ""),
          soci::use(state), soci::use(error), soci::use(now_value), soci::use(outcome.id),
          soci::use(token));
-    if (affected(statement) == 0) return false;
+    if (db::affected_rows(statement) == 0) return false;
     propagate_failure(outcome.id, state, now);
     return true;
   }
@@ -503,7 +498,7 @@ class Work {
                              "lease_owner = NULL, lease_until = NULL WHERE id = :id "
                              "AND token = :token AND state = 'running'",
          soci::use(outcome.id), soci::use(token));
-    return affected(statement) == 1;
+    return db::affected_rows(statement) == 1;
   }
 
   // A dead or cancelled task fails its live dependents (policy `fail`,
@@ -735,7 +730,7 @@ std::size_t SqlTaskQueue::purge(std::int64_t before) {
       (session.prepare << "DELETE FROM tasks WHERE finished_at IS NOT NULL AND "
                           "finished_at < :cutoff AND state IN ('succeeded', 'dead', 'cancelled')",
        soci::use(cutoff));
-  auto removed = affected(statement);
+  auto removed = db::affected_rows(statement);
   session << "DELETE FROM schedule_firings WHERE fire_at < :cutoff", soci::use(cutoff);
   transaction.commit();
   return static_cast<std::size_t>(removed);

@@ -1,12 +1,12 @@
 // REST for the task system: inspect, list, count, cancel and retry tasks;
 // list workers and schedules.
 
-#include "log/logging.hpp"
 #include "tasks/task_service.hpp"
+
+#include <orchestra/json.hpp>
 
 #include <fmt/format.h>
 
-#include <charconv>
 
 namespace orchestra::tasks {
 namespace {
@@ -20,17 +20,11 @@ using http::Response;
 constexpr int kMaxPageSize = 500;
 constexpr auto kLiveWorkerWindow = std::chrono::seconds(30);
 
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  log::append_json_escaped(out, text);
-  return out + "\"";
-}
-
 std::string counts_json(const std::map<std::string, std::int64_t>& counts) {
   std::string out = "{";
   for (const auto& [state, count] : counts) {
     if (out.size() > 1) out += ',';
-    out += fmt::format("{}:{}", quoted(state), count);
+    out += fmt::format("{}:{}", json::quote(state), count);
   }
   return out + "}";
 }
@@ -40,7 +34,7 @@ std::string nested_counts_json(
   std::string out = "{";
   for (const auto& [name, counts] : groups) {
     if (out.size() > 1) out += ',';
-    out += quoted(name) + ":" + counts_json(counts);
+    out += json::quote(name) + ":" + counts_json(counts);
   }
   return out + "}";
 }
@@ -49,7 +43,7 @@ std::string string_list_json(const std::vector<std::string>& items) {
   std::string out = "[";
   for (const auto& item : items) {
     if (out.size() > 1) out += ',';
-    out += quoted(item);
+    out += json::quote(item);
   }
   return out + "]";
 }
@@ -109,7 +103,7 @@ void TaskService::add_routes(http::Router& router) {
       if (i > 0) out += ',';
       out += page.tasks[i].to_json();
     }
-    out += "],\"next_cursor\":" + (page.next_cursor ? quoted(*page.next_cursor) : "null") + "}";
+    out += "],\"next_cursor\":" + (page.next_cursor ? json::quote(*page.next_cursor) : "null") + "}";
     return Response::json(200, out);
   };
   auto stats = [this](const Request&) {
@@ -139,7 +133,7 @@ void TaskService::add_routes(http::Router& router) {
       first = false;
       out += fmt::format(
           R"({{"name":{},"queues":{},"current_tasks":{},"started_at":{},"heartbeat_at":{}}})",
-          quoted(worker.name), string_list_json(worker.queues),
+          json::quote(worker.name), string_list_json(worker.queues),
           string_list_json(worker.current_tasks), worker.started_at, worker.heartbeat_at);
     }
     return Response::json(200, out + "]}");
@@ -152,10 +146,10 @@ void TaskService::add_routes(http::Router& router) {
       first = false;
       out += fmt::format(
           R"({{"name":{},"spec":{},"type":{},"enabled":{},"next_fire_at":{},"last_fire_at":{},"last_task_id":{}}})",
-          quoted(info.name), quoted(info.spec), quoted(info.type),
+          json::quote(info.name), json::quote(info.spec), json::quote(info.type),
           info.enabled ? "true" : "false", optional_json(info.next_fire_at),
           optional_json(info.last_fire_at),
-          info.last_task_id ? quoted(*info.last_task_id) : "null");
+          info.last_task_id ? json::quote(*info.last_task_id) : "null");
     }
     return Response::json(200, out + "]}");
   };
