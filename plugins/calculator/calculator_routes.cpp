@@ -141,6 +141,9 @@ Expression CalculatorRoutes::own_expression(const Request& request) {
 
 CalculatorRoutes::Response CalculatorRoutes::get(const Request& request) {
   auto wait_ms = request.query_int("wait", 0, 0, settings_.max_wait.count() / 1000) * 1000;
+  // Noted before each read, so a finish between the read and the wait
+  // still wakes the wait.
+  auto seen = finished_.generation();
   auto expression = own_expression(request);
   if (wait_ms == 0 || expression.finished() || !waiting_slots_.try_acquire()) {
     return Response::json(200, expression_json(expression));
@@ -151,10 +154,8 @@ CalculatorRoutes::Response CalculatorRoutes::get(const Request& request) {
   } release{waiting_slots_};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   while (!expression.finished() && std::chrono::steady_clock::now() < deadline) {
-    auto seen = finished_.generation();
-    expression = own_expression(request);
-    if (expression.finished()) break;
     finished_.wait(seen, std::chrono::milliseconds(10));
+    seen = finished_.generation();
     expression = own_expression(request);
   }
   return Response::json(200, expression_json(expression));
