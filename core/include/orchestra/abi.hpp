@@ -6,7 +6,7 @@
 
 #include <boost/version.hpp>
 
-#define ORCHESTRA_API_VERSION 2
+#define ORCHESTRA_API_VERSION 3
 #define ORCHESTRA_STRINGIFY_DETAIL(x) #x
 #define ORCHESTRA_STRINGIFY(x) ORCHESTRA_STRINGIFY_DETAIL(x)
 #define ORCHESTRA_ABI_TAG                                          \

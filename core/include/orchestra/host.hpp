@@ -8,6 +8,7 @@
 #include <orchestra/db.hpp>
 #include <orchestra/events.hpp>
 #include <orchestra/http.hpp>
+#include <orchestra/http_client.hpp>
 #include <orchestra/limits.hpp>
 #include <orchestra/tasks.hpp>
 
@@ -51,6 +52,8 @@ class BOOST_SYMBOL_VISIBLE Host {
   virtual blobs::BlobStore& blobs() = 0;
   // Rate limits shared by every process of the deployment; from start() on.
   virtual limits::RateLimiter& limits() = 0;
+  // Outgoing HTTP with the deployment's per-host rate limits; from start() on.
+  virtual http::Client& http_client() = 0;
   virtual std::shared_ptr<spdlog::logger> log() = 0;
 };
 

@@ -3,6 +3,7 @@
 #include "app/core_routes.hpp"
 #include "app/paths.hpp"
 #include "blobs/s3_blob_store.hpp"
+#include "http_client/curl_client.hpp"
 #include "limits/make_rate_limiter.hpp"
 #include "auth/signing_secret.hpp"
 #include "db/migrations.hpp"
@@ -119,6 +120,8 @@ db::MigrationReport Application::open() {
     tasks_->open(config_.queue, *database_);
     limits_ = limits::make_rate_limiter(config_.queue, *database_);
     services_.limits = limits_.get();
+    http_client_ = std::make_unique<http_client::CurlClient>(config_.http_client, limits_.get());
+    services_.http_client = http_client_.get();
   } catch (const std::exception& error) {
     throw StartupError(error.what());
   }
@@ -196,8 +199,10 @@ int Application::serve(const sigset_t& signals) {
     tasks_->add_routes(api_router_);
     auth_->add_routes(api_router_);
   }
-  start_listeners();
+  // The worker first: once "listening" is logged, nothing the routes use
+  // changes any more.
   if (role_ != Role::api) tasks_->start_worker(config_.worker);
+  start_listeners();
   int signal = 0;
   sigwait(&signals, &signal);
   log_->info("received {}, draining (grace {} ms)", signal == SIGTERM ? "SIGTERM" : "SIGINT",

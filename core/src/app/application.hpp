@@ -85,6 +85,7 @@ class Application {
   std::unique_ptr<db::ConnectionPool> database_;
   std::unique_ptr<auth::AuthService> auth_;  // api and all roles
   std::unique_ptr<limits::RateLimiter> limits_;
+  std::unique_ptr<http::Client> http_client_;
   Services services_;
 
   std::vector<LoadedPlugin> plugins_;

@@ -57,5 +57,13 @@ limits::RateLimiter& PluginHost::limits() {
   return *services_.limits;
 }
 
+http::Client& PluginHost::http_client() {
+  if (services_.http_client == nullptr) {
+    throw std::logic_error("plugin '" + name_ +
+                           "': http_client() is available from start() on, not during setup()");
+  }
+  return *services_.http_client;
+}
+
 }  // namespace app
 }  // namespace orchestra

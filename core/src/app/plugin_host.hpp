@@ -16,6 +16,7 @@ struct Services {
   tasks::TaskService* tasks = nullptr;
   WorkerIdentity worker;
   limits::RateLimiter* limits = nullptr;  // set once the database is open
+  http::Client* http_client = nullptr;    // set once the database is open
 };
 
 class MountedRoutes final : public http::Routes {
@@ -45,6 +46,7 @@ class PluginHost final : public Host {
   events::EventBus& events() override { return *services_.events; }
   blobs::BlobStore& blobs() override { return *services_.blobs; }
   limits::RateLimiter& limits() override;
+  http::Client& http_client() override;
   std::shared_ptr<spdlog::logger> log() override { return log_; }
 
  private:

@@ -127,6 +127,46 @@ BlobsConfig read_blobs(const ConfigSection& section) {
   return blobs;
 }
 
+http_client::HostRateLimit read_host_rate_limit(const ConfigSection& section,
+                                               const std::string& host) {
+  http_client::HostRateLimit limit;
+  limit.host = host;
+  limit.budget.capacity =
+      static_cast<double>(section.get_int("requests", 1, 1, 1'000'000'000));
+  limit.budget.period = positive_duration(section, "per", std::chrono::seconds(1));
+  limit.penalty = positive_duration(section, "penalty", limit.penalty);
+  auto statuses = section.get<std::vector<std::string>>("throttle_statuses", {"429"});
+  limit.throttle_statuses.clear();
+  for (const auto& status : statuses) {
+    int value = 0;
+    auto [end, error] = std::from_chars(status.data(), status.data() + status.size(), value);
+    if (error != std::errc{} || end != status.data() + status.size() || value < 400 ||
+        value > 599) {
+      section.report("throttle_statuses", "'" + status + "' is not an HTTP error status (400-599)");
+      continue;
+    }
+    limit.throttle_statuses.push_back(value);
+  }
+  return limit;
+}
+
+http_client::ClientConfig read_http_client(const ConfigSection& section) {
+  http_client::ClientConfig client;
+  client.timeout = positive_duration(section, "timeout", client.timeout);
+  client.connect_timeout = positive_duration(section, "connect_timeout", client.connect_timeout);
+  client.max_response_bytes =
+      section.get_int("max_response_bytes", client.max_response_bytes, 1024, 1LL << 32);
+  client.user_agent = section.get<std::string>("user_agent", "orchestra/" ORCHESTRA_VERSION);
+  auto limits = section.section("rate_limits");
+  for (const auto& host : limits.keys()) {
+    if (host.empty() || host.find('/') != std::string::npos) {
+      limits.report(host, "must be a host name or host:port, not a URL");
+    }
+    client.rate_limits.push_back(read_host_rate_limit(limits.section(host), host));
+  }
+  return client;
+}
+
 AuthConfig read_auth(const ConfigSection& section) {
   AuthConfig auth;
   auth.registration_open =
@@ -189,6 +229,7 @@ CoreConfig read_core_config(const ConfigSection& root) {
   config.plugins.dir = plugins.get<std::string>("dir", "");
   config.plugins.enabled = plugins.get<std::vector<std::string>>("enabled", {});
   config.auth = read_auth(root.section("auth"));
+  config.http_client = read_http_client(root.section("http_client"));
   return config;
 }
 

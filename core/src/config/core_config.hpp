@@ -2,6 +2,8 @@
 // The core's typed configuration: every top-level section except the
 // per-plugin ones, read once at start.
 
+#include "http_client/client_config.hpp"
+
 #include <orchestra/config.hpp>
 
 #include <chrono>
@@ -105,6 +107,7 @@ struct CoreConfig {
   BlobsConfig blobs;
   AuthConfig auth;
   PluginsConfig plugins;
+  http_client::ClientConfig http_client;
 };
 
 // Reads every core section from `root`. Problems are recorded in the

@@ -11,14 +11,9 @@ constexpr auto kRetryAfterError = std::chrono::seconds(1);
 }  // namespace
 
 Scheduler::Scheduler(TaskQueue& queue, const TaskTypes& types,
-                     std::vector<ScheduleDefinition> schedules, int catch_up,
-                     std::function<void()> on_enqueued, std::shared_ptr<spdlog::logger> log)
-    : queue_(queue),
-      types_(types),
-      schedules_(std::move(schedules)),
-      catch_up_(catch_up),
-      on_enqueued_(std::move(on_enqueued)),
-      log_(std::move(log)) {}
+                     std::vector<ScheduleDefinition> schedules,
+                     std::shared_ptr<spdlog::logger> log)
+    : queue_(queue), types_(types), schedules_(std::move(schedules)), log_(std::move(log)) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -33,7 +28,9 @@ std::optional<std::int64_t> Scheduler::next_fire(const ScheduleDefinition& sched
   return to_millis(*next);
 }
 
-void Scheduler::start() {
+void Scheduler::start(int catch_up, std::function<void()> on_enqueued) {
+  catch_up_ = catch_up;
+  on_enqueued_ = std::move(on_enqueued);
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -32,11 +32,13 @@ struct ScheduleDefinition {
 
 class Scheduler {
  public:
+  // Describes schedules from construction on; fires them once started.
   Scheduler(TaskQueue& queue, const TaskTypes& types, std::vector<ScheduleDefinition> schedules,
-            int catch_up, std::function<void()> on_enqueued, std::shared_ptr<spdlog::logger> log);
+            std::shared_ptr<spdlog::logger> log);
   ~Scheduler();
 
-  void start();
+  // At most `catch_up` missed firings per schedule; `on_enqueued` after each firing.
+  void start(int catch_up, std::function<void()> on_enqueued);
   void stop();
   std::vector<ScheduleInfo> describe();
 
@@ -52,7 +54,7 @@ class Scheduler {
   TaskQueue& queue_;
   const TaskTypes& types_;
   std::vector<ScheduleDefinition> schedules_;
-  int catch_up_;
+  int catch_up_ = 0;
   std::function<void()> on_enqueued_;
   std::shared_ptr<spdlog::logger> log_;
   std::mutex mutex_;

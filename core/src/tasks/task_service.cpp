@@ -49,7 +49,8 @@ void TaskService::open(const config::QueueConfig& config, db::ConnectionPool& da
     transactional_ = true;
   }
   for (const auto& type : types_.names()) metrics_.add_type(type);
-  scheduler_ = std::make_unique<Scheduler>(*queue_, types_, schedules_, 0, [] {}, log_);
+  // Never replaced afterwards: routes read it from the first request on.
+  scheduler_ = std::make_unique<Scheduler>(*queue_, types_, schedules_, log_);
 }
 
 TaskQueue& TaskService::queue() {
@@ -85,13 +86,7 @@ void TaskService::start_worker(const config::WorkerConfig& config) {
       queue(), types_, metrics_, options,
       [this](std::vector<NewTask> tasks) { return enqueue(std::move(tasks)); }, log_);
   worker_->start();
-  scheduler_ = std::make_unique<Scheduler>(
-      queue(), types_, schedules_, config.schedule_catch_up,
-      [this] {
-        if (worker_) worker_->wake();
-      },
-      log_);
-  scheduler_->start();
+  scheduler_->start(config.schedule_catch_up, [this] { worker_->wake(); });
 }
 
 bool TaskService::stop(std::chrono::milliseconds grace) {

@@ -1,0 +1,81 @@
+#pragma once
+// Outgoing HTTP for plugins (libcurl underneath): one request at a time
+// per call, connections reused across calls, every call bounded by a
+// timeout and a response size limit.
+//
+// Hosts listed in `http_client.rate_limits` share one token bucket per host
+// across every process of the deployment (host.limits()): a call waits for
+// a token before it is sent, and a throttling answer (429, or the statuses
+// configured for that host) pauses the host for every process, for the
+// response's Retry-After or the configured penalty. Throttling answers are
+// still returned to the caller, who decides whether to try again.
+
+#include <orchestra/http.hpp>
+
+#include <boost/config.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace orchestra::http {
+
+struct ClientRequest {
+  std::string url;  // http:// or https:// only
+  Method method = Method::get;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{0};  // 0: http_client.timeout
+  // Polled while waiting for a rate-limit token: true gives up the wait
+  // (ClientError::Kind::stopped), e.g. TaskContext::cancelled.
+  std::function<bool()> stop;
+};
+
+struct ClientResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
+  std::string body;
+  std::optional<std::string> header(std::string_view lower_name) const;
+  // Whether the rate limit of the host treated this answer as throttling.
+  bool throttled = false;
+};
+
+class BOOST_SYMBOL_VISIBLE ClientError : public std::runtime_error {
+ public:
+  // invalid_url: the request can never work; transport: connection
+  // refused, reset or timed out (worth retrying); too_large: the response
+  // exceeded http_client.max_response_bytes; stopped: `stop` returned true
+  // while the call waited for a rate-limit token.
+  enum class Kind { invalid_url, transport, too_large, stopped };
+  ClientError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// How much of a host's rate-limit budget is left now.
+struct HostBudget {
+  std::string host;
+  double available = 0;
+  double capacity = 0;
+  std::chrono::milliseconds period{0};
+};
+
+class BOOST_SYMBOL_VISIBLE Client {
+ public:
+  virtual ~Client() = default;
+  // Throws ClientError; any HTTP status is a response, not an error.
+  virtual ClientResponse send(const ClientRequest& request) = 0;
+  // The budget of the rate limit that applies to `url`, if any.
+  virtual std::optional<HostBudget> budget(const std::string& url) = 0;
+
+  ClientResponse get(std::string url, std::function<bool()> stop = {});
+};
+
+}  // namespace orchestra::http

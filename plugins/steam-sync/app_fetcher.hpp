@@ -1,0 +1,55 @@
+#pragma once
+// The work of one steam-sync.fetch_apps task: lease the apps, fetch the
+// prices of the secondary countries in bulk, then each app's details in
+// the primary country, storing each app (details and all its prices in one
+// transaction) as soon as it is complete. An app is marked updated only
+// when every request for it succeeded; a request that fails for good
+// throws, leaving the remaining apps to the task's next attempt.
+
+#include "app_store.hpp"
+#include "fetch_request.hpp"
+#include "steam_api.hpp"
+
+#include <orchestra/tasks.hpp>
+
+#include <chrono>
+#include <cstdint>
+
+namespace steam_sync {
+
+struct FetchOutcome {
+  int fetched = 0;
+  int unavailable = 0;
+  int held_elsewhere = 0;  // leased by another fetch: left to it
+  int already_fresh = 0;   // updated since the task was created (an earlier attempt)
+  int lease_lost = 0;      // the lease expired and another fetch took the app
+  std::string to_json() const;
+};
+
+class AppFetcher {
+ public:
+  AppFetcher(AppStore& store, SteamApi& api, int price_batch,
+             std::chrono::milliseconds lease_timeout, orchestra::tasks::TaskContext& context);
+
+  // `created_at`: when the task was created (Unix ms).
+  FetchOutcome run(const FetchRequest& request, std::int64_t created_at);
+
+ private:
+  using Prices = std::map<std::int64_t, std::map<std::string, std::optional<Price>>>;
+  Prices secondary_prices(const std::vector<std::int64_t>& ids,
+                          const std::vector<std::string>& countries);
+  void fetch_one(std::int64_t id, const std::string& country, Prices& prices,
+                 FetchOutcome& outcome);
+  void renew_lease(const std::vector<std::int64_t>& remaining);
+  void check_cancelled();
+
+  AppStore& store_;
+  SteamApi& api_;
+  int price_batch_;
+  std::chrono::milliseconds lease_timeout_;
+  orchestra::tasks::TaskContext& context_;
+  std::string token_;
+  std::int64_t lease_renewed_at_ = 0;
+};
+
+}  // namespace steam_sync

@@ -1,0 +1,15 @@
+#pragma once
+// The JSON the read routes answer with.
+
+#include "app_store.hpp"
+
+#include <optional>
+#include <string>
+
+namespace steam_sync {
+
+std::string app_json(const AppRecord& app);
+// `budget`: the store host's rate limit, when one is configured.
+std::string stats_json(const CatalogueStats& stats, const std::optional<std::string>& budget);
+
+}  // namespace steam_sync

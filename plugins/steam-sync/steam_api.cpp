@@ -1,0 +1,156 @@
+#include "steam_api.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+namespace steam_sync {
+namespace {
+
+using orchestra::http::ClientError;
+
+// A failure worth another attempt of the same request.
+class Transient : public std::runtime_error {
+ public:
+  Transient(const std::string& message, milliseconds at_least)
+      : std::runtime_error(message), at_least_(at_least) {}
+  milliseconds at_least() const { return at_least_; }
+
+ private:
+  milliseconds at_least_;
+};
+
+std::string url_encode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string trim_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+  return fmt::format("{}", fmt::join(ids, ","));
+}
+
+milliseconds backoff(const RetryPolicy& retry, int attempt) {
+  thread_local std::mt19937 random{std::random_device{}()};
+  double delay = static_cast<double>(retry.first_backoff.count()) * std::pow(2.0, attempt - 1);
+  delay = std::min(delay, static_cast<double>(retry.max_backoff.count()));
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  return milliseconds(static_cast<std::int64_t>(delay * jitter(random)));
+}
+
+}  // namespace
+
+SteamApi::SteamApi(orchestra::http::Client& client, SteamEndpoints endpoints, RetryPolicy retry,
+                   std::function<bool()> stop, std::shared_ptr<spdlog::logger> log)
+    : client_(client),
+      endpoints_(std::move(endpoints)),
+      retry_(retry),
+      stop_(std::move(stop)),
+      log_(std::move(log)) {
+  endpoints_.api_url = trim_slash(endpoints_.api_url);
+  endpoints_.store_url = trim_slash(endpoints_.store_url);
+}
+
+void SteamApi::pause(milliseconds delay) {
+  auto until = std::chrono::steady_clock::now() + delay;
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop_ && stop_()) throw SteamStopped("stopped while waiting to retry a Steam request");
+    std::this_thread::sleep_for(std::min(milliseconds(100), delay));
+  }
+}
+
+std::string SteamApi::get_ok(const std::string& url, const std::string& what, int attempt) {
+  orchestra::http::ClientResponse response;
+  try {
+    response = client_.get(url, stop_);
+  } catch (const ClientError& error) {
+    if (error.kind() == ClientError::Kind::stopped) throw SteamStopped(error.what());
+    if (error.kind() == ClientError::Kind::invalid_url) throw SteamError(error.what(), false);
+    throw Transient(fmt::format("{}: {}", what, error.what()), backoff(retry_, attempt));
+  }
+  if (response.status == 200) return std::move(response.body);
+  auto problem = fmt::format("{}: HTTP {}", what, response.status);
+  // The shared limiter already holds every process back after a throttle.
+  if (response.throttled) throw Transient(problem + " (throttled)", milliseconds(0));
+  if (response.status == 429) {
+    auto retry_after = response.header("retry-after");
+    auto seconds = retry_after ? std::atoll(retry_after->c_str()) : 0;
+    throw Transient(problem, std::max(backoff(retry_, attempt), milliseconds(seconds * 1000)));
+  }
+  if (response.status >= 500) throw Transient(problem, backoff(retry_, attempt));
+  throw SteamError(problem, false);
+}
+
+template <typename Parse>
+auto SteamApi::fetch(const std::string& url, const std::string& what, Parse parse) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      try {
+        return parse(get_ok(url, what, attempt));
+      } catch (const SteamFormatError& error) {
+        throw Transient(error.what(), backoff(retry_, attempt));
+      }
+    } catch (const Transient& failure) {
+      if (attempt >= retry_.attempts) {
+        throw SteamError(fmt::format("{} (gave up after {} attempts)", failure.what(), attempt),
+                         true);
+      }
+      log_->warn("{}; attempt {} of {}, retrying in {} ms", failure.what(), attempt,
+                 retry_.attempts, failure.at_least().count());
+      pause(failure.at_least());
+    }
+  }
+}
+
+std::vector<ListedApp> SteamApi::app_list() {
+  if (endpoints_.api_key.empty()) {
+    return fetch(endpoints_.api_url + "/ISteamApps/GetAppList/v2/", "GetAppList v2",
+                 [](const std::string& body) { return parse_legacy_app_list(body).apps; });
+  }
+  std::vector<ListedApp> apps;
+  std::int64_t after = 0;
+  for (;;) {
+    auto url = fmt::format("{}/IStoreService/GetAppList/v1/?key={}&max_results={}&last_appid={}",
+                           endpoints_.api_url, url_encode(endpoints_.api_key),
+                           endpoints_.page_size, after);
+    auto page = fetch(url, fmt::format("GetAppList v1 after app {}", after),
+                      [](const std::string& body) { return parse_store_app_list(body); });
+    apps.insert(apps.end(), page.apps.begin(), page.apps.end());
+    if (!page.next_after || *page.next_after <= after) return apps;
+    after = *page.next_after;
+  }
+}
+
+std::optional<AppDetails> SteamApi::details(std::int64_t app_id, const std::string& country) {
+  auto url = fmt::format("{}/api/appdetails?appids={}&cc={}&l={}", endpoints_.store_url, app_id,
+                         country, url_encode(endpoints_.language));
+  return fetch(url, fmt::format("appdetails of app {} in {}", app_id, country),
+               [app_id](const std::string& body) { return parse_app_details(body, app_id); });
+}
+
+std::map<std::int64_t, std::optional<Price>> SteamApi::prices(
+    const std::vector<std::int64_t>& app_ids, const std::string& country) {
+  auto url = fmt::format("{}/api/appdetails?appids={}&cc={}&filters=price_overview",
+                         endpoints_.store_url, join_ids(app_ids), country);
+  return fetch(url, fmt::format("prices of {} apps in {}", app_ids.size(), country),
+               [](const std::string& body) { return parse_prices(body); });
+}
+
+}  // namespace steam_sync

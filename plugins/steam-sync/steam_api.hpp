@@ -1,0 +1,86 @@
+#pragma once
+// Steam's Web API and store API as the plugin uses them, over the core's
+// HTTP client (which applies the deployment's per-host rate limits).
+// Every request is retried with capped exponential backoff on connection
+// failures, timeouts, 5xx, throttling answers and malformed JSON; other
+// 4xx answers fail at once.
+
+#include "steam_data.hpp"
+
+#include <orchestra/http_client.hpp>
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace steam_sync {
+
+using std::chrono::milliseconds;
+
+struct SteamEndpoints {
+  std::string api_url = "https://api.steampowered.com";
+  std::string store_url = "https://store.steampowered.com";
+  std::string api_key;  // empty: the legacy app list, which needs none
+  std::string language = "english";
+  int page_size = 50'000;
+};
+
+struct RetryPolicy {
+  int attempts = 5;
+  milliseconds first_backoff{1'000};
+  milliseconds max_backoff{60'000};
+};
+
+// A request that failed for good: every attempt used, or an answer that
+// retrying cannot change. `retryable` tells whether a later task attempt
+// may still succeed.
+class SteamError : public std::runtime_error {
+ public:
+  SteamError(const std::string& message, bool retryable)
+      : std::runtime_error(message), retryable_(retryable) {}
+  bool retryable() const { return retryable_; }
+
+ private:
+  bool retryable_;
+};
+
+// Thrown when `stop` turned true while a request waited.
+class SteamStopped : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class SteamApi {
+ public:
+  SteamApi(orchestra::http::Client& client, SteamEndpoints endpoints, RetryPolicy retry,
+           std::function<bool()> stop, std::shared_ptr<spdlog::logger> log);
+
+  // Every app Steam lists, all pages.
+  std::vector<ListedApp> app_list();
+  // One app's full details in `country`; nullopt when Steam says success:false.
+  std::optional<AppDetails> details(std::int64_t app_id, const std::string& country);
+  // Prices of many apps in `country`, one request.
+  std::map<std::int64_t, std::optional<Price>> prices(const std::vector<std::int64_t>& app_ids,
+                                                      const std::string& country);
+  const SteamEndpoints& endpoints() const { return endpoints_; }
+
+ private:
+  // GETs `url` until `parse` accepts a 200 answer or the attempts run out.
+  template <typename Parse>
+  auto fetch(const std::string& url, const std::string& what, Parse parse);
+  std::string get_ok(const std::string& url, const std::string& what, int attempt);
+  void pause(milliseconds delay);
+
+  orchestra::http::Client& client_;
+  SteamEndpoints endpoints_;
+  RetryPolicy retry_;
+  std::function<bool()> stop_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace steam_sync

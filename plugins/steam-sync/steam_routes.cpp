@@ -1,0 +1,242 @@
+#include "steam_routes.hpp"
+
+#include "app_json.hpp"
+#include "country_codes.hpp"
+#include "fetch_request.hpp"
+
+#include <orchestra/json.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <limits>
+#include <set>
+
+namespace steam_sync {
+namespace {
+
+using orchestra::http::Access;
+using orchestra::http::Execution;
+using orchestra::http::HttpError;
+using orchestra::http::Method;
+using orchestra::json::quote;
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Unix seconds, or RFC 3339 ("2026-11-30T12:00:00Z", "...+01:00"); Unix ms.
+std::optional<std::int64_t> parse_timestamp(const std::string& text) {
+  if (auto seconds = parse_integer(text)) return *seconds * 1000;
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+      consumed != 19) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(text).substr(19);
+  std::int64_t millis = 0;
+  if (!rest.empty() && rest.front() == '.') {
+    auto digits = rest.substr(1, rest.find_first_not_of("0123456789", 1) - 1);
+    if (digits.empty()) return std::nullopt;
+    millis = *parse_integer((std::string(digits) + "00").substr(0, 3));
+    rest.remove_prefix(1 + digits.size());
+  }
+  std::int64_t offset = 0;
+  if (rest == "Z" || rest == "z") {
+    offset = 0;
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    auto hours = parse_integer(rest.substr(1, 2)), minutes = parse_integer(rest.substr(4, 2));
+    if (!hours || !minutes) return std::nullopt;
+    offset = (*hours * 60 + *minutes) * 60 * (rest[0] == '-' ? -1 : 1);
+  } else {
+    return std::nullopt;
+  }
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (static_cast<std::int64_t>(timegm(&tm)) - offset) * 1000 + millis;
+}
+
+std::string country_code(std::string text, const std::string& field) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (!is_country_code(text)) {
+    throw HttpError(400, fmt::format("'{}': {} is not an ISO 3166-1 alpha-2 country code "
+                                     "(e.g. \"US\", \"GB\")",
+                                     field, quote(text)));
+  }
+  return text;
+}
+
+std::int64_t app_id_value(std::int64_t id, const std::string& field) {
+  if (id <= 0) throw HttpError(400, fmt::format("'{}': app ids are positive integers", field));
+  return id;
+}
+
+// Keeps the first of each, in order.
+template <typename T>
+std::vector<T> distinct(const std::vector<T>& items) {
+  std::set<T> seen;
+  std::vector<T> out;
+  for (const auto& item : items) {
+    if (seen.insert(item).second) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+SteamRoutes::SteamRoutes(orchestra::Host& host, const std::unique_ptr<AppStore>& store,
+                         const Settings& settings)
+    : host_(host), store_(store), settings_(settings) {}
+
+SteamRoutes::Response SteamRoutes::accepted(const std::string& task_id) {
+  auto location = "/api/v1/tasks/" + task_id;
+  auto response = Response::json(
+      202, fmt::format(R"({{"task_id":{},"status_url":{}}})", quote(task_id), quote(location)));
+  response.headers.emplace_back("Location", location);
+  return response;
+}
+
+SteamRoutes::Response SteamRoutes::refresh_app_list(const Request& request) {
+  if (!request.body.empty()) {
+    auto document = orchestra::json::parse_object(request.body);
+    orchestra::json::ObjectReader(document).only({});
+  }
+  orchestra::tasks::NewTask task;
+  task.type = kRefreshType;
+  task.priority = orchestra::tasks::kUserPriority;
+  task.owner = request.caller().subject;
+  return accepted(host_.tasks().enqueue(std::move(task)));
+}
+
+SteamRoutes::Response SteamRoutes::fetch_app(const Request& request) {
+  auto document = orchestra::json::parse_object(request.body);
+  orchestra::json::ObjectReader body(document);
+  body.only({"app_id", "country"});
+  auto id = app_id_value(body.require<std::int64_t>("app_id"), "app_id");
+  auto country = body.optional<std::string>("country");
+  auto countries = country ? std::vector<std::string>{country_code(*country, "country")}
+                           : settings_.countries;
+  return queue_fetch(request, {id}, std::move(countries));
+}
+
+SteamRoutes::Response SteamRoutes::fetch_apps(const Request& request) {
+  auto document = orchestra::json::parse_object(request.body);
+  orchestra::json::ObjectReader body(document);
+  body.only({"app_ids", "countries"});
+  auto ids = distinct(body.require<std::vector<std::int64_t>>("app_ids"));
+  if (ids.empty() || static_cast<int>(ids.size()) > settings_.max_app_ids) {
+    throw HttpError(400, fmt::format("'app_ids' must list 1 to {} apps", settings_.max_app_ids));
+  }
+  for (auto id : ids) app_id_value(id, "app_ids");
+  auto countries = settings_.countries;
+  if (auto given = body.optional<std::vector<std::string>>("countries")) {
+    countries.clear();
+    for (const auto& country : *given) countries.push_back(country_code(country, "countries"));
+    countries = distinct(countries);
+  }
+  if (countries.empty() || static_cast<int>(countries.size()) > settings_.max_countries) {
+    throw HttpError(400, fmt::format("'countries' must list 1 to {} countries",
+                                     settings_.max_countries));
+  }
+  return queue_fetch(request, std::move(ids), std::move(countries));
+}
+
+SteamRoutes::Response SteamRoutes::queue_fetch(const Request& request,
+                                               std::vector<std::int64_t> ids,
+                                               std::vector<std::string> countries) {
+  auto known = store_->known(ids);
+  if (known.size() != ids.size()) {
+    std::set<std::int64_t> listed(known.begin(), known.end());
+    std::vector<std::int64_t> unknown;
+    for (auto id : ids) {
+      if (!listed.count(id) && unknown.size() < 10) unknown.push_back(id);
+    }
+    throw HttpError(404, fmt::format("not in the app list: {}{} (refresh the app list first)",
+                                     fmt::join(unknown, ", "),
+                                     ids.size() - known.size() > unknown.size() ? ", ..." : ""));
+  }
+  orchestra::tasks::NewTask task;
+  task.type = kFetchType;
+  task.payload = to_payload({std::move(ids), std::move(countries), {}});
+  task.priority = orchestra::tasks::kUserPriority;
+  task.owner = request.caller().subject;
+  return accepted(host_.tasks().enqueue(std::move(task)));
+}
+
+SteamRoutes::Response SteamRoutes::list_apps(const Request& request) {
+  AppQuery query;
+  query.limit = static_cast<int>(request.query_int("limit", 100, 1, 1000));
+  query.after = request.query_int("cursor", 0, 0, std::numeric_limits<std::int64_t>::max());
+  if (auto since = request.query_param("updated_since")) {
+    query.updated_since = parse_timestamp(*since);
+    if (!query.updated_since) {
+      throw HttpError(400, "query parameter 'updated_since' must be an RFC 3339 time "
+                           "(2026-11-30T12:00:00Z) or Unix seconds");
+    }
+  }
+  query.type = request.query_param("type");
+  auto apps = store_->list(query);
+  std::string out = R"({"apps":[)";
+  for (std::size_t i = 0; i < apps.size(); ++i) out += (i ? "," : "") + app_json(apps[i]);
+  out += "],\"next_cursor\":";
+  out += static_cast<int>(apps.size()) == query.limit ? quote(std::to_string(apps.back().id))
+                                                      : "null";
+  return Response::json(200, out + "}");
+}
+
+SteamRoutes::Response SteamRoutes::get_app(const Request& request) {
+  const auto& text = request.path_param("id");
+  auto id = parse_integer(text);
+  if (!id || *id <= 0) throw HttpError(400, fmt::format("{} is not an app id", quote(text)));
+  auto app = store_->find(*id);
+  if (!app) throw HttpError(404, fmt::format("no app {} in the app list", *id));
+  return Response::json(200, app_json(*app));
+}
+
+SteamRoutes::Response SteamRoutes::stats(const Request&) {
+  std::optional<std::string> budget;
+  if (auto limit = host_.http_client().budget(settings_.endpoints.store_url)) {
+    budget = fmt::format(R"({{"host":{},"available":{:.2f},"capacity":{},"period_seconds":{}}})",
+                         quote(limit->host), limit->available, limit->capacity,
+                         static_cast<double>(limit->period.count()) / 1000.0);
+  }
+  return Response::json(200, stats_json(store_->stats(now_ms()), budget));
+}
+
+void SteamRoutes::add(orchestra::http::Routes& routes) {
+  auto route = [&](Method method, const char* path, const char* summary, Access access,
+                   Response (SteamRoutes::*handler)(const Request&)) {
+    routes.add(method, path, [this, handler](const Request& r) { return (this->*handler)(r); },
+               {summary, Execution::blocking, std::move(access)});
+  };
+  auto tasks = Access::scope(settings_.task_scope);
+  route(Method::post, "/tasks/refresh-app-list", "Queue a refresh of the app list", tasks,
+        &SteamRoutes::refresh_app_list);
+  route(Method::post, "/tasks/fetch-app", "Queue a fetch of one app {app_id, country}", tasks,
+        &SteamRoutes::fetch_app);
+  route(Method::post, "/tasks/fetch-apps", "Queue a fetch of apps {app_ids, countries}", tasks,
+        &SteamRoutes::fetch_apps);
+  auto reader = Access::authenticated();
+  route(Method::get, "/apps", "Apps by id; updated_since, type, cursor, limit", reader,
+        &SteamRoutes::list_apps);
+  route(Method::get, "/apps/{id}", "One app with its prices per country", reader,
+        &SteamRoutes::get_app);
+  route(Method::get, "/stats", "Catalogue freshness and the request budget left", reader,
+        &SteamRoutes::stats);
+}
+
+}  // namespace steam_sync

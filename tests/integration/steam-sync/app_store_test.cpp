@@ -1,0 +1,209 @@
+// The steam-sync tables on real SQLite and PostgreSQL: the app list only
+// grows, leases keep concurrent pickers apart and expire, a fetch stores
+// only while its lease holds, reads page and filter.
+
+#include "support/task_harness.hpp"
+
+#include "app_store.hpp"
+#include "db/migrations.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace orchestra::testing;
+using namespace steam_sync;
+
+namespace {
+
+void migrate(TaskHarness& harness) {
+  auto root = std::filesystem::path(ORCHESTRA_SOURCE_DIR) / "sql";
+  orchestra::db::apply_migrations(
+      harness.database(), root,
+      orchestra::db::discover_migrations(root, {"core", "steam-sync"},
+                                         harness.database().dialect()));
+}
+
+std::vector<ListedApp> listed(int count, int first = 1) {
+  std::vector<ListedApp> apps;
+  for (int i = 0; i < count; ++i) apps.push_back({first + i, "App " + std::to_string(first + i)});
+  return apps;
+}
+
+FetchedApp fetched(std::int64_t id) {
+  FetchedApp app;
+  app.id = id;
+  AppDetails details;
+  details.name = "Renamed " + std::to_string(id);
+  details.type = "game";
+  details.is_free = false;
+  details.developers = {"Valve", "Hidden Path"};
+  details.platforms = {"windows", "linux"};
+  details.release_date = "21 Aug, 2012";
+  details.coming_soon = false;
+  details.price = Price{"USD", 1999, 999, 50};
+  app.details = details;
+  app.prices["US"] = details.price;
+  app.prices["GB"] = Price{"GBP", 1599, 799, 50};
+  app.prices["DE"] = std::nullopt;
+  return app;
+}
+
+#define FOR_EACH_DATABASE                      \
+  for (auto backend : backends_under_test())   \
+    if (backend != Backend::redis)             \
+      SUBCASE(backend_name(backend))
+
+}  // namespace
+
+TEST_CASE("steam-sync store: the app list only grows and names follow Steam") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    CHECK(store.add_listed(listed(3), 1000) == 3);
+    auto again = listed(5);
+    again[0].name = "New name";
+    CHECK(store.add_listed(again, 2000) == 2);
+    CHECK(store.add_listed(listed(2), 3000) == 0);  // absent apps are never deleted
+    CHECK(store.stats(5000).total == 5);
+    CHECK(store.stats(5000).never_fetched == 5);
+    REQUIRE(store.find(1));
+    CHECK(store.find(1)->name == "App 1");  // the last list named it so again
+    CHECK(store.find(1)->last_updated == 0);
+    CHECK(store.find(1)->fetch_status == "never");
+    CHECK(store.known({1, 4, 99}) == std::vector<std::int64_t>{1, 4});
+    CHECK_FALSE(store.find(99));
+  }
+}
+
+TEST_CASE("steam-sync store: leases pick the stalest apps, exclude each other and expire") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    store.add_listed(listed(10), 1000);
+    auto first = store.lease_stalest(4, 1'000'000, "a", 1000, 5000);
+    CHECK(first == std::vector<std::int64_t>{1, 2, 3, 4});
+    auto second = store.lease_stalest(4, 1'000'000, "b", 1000, 5000);
+    CHECK(second == std::vector<std::int64_t>{5, 6, 7, 8});
+    // A hand fetch gets only the apps nobody holds, or that it holds itself.
+    CHECK(store.lease({1, 2, 9}, "hand", 2000, 6000) == std::vector<std::int64_t>{9});
+    CHECK(store.lease({1, 2}, "a", 2000, 7000) == std::vector<std::int64_t>{1, 2});
+    CHECK(store.stats(2000).leased == 9);
+    // After the leases expire anyone may take them.
+    auto later = store.lease_stalest(20, 1'000'000, "c", 7000, 9000);
+    CHECK(later.size() == 10);  // a lease ending at 7000 is free at 7000
+    store.release({3, 4}, "a");  // no longer a's: nothing happens
+    CHECK(store.stats(7000).leased == 10);
+    store.release({3, 4}, "c");
+    CHECK(store.stats(7000).leased == 8);
+  }
+}
+
+TEST_CASE("steam-sync store: concurrent pickers never lease one app twice") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    store.add_listed(listed(400), 1000);
+    std::mutex mutex;
+    std::multiset<std::int64_t> taken;
+    std::vector<std::thread> pickers;
+    for (int p = 0; p < 4; ++p) {
+      pickers.emplace_back([&, p] {
+        for (int round = 0; round < 12; ++round) {
+          auto ids = store.lease_stalest(10, 1'000'000, "picker" + std::to_string(p), 2000,
+                                         1'000'000);
+          std::lock_guard lock(mutex);
+          taken.insert(ids.begin(), ids.end());
+        }
+      });
+    }
+    for (auto& picker : pickers) picker.join();
+    CHECK(taken.size() == 400);
+    std::set<std::int64_t> distinct(taken.begin(), taken.end());
+    CHECK(distinct.size() == taken.size());
+  }
+}
+
+TEST_CASE("steam-sync store: a fetch is stored only under its lease, with every price") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    store.add_listed(listed(3), 1000);
+    REQUIRE(store.lease({1, 2, 3}, "t1", 1000, 2000).size() == 3);
+    CHECK(store.store_fetched(fetched(1), "t1", 1500));
+    // t1's lease on app 2 expired and t2 took it: t1's late data is refused.
+    REQUIRE(store.lease({2}, "t2", 2500, 9000) == std::vector<std::int64_t>{2});
+    CHECK_FALSE(store.store_fetched(fetched(2), "t1", 2600));
+    CHECK(store.find(2)->last_updated == 0);
+    FetchedApp gone;
+    gone.id = 3;
+    CHECK(store.store_fetched(gone, "t1", 1700));
+
+    auto app = store.find(1);
+    REQUIRE(app);
+    CHECK(app->name == "Renamed 1");
+    CHECK(app->last_updated == 1500);
+    CHECK(app->fetch_status == "ok");
+    CHECK(app->details.type == "game");
+    CHECK(app->details.is_free == false);
+    CHECK(app->details.developers == std::vector<std::string>{"Valve", "Hidden Path"});
+    CHECK(app->details.platforms == std::vector<std::string>{"windows", "linux"});
+    CHECK(app->details.release_date == "21 Aug, 2012");
+    REQUIRE(app->prices.size() == 2);  // DE: not sold there
+    CHECK(app->prices[0].country == "GB");
+    CHECK(app->prices[0].price.final_price == 799);
+    CHECK(app->prices[1].country == "US");
+    CHECK(app->prices[1].price.currency == "USD");
+    CHECK(app->prices[1].price.discount_percent == 50);
+    CHECK(app->prices[1].fetched_at == 1500);
+    CHECK(store.find(3)->fetch_status == "unavailable");
+    CHECK(store.find(3)->last_updated == 1700);
+
+    // A fresh fetch drops a price the app no longer has.
+    REQUIRE(store.lease({1}, "t3", 3000, 9000).size() == 1);
+    auto again = fetched(1);
+    again.prices["GB"] = std::nullopt;
+    CHECK(store.store_fetched(again, "t3", 3100));
+    CHECK(store.find(1)->prices.size() == 1);
+    CHECK(store.stats(3200).leased == 1);  // app 2, still t2's
+  }
+}
+
+TEST_CASE("steam-sync store: listing pages by id and filters by freshness and type") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    store.add_listed(listed(5), 1000);
+    store.lease({2, 4}, "t", 1000, 9000);
+    store.store_fetched(fetched(2), "t", 5000);
+    store.store_fetched(fetched(4), "t", 6000);
+    AppQuery query;
+    query.limit = 2;
+    auto page = store.list(query);
+    REQUIRE(page.size() == 2);
+    CHECK(page[1].id == 2);
+    CHECK(page[1].prices.size() == 2);
+    query.after = 2;
+    CHECK(store.list(query).front().id == 3);
+    AppQuery fresh;
+    fresh.updated_since = 5500;
+    REQUIRE(store.list(fresh).size() == 1);
+    CHECK(store.list(fresh).front().id == 4);
+    AppQuery games;
+    games.type = "game";
+    CHECK(store.list(games).size() == 2);
+    CHECK(store.updated_since({1, 2, 4}, 5500) == std::vector<std::int64_t>{4});
+    auto stats = store.stats(7000);
+    CHECK(stats.fetched_last_day == 2);
+    CHECK(stats.never_fetched == 3);
+    CHECK(stats.oldest_last_updated == 0);
+  }
+}
