@@ -112,8 +112,13 @@ auto SteamApi::fetch(const std::string& url, const std::string& what, Parse pars
         throw SteamError(fmt::format("{} (gave up after {} attempts)", failure.what(), attempt),
                          true);
       }
-      log_->warn("{}; attempt {} of {}, retrying in {} ms", failure.what(), attempt,
-                 retry_.attempts, failure.at_least().count());
+      if (failure.at_least().count() > 0) {
+        log_->warn("{}; attempt {} of {}, retrying in {} ms", failure.what(), attempt,
+                   retry_.attempts, failure.at_least().count());
+      } else {
+        log_->warn("{}; attempt {} of {}, retrying when the rate limit allows", failure.what(),
+                   attempt, retry_.attempts);
+      }
       pause(failure.at_least());
     }
   }

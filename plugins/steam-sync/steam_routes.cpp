@@ -210,9 +210,10 @@ SteamRoutes::Response SteamRoutes::get_app(const Request& request) {
 SteamRoutes::Response SteamRoutes::stats(const Request&) {
   std::optional<std::string> budget;
   if (auto limit = host_.http_client().budget(settings_.endpoints.store_url)) {
-    budget = fmt::format(R"({{"host":{},"available":{:.2f},"capacity":{},"period_seconds":{}}})",
-                         quote(limit->host), limit->available, limit->capacity,
-                         static_cast<double>(limit->period.count()) / 1000.0);
+    budget = fmt::format(
+        R"({{"host":{},"requests":{},"per_seconds":{},"burst_available":{:.2f}}})",
+        quote(limit->host), limit->requests, static_cast<double>(limit->per.count()) / 1000.0,
+        limit->burst_available);
   }
   return Response::json(200, stats_json(store_->stats(now_ms()), budget));
 }

@@ -59,12 +59,13 @@ class BOOST_SYMBOL_VISIBLE ClientError : public std::runtime_error {
   Kind kind_;
 };
 
-// How much of a host's rate-limit budget is left now.
+// A host's rate limit (at most `requests` in any window of `per`) and the
+// burst available right now: calls beyond it wait for the refill.
 struct HostBudget {
   std::string host;
-  double available = 0;
-  double capacity = 0;
-  std::chrono::milliseconds period{0};
+  double burst_available = 0;
+  double requests = 0;
+  std::chrono::milliseconds per{0};
 };
 
 class BOOST_SYMBOL_VISIBLE Client {

@@ -131,9 +131,9 @@ http_client::HostRateLimit read_host_rate_limit(const ConfigSection& section,
                                                const std::string& host) {
   http_client::HostRateLimit limit;
   limit.host = host;
-  limit.budget.capacity =
-      static_cast<double>(section.get_int("requests", 1, 1, 1'000'000'000));
-  limit.budget.period = positive_duration(section, "per", std::chrono::seconds(1));
+  limit.requests = section.get_int("requests", 2, 2, 1'000'000'000);
+  limit.per = positive_duration(section, "per", std::chrono::seconds(1));
+  limit.budget = http_client::window_budget(limit.requests, limit.per);
   limit.penalty = positive_duration(section, "penalty", limit.penalty);
   auto statuses = section.get<std::vector<std::string>>("throttle_statuses", {"429"});
   limit.throttle_statuses.clear();

@@ -12,11 +12,21 @@ namespace orchestra::http_client {
 
 using std::chrono::milliseconds;
 
+// A token bucket that never lets more than `requests` through in any
+// window of `per` (a plain bucket of `requests` tokens refilled over `per`
+// would allow twice that: a full bucket plus a window's refill). Bursts
+// are 2 % of the budget (at least 1), the refill covers the rest over
+// `per` plus a margin of 2 % (at most 1 s) for requests that travel at
+// different speeds. `requests` must be at least 2.
+limits::Budget window_budget(std::int64_t requests, milliseconds per);
+
 // One entry of http_client.rate_limits. `host` is a host name, or
 // host:port to tell apart services on one host.
 struct HostRateLimit {
   std::string host;
-  limits::Budget budget;
+  std::int64_t requests = 0;  // at most this many in any window of `per`
+  milliseconds per{0};
+  limits::Budget budget;      // window_budget(requests, per)
   milliseconds penalty{60'000};  // pause after a throttling answer without Retry-After
   std::vector<int> throttle_statuses{429};
 };

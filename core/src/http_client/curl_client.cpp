@@ -157,8 +157,8 @@ const HostRateLimit* CurlClient::limit_for(const std::string& url) const {
 std::optional<http::HostBudget> CurlClient::budget(const std::string& url) {
   const auto* limit = limit_for(url);
   if (limit == nullptr || limiter_ == nullptr) return std::nullopt;
-  return http::HostBudget{limit->host, limiter_->available("http:" + limit->host, limit->budget),
-                          limit->budget.capacity, limit->budget.period};
+  auto left = limiter_->available("http:" + limit->host, limit->budget);
+  return http::HostBudget{limit->host, left, static_cast<double>(limit->requests), limit->per};
 }
 
 http::ClientResponse CurlClient::send(const http::ClientRequest& request) {
