@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
-#   ./scripts/bench.sh [http|tasks|calculator|csv|all] [duration for http, default 10s]
+#   ./scripts/bench.sh [http|tasks|calculator|csv|steam|all] [duration for http, default 10s]
 #
 # http:  wrk against GET /healthz and the echo plugin's small JSON route,
 #        64 connections; requests/s and p99, access log on and off, with 1
@@ -11,6 +11,9 @@
 #        worker; enqueue and end-to-end tasks/s, idle latency, peak memory.
 # calculator: tests/bench/calculator_bench.cpp through the real binary:
 #        submit-to-result overhead, parallel efficiency, throughput.
+# steam: tests/bench/steam_bench.cpp against the fake Steam: apps/s with no
+#        rate limit (vs one sequential libcurl client), requests per window
+#        vs the budget with one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -130,11 +133,17 @@ bench_calculator() {
   stop_services
 }
 
+bench_steam() {
+  echo "== steam-sync: throughput and rate-limit use (tests/bench/steam_bench.cpp)"
+  "$build/bin/bench_steam" 2>/dev/null
+}
+
 case $what in
   http) bench_http ;;
   tasks) bench_tasks ;;
   calculator) bench_calculator ;;
   csv) bench_csv ;;
-  all) bench_http; bench_tasks; bench_calculator; bench_csv ;;
-  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv or all)"; exit 2 ;;
+  steam) bench_steam ;;
+  all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam ;;
+  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam or all)"; exit 2 ;;
 esac

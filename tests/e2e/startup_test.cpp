@@ -78,6 +78,14 @@ TEST_CASE("a plugin's config section is closed: unknown keys are errors") {
   auto stray = run_with_config(dir, test_config("  nosuch:\n    a: 1\n"), {"config", "check"});
   CHECK(stray.exit_code == 1);
   CHECK(contains(stray.output, "plugins.nosuch: unknown key"));
+  // A core problem stops the check before plugins load; an enabled
+  // plugin's section is still not called unknown.
+  auto core = run_with_config(
+      dir, test_config("  echo:\n    greeting: hi\nhttp_client:\n  timeout: 0s\n"),
+      {"config", "check"});
+  CHECK(core.exit_code == 1);
+  CHECK(contains(core.output, "http_client.timeout: must be a positive duration"));
+  CHECK_FALSE(contains(core.output, "plugins.echo: unknown key"));
 }
 
 TEST_CASE("environment variables override any key") {

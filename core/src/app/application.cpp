@@ -78,7 +78,10 @@ void Application::configure() {
   setenv("TZ", config_.worker.time_zone.c_str(), 1);
   tzset();
   // Problems found so far are reported before any plugin loads: a wrong
-  // `plugins.dir` must not surface as a confusing load error.
+  // `plugins.dir` must not surface as a confusing load error. The enabled
+  // plugins' sections are theirs to judge, not unknown keys.
+  auto plugins_section = root.section("plugins");
+  for (const auto& name : config_.plugins.enabled) plugins_section.allow(name);
   if (!tree_->problems().empty()) tree_->finish();
   load_plugins(root.section("plugins"));
   tree_->finish();
