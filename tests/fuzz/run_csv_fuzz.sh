@@ -18,4 +18,8 @@ if [[ ! -x $binary || -n $(find "${sources[@]}" "$source_dir/plugins/csv-summer"
 fi
 printf '\x02\x01a,b\n1,2\n"x\n""y",3\r\n' > "$out/corpus/seed1"
 printf '\x01\x00\xEF\xBB\xBF1;2.5e3;"";-.5\n' > "$out/corpus/seed2"
-"$binary" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$out/corpus" 2>&1 | tail -5
+# Inputs that once failed must keep passing; then explore. Crash files go
+# to the build tree, never the working directory.
+"$binary" "$source_dir"/tests/fuzz/regressions/* 2>&1 | tail -2
+"$binary" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 \
+  -artifact_prefix="$out/" "$out/corpus" 2>&1 | tail -5
