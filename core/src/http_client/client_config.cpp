@@ -8,8 +8,9 @@ limits::Budget window_budget(std::int64_t requests, milliseconds per) {
   auto burst = std::max<std::int64_t>(1, requests / 50);
   auto margin = std::min<std::int64_t>(1000, per.count() / 50);
   auto refilled = std::max<std::int64_t>(1, requests - burst);
-  // `burst` tokens come back every period: (requests - burst) per (per + margin).
-  auto period = milliseconds((per.count() + margin) * burst / refilled);
+  // `burst` tokens come back every period: (requests - burst) per (per +
+  // margin). Rounded up: a period a fraction short refills too fast.
+  auto period = milliseconds(((per.count() + margin) * burst + refilled - 1) / refilled);
   return {static_cast<double>(burst), std::max(milliseconds(1), period)};
 }
 
