@@ -153,7 +153,7 @@ std::string run_chunk(orchestra::blobs::BlobStore& blobs, TaskContext& context) 
     if (!layout) return totals_json(index, Totals{});
   }
   auto totals = sum_range(blobs, request.file, request.options, layout ? &*layout : nullptr, start,
-                          end, 1 << 20, [&](std::uint64_t, std::uint64_t) { return !context.cancelled(); });
+                          end, 1 << 20, [&](std::string_view, std::uint64_t) { return !context.cancelled(); });
   if (context.cancelled()) throw std::runtime_error("interrupted");
   return totals_json(index, totals);
 }

@@ -1,9 +1,11 @@
 #include "csv_summer.hpp"
 
-#include <emmintrin.h>
+#include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace csv_summer {
 namespace {
@@ -15,9 +17,76 @@ std::string shown(std::string_view cell) {
   return std::string(cell.substr(0, kCellShown)) + "...";
 }
 
+// Where the delimiters, newlines and quotes are in the next (up to) 64
+// bytes, one bit per byte.
+struct BlockMasks {
+  std::uint64_t delimiters = 0;
+  std::uint64_t newlines = 0;
+  std::uint64_t quotes = 0;
+  std::size_t span = 0;
+};
+
+std::uint64_t bits_equal(const char* p, __m128i wanted) {
+  auto mask = [&](int i) {
+    auto chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    return static_cast<std::uint64_t>(
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, wanted))));
+  };
+  return mask(0) | mask(1) << 16 | mask(2) << 32 | mask(3) << 48;
+}
+
+BlockMasks classify(const char* p, const char* end, char delimiter) {
+  BlockMasks masks;
+  if (end - p >= 64) {
+    masks.delimiters = bits_equal(p, _mm_set1_epi8(delimiter));
+    masks.newlines = bits_equal(p, _mm_set1_epi8('\n'));
+    masks.quotes = bits_equal(p, _mm_set1_epi8('"'));
+    masks.span = 64;
+    return masks;
+  }
+  masks.span = static_cast<std::size_t>(end - p);
+  for (std::size_t i = 0; i < masks.span; ++i) {
+    if (p[i] == delimiter) masks.delimiters |= std::uint64_t{1} << i;
+    if (p[i] == '\n') masks.newlines |= std::uint64_t{1} << i;
+    if (p[i] == '"') masks.quotes |= std::uint64_t{1} << i;
+  }
+  return masks;
+}
+
+// Up to `count` of the lowest set bits of `bits`: how many, and the
+// highest of them (0 when none).
+std::pair<std::size_t, std::uint64_t> lowest_bits_portably(std::uint64_t bits,
+                                                           std::size_t count) {
+  std::size_t taken = 0;
+  std::uint64_t last = 0;
+  while (bits != 0 && taken < count) {
+    last = bits & (~bits + 1);
+    bits &= bits - 1;
+    ++taken;
+  }
+  return {taken, last};
+}
+
+// The same in a few instructions, on CPUs with BMI2 and POPCNT (checked
+// at run time: the build targets baseline x86-64).
+__attribute__((target("bmi2,popcnt"))) std::pair<std::size_t, std::uint64_t> lowest_bits_bmi2(
+    std::uint64_t bits, std::size_t count) {
+  auto total = static_cast<std::size_t>(_mm_popcnt_u64(bits));
+  if (total <= count) {
+    return {total, total == 0 ? 0 : std::uint64_t{1} << (63 - __builtin_clzll(bits))};
+  }
+  return {count, _pdep_u64(std::uint64_t{1} << (count - 1), bits)};
+}
+
+bool cpu_has_bmi2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+}
+
+
 }  // namespace
 
-CsvSummer::CsvSummer(SumOptions options) : options_(options) {
+CsvSummer::CsvSummer(SumOptions options) : options_(options), bmi2_(cpu_has_bmi2()) {
   if (options_.every < 1) options_.every = 1;
   reset_countdown();
 }
@@ -81,58 +150,57 @@ void CsvSummer::scan(const char* p, const char* end) {
   }
 }
 
+
 // Unquoted fields (or what follows a closing quote), as many as there are
-// until a quote opens a quoted field or the piece ends. The hot path: 16
-// bytes are classified at once and each delimiter or newline costs a few
-// instructions; only summed cells are copied.
+// until a quote opens a quoted field or the piece ends. The hot path: 64
+// bytes are classified at once; the delimiters of fields nobody sums are
+// skipped in bulk (up to the next summed field or newline), so a row costs
+// a few steps per summed cell rather than one per field; only summed
+// cells are copied.
 const char* CsvSummer::scan_unquoted(const char* p, const char* end) {
   const char* field = p;  // the current field's text not yet taken
-  const __m128i delimiters = _mm_set1_epi8(options_.delimiter);
-  const __m128i newlines = _mm_set1_epi8('\n');
-  const __m128i quotes = _mm_set1_epi8('"');
   for (;;) {
-    unsigned stops = 0, quote_bits = 0;
-    std::size_t span = 0;
-    if (end - p >= 16) {
-      __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      stops = static_cast<unsigned>(_mm_movemask_epi8(
-          _mm_or_si128(_mm_cmpeq_epi8(chunk, delimiters), _mm_cmpeq_epi8(chunk, newlines))));
-      quote_bits = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, quotes)));
-      span = 16;
-    } else {
-      span = static_cast<std::size_t>(end - p);
-      for (std::size_t i = 0; i < span; ++i) {
-        if (p[i] == options_.delimiter || p[i] == '\n') stops |= 1u << i;
-        if (p[i] == '"') quote_bits |= 1u << i;
-      }
-    }
-    if (span == 0) break;
-    unsigned first_quote = quote_bits != 0 ? static_cast<unsigned>(__builtin_ctz(quote_bits)) : 32;
-    if (first_quote < 32) stops &= (1u << first_quote) - 1;
+    auto masks = classify(p, end, options_.delimiter);
+    if (masks.span == 0) break;
+    auto first_quote = masks.quotes != 0 ? static_cast<std::size_t>(__builtin_ctzll(masks.quotes))
+                                         : std::size_t{64};
+    auto before_quote = first_quote < 64 ? (std::uint64_t{1} << first_quote) - 1 : ~std::uint64_t{0};
+    auto delimiters = masks.delimiters & before_quote;
+    auto stops = (delimiters | masks.newlines) & before_quote;
     while (stops != 0) {
-      const char* stop = p + __builtin_ctz(stops);
+      if (countdown_ != 0 && first_row_done_) {
+        auto newlines = stops & ~delimiters;
+        auto before_newline = newlines != 0 ? (newlines & (~newlines + 1)) - 1 : ~std::uint64_t{0};
+        auto skippable = stops & delimiters & before_newline;
+        auto [skipped, last] = bmi2_ ? lowest_bits_bmi2(skippable, countdown_)
+                                     : lowest_bits_portably(skippable, countdown_);
+        if (skipped != 0) {
+          column_ += skipped;
+          countdown_ -= skipped;
+          at_field_start_ = true;
+          row_has_content_ = true;
+          stops &= ~(last | (last - 1));
+          field = p + __builtin_ctzll(last) + 1;
+          continue;
+        }
+      }
+      const char* stop = p + __builtin_ctzll(stops);
       stops &= stops - 1;
       if (*stop == options_.delimiter) {
         row_has_content_ = true;
-        if (countdown_ != 0 && first_row_done_) {
-          skip_field();  // the common case: a field nobody sums
-        } else {
-          if (wanted()) cell_.append(field, stop);
-          end_field();
-        }
+        end_field(wanted() ? std::string_view(field, static_cast<std::size_t>(stop - field))
+                           : std::string_view());
       } else {
         if (!row_has_content_) note_content(field, stop);
-        if (wanted()) {
-          cell_.append(field, stop);
-          if (!cell_.empty() && cell_.back() == '\r') cell_.pop_back();
-        }
-        end_field();
+        end_field(wanted() ? std::string_view(field, static_cast<std::size_t>(stop - field))
+                           : std::string_view(),
+                  true);
         end_row();
         if (totals_.problem) return end;
       }
       field = stop + 1;
     }
-    if (first_quote < 32) {
+    if (first_quote < 64) {
       const char* quote = p + first_quote;
       if (quote == field && at_field_start_) return quote;  // a quoted field opens
       // A quote inside an unquoted field is kept as text.
@@ -143,8 +211,8 @@ const char* CsvSummer::scan_unquoted(const char* p, const char* end) {
       p = quote + 1;
       continue;
     }
-    if (field < p + span) at_field_start_ = false;
-    p += span;
+    if (field < p + masks.span) at_field_start_ = false;
+    p += masks.span;
   }
   if (field < end) {
     at_field_start_ = false;
@@ -194,11 +262,19 @@ void CsvSummer::skip_field() {
   at_field_start_ = true;
 }
 
-void CsvSummer::end_field() {
+// `tail`: the end of the field's text in the current piece (the rest is in
+// cell_); at the end of a line a carriage return is not part of it.
+void CsvSummer::end_field(std::string_view tail, bool line_end) {
+  std::string_view text = tail;
+  if (!cell_.empty()) {
+    cell_.append(tail);
+    text = cell_;
+  }
+  if (line_end && !text.empty() && text.back() == '\r') text.remove_suffix(1);
   if (!first_row_done_ && options_.header) {
-    if (countdown_ == 0) header_names_.push_back(cell_);
+    if (countdown_ == 0) header_names_.emplace_back(text);
   } else if (wanted()) {
-    take_cell(cell_);
+    keep_cell(text);
   }
   cell_.clear();
   ++column_;
@@ -210,27 +286,42 @@ void CsvSummer::end_field() {
   at_field_start_ = true;
 }
 
-void CsvSummer::take_cell(std::string_view cell) {
+// Read now, added once the row is known to be complete.
+void CsvSummer::keep_cell(std::string_view text) {
   auto slot = (column_ + 1) / static_cast<std::size_t>(options_.every) - 1;
   if (pending_.size() <= slot) pending_.resize(slot + 1);
-  pending_[slot].assign(cell);
+  auto& cell = pending_[slot];
+  auto trimmed = text;
+  while (!trimmed.empty() && trimmed.front() == ' ') trimmed.remove_prefix(1);
+  while (!trimmed.empty() && trimmed.back() == ' ') trimmed.remove_suffix(1);
+  if (trimmed.empty()) {
+    cell.kind = PendingCell::Kind::empty;
+  } else if (DecimalSum::parse(trimmed, cell.value)) {
+    cell.kind = PendingCell::Kind::number;
+  } else {
+    cell.kind = PendingCell::Kind::invalid;
+    cell.text.assign(text);
+  }
   pending_count_ = std::max(pending_count_, slot + 1);
 }
 
-// Adds the row's summed cells once the row is known to be complete.
 void CsvSummer::commit_row() {
   for (std::size_t slot = 0; slot < pending_count_ && !totals_.problem; ++slot) {
-    std::string_view cell = pending_[slot];
-    while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
-    while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
-    if (cell.empty()) {
-      ++totals_.empty_cells;
-    } else if (!totals_.columns[slot].sum.add(cell)) {
-      if (options_.skip_invalid) {
-        ++totals_.skipped_cells;
-      } else {
-        fail(totals_.rows + 1, totals_.columns[slot].index, pending_[slot], "is not a number");
-      }
+    const auto& cell = pending_[slot];
+    switch (cell.kind) {
+      case PendingCell::Kind::empty:
+        ++totals_.empty_cells;
+        break;
+      case PendingCell::Kind::number:
+        totals_.columns[slot].sum.add(cell.value);
+        break;
+      case PendingCell::Kind::invalid:
+        if (options_.skip_invalid) {
+          ++totals_.skipped_cells;
+        } else {
+          fail(totals_.rows + 1, totals_.columns[slot].index, cell.text, "is not a number");
+        }
+        break;
     }
   }
   pending_count_ = 0;
@@ -280,8 +371,7 @@ void CsvSummer::finish() {
     return;
   }
   if (row_has_content_ || !at_field_start_ || column_ > 0) {
-    if (!cell_.empty() && cell_.back() == '\r') cell_.pop_back();
-    end_field();
+    end_field({}, true);
     end_row();
   }
 }

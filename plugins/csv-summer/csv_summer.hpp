@@ -73,7 +73,7 @@ class CsvSummer {
   void scan(const char* begin, const char* end);
   const char* scan_unquoted(const char* p, const char* end);
   const char* scan_quoted(const char* p, const char* end);
-  void end_field();
+  void end_field(std::string_view tail = {}, bool line_end = false);
   void skip_field();
   void note_content(const char* begin, const char* end);
   void end_row();
@@ -82,11 +82,12 @@ class CsvSummer {
     return countdown_ == 0 && (!first_row_done_ || column_ < columns_in_first_row_);
   }
   void reset_countdown();
-  void take_cell(std::string_view cell);
+  void keep_cell(std::string_view text);
   void commit_row();
   void fail(std::uint64_t row, std::size_t column, std::string_view cell, std::string message);
 
   SumOptions options_;
+  bool bmi2_ = false;  // the CPU has BMI2 and POPCNT
   Totals totals_;
   bool started_ = false;        // past the BOM check
   std::string opening_;         // the first bytes, until the BOM check
@@ -99,7 +100,13 @@ class CsvSummer {
   bool at_field_start_ = true;
   std::string cell_;            // the current field's text, when wanted
   std::vector<std::string> header_names_;
-  std::vector<std::string> pending_;  // this row's summed cells, by slot
+  // A summed cell of the current row, read but not added yet.
+  struct PendingCell {
+    enum class Kind { empty, number, invalid } kind = Kind::empty;
+    DecimalValue value;
+    std::string text;  // invalid cells only, as written
+  };
+  std::vector<PendingCell> pending_;  // by slot
   std::size_t pending_count_ = 0;
 };
 

@@ -28,11 +28,12 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-bool DecimalSum::add(std::string_view text) {
+bool DecimalSum::parse(std::string_view text, DecimalValue& out) {
   std::size_t i = 0;
   bool negative = false;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
-  Int128 mantissa = 0;
+  // 18 digits fit 64 bits: cheaper than 128-bit steps on the hot path.
+  std::uint64_t mantissa = 0;
   int digits = 0, fraction_digits = 0;
   bool any_digit = false, overflow = false;
   auto take = [&](char c) {
@@ -67,17 +68,36 @@ bool DecimalSum::add(std::string_view text) {
   }
   if (i != text.size()) return false;
   int scale = fraction_digits - exponent;
+  Int128 value = mantissa;
   if (!overflow && scale < 0 && digits - scale <= kMaxMantissaDigits) {
-    mantissa *= power_of_ten(-scale);
+    value *= power_of_ten(-scale);
     scale = 0;
   }
   if (overflow || scale < 0 || scale > kMaxScale) {
     std::string copy(text);
-    fallback_ += std::strtold(copy.c_str(), nullptr);
-    fell_back_ = true;
+    out.approximate = true;
+    out.approximation = std::strtold(copy.c_str(), nullptr);
     return true;
   }
-  add_fixed(negative ? -mantissa : mantissa, scale);
+  out.mantissa = negative ? -value : value;
+  out.scale = scale;
+  out.approximate = false;
+  return true;
+}
+
+void DecimalSum::add(const DecimalValue& value) {
+  if (value.approximate) {
+    fallback_ += value.approximation;
+    fell_back_ = true;
+    return;
+  }
+  add_fixed(value.mantissa, value.scale);
+}
+
+bool DecimalSum::add(std::string_view text) {
+  DecimalValue value;
+  if (!parse(text, value)) return false;
+  add(value);
   return true;
 }
 
@@ -126,7 +146,7 @@ std::string DecimalSum::to_json() const {
   auto text = digits_of(magnitude);
   if (top > 0) {
     if (static_cast<int>(text.size()) <= top) text.insert(0, top + 1 - text.size(), '0');
-    text.insert(text.size() - top, ".");
+    text.insert(text.end() - top, '.');
     while (text.back() == '0') text.pop_back();
     if (text.back() == '.') text.pop_back();
   }

@@ -101,6 +101,25 @@ std::optional<Layout> read_layout(BlobStore& blobs, const std::string& name,
   return probe.layout();
 }
 
+RowStart first_newline_after(BlobStore& blobs, const std::string& name, std::uint64_t begin,
+                             std::uint64_t size) {
+  std::vector<char> buffer(64 << 10);
+  auto at = begin;
+  RowStart found{size, 0};
+  read_range(blobs, name, begin, size, buffer, [&](std::string_view piece) {
+    for (char c : piece) {
+      ++at;
+      if (c == '"') ++found.quotes;
+      if (c == '\n') {
+        found.at = at;
+        return false;
+      }
+    }
+    return true;
+  });
+  return found;
+}
+
 std::uint64_t row_start_after(BlobStore& blobs, const std::string& name, std::uint64_t begin,
                               bool in_quotes, std::uint64_t size) {
   std::vector<char> buffer(64 << 10);
@@ -123,14 +142,14 @@ std::uint64_t row_start_after(BlobStore& blobs, const std::string& name, std::ui
 Totals sum_range(BlobStore& blobs, const std::string& name, const SumOptions& options,
                  const Layout* layout, std::uint64_t start, std::uint64_t end,
                  std::size_t buffer_bytes,
-                 const std::function<bool(std::uint64_t, std::uint64_t)>& on_piece) {
+                 const std::function<bool(std::string_view, std::uint64_t)>& on_piece) {
   auto summer = layout == nullptr ? CsvSummer(options) : CsvSummer(options, *layout);
   std::vector<char> buffer(buffer_bytes);
   std::uint64_t rows = 0;
   read_range(blobs, name, start, end, buffer, [&](std::string_view piece) {
     summer.feed(piece);
     auto now = summer.totals().rows;
-    bool go_on = on_piece(piece.size(), now - rows);
+    bool go_on = on_piece(piece, now - rows);
     rows = now;
     return go_on && !summer.totals().problem;
   });
@@ -153,6 +172,89 @@ void merge_into(Totals& whole, const Totals& part) {
   whole.skipped_rows += part.skipped_rows;
 }
 
+namespace {
+
+// The ranges' sums, in file order, and the quotes each range held.
+struct RangeSums {
+  std::vector<Totals> parts;
+  std::vector<std::uint64_t> quotes;
+};
+
+RangeSums sum_ranges(BlobStore& blobs, const std::string& name, const SumOptions& options,
+                     const Layout& layout, const std::vector<std::uint64_t>& starts,
+                     const ParallelOptions& parallel,
+                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  auto ranges = starts.size() - 1;
+  RangeSums sums{std::vector<Totals>(ranges), std::vector<std::uint64_t>(ranges)};
+  std::atomic<std::uint64_t> done{0}, rows{0};
+  in_parallel(ranges, [&](std::size_t i) {
+    sums.parts[i] = sum_range(blobs, name, options, i == 0 ? nullptr : &layout, starts[i],
+                              starts[i + 1], parallel.buffer_bytes,
+                              [&](std::string_view piece, std::uint64_t new_rows) {
+                                // Cheap here: the piece was just read.
+                                sums.quotes[i] += count_quotes(piece.data(), piece.size());
+                                progress(done += piece.size(), rows += new_rows);
+                                return true;
+                              });
+  });
+  return sums;
+}
+
+// Each range's first row taken to start after the first newline past its
+// split point, which holds unless that newline is inside a quoted field.
+// That guess implies the quote state at the split point (odd quotes
+// before the newline: the split was inside quotes); the parities, known
+// once every range has counted its quotes, confirm it or not.
+std::optional<RangeSums> sum_speculatively(
+    BlobStore& blobs, const std::string& name, const SumOptions& options, const Layout& layout,
+    const std::vector<std::uint64_t>& begins, std::uint64_t size, const ParallelOptions& parallel,
+    const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  auto ranges = begins.size() - 1;
+  std::vector<RowStart> found(ranges, RowStart{0, 0});
+  in_parallel(ranges - 1, [&](std::size_t k) {
+    found[k + 1] = first_newline_after(blobs, name, begins[k + 1], size);
+  });
+  std::vector<std::uint64_t> starts(ranges + 1, size);
+  for (std::size_t i = 0; i < ranges; ++i) {
+    starts[i] = found[i].at;
+    if (i > 0 && starts[i] < starts[i - 1]) return std::nullopt;
+  }
+  auto sums = sum_ranges(blobs, name, options, layout, starts, parallel, progress);
+  std::uint64_t quotes_before_start = 0;
+  for (std::size_t i = 1; i < ranges; ++i) {
+    quotes_before_start += sums.quotes[i - 1];
+    // Quotes in [0, begins[i]): odd when begins[i] is inside quotes.
+    auto inside = (quotes_before_start - found[i].quotes) % 2 == 1;
+    if (inside != (found[i].quotes % 2 == 1)) return std::nullopt;
+  }
+  return sums;
+}
+
+// Exactly: quotes counted per range first, so every split point's quote
+// state is known before any row is summed.
+RangeSums sum_exactly(BlobStore& blobs, const std::string& name, const SumOptions& options,
+                      const Layout& layout, const std::vector<std::uint64_t>& begins,
+                      std::uint64_t size, const ParallelOptions& parallel,
+                      const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  auto ranges = begins.size() - 1;
+  std::vector<std::uint64_t> quotes(ranges);
+  in_parallel(ranges, [&](std::size_t i) {
+    quotes[i] = count_quotes_in(blobs, name, begins[i], begins[i + 1]);
+  });
+  std::vector<std::uint64_t> starts(ranges + 1, size);
+  starts[0] = 0;
+  in_parallel(ranges - 1, [&](std::size_t k) {
+    auto i = k + 1;
+    std::uint64_t before = 0;
+    for (std::size_t j = 0; j < i; ++j) before += quotes[j];
+    starts[i] = row_start_after(blobs, name, begins[i], before % 2 == 1, size);
+  });
+  for (std::size_t i = 1; i < ranges; ++i) starts[i] = std::max(starts[i], starts[i - 1]);
+  return sum_ranges(blobs, name, options, layout, starts, parallel, progress);
+}
+
+}  // namespace
+
 FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions& options,
                     const ParallelOptions& parallel,
                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
@@ -163,42 +265,17 @@ FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions&
   }
   auto layout = read_layout(blobs, name, options);
   if (!layout) return sum_sequentially(blobs, name, options, parallel, progress);
-
-  // Phase 1: quotes per range, so the quote state at each split is known.
   std::vector<std::uint64_t> begins(threads + 1);
   for (std::size_t i = 0; i <= threads; ++i) begins[i] = size * i / threads;
-  std::vector<std::uint64_t> quotes(threads);
-  in_parallel(threads, [&](std::size_t i) {
-    quotes[i] = count_quotes_in(blobs, name, begins[i], begins[i + 1]);
-  });
-  // Phase 2: each range's first row starts after its first newline
-  // outside quotes.
-  std::vector<std::uint64_t> starts(threads + 1, size);
-  starts[0] = 0;
-  in_parallel(threads - 1, [&](std::size_t k) {
-    auto i = k + 1;
-    std::uint64_t before = 0;
-    for (std::size_t j = 0; j < i; ++j) before += quotes[j];
-    starts[i] = row_start_after(blobs, name, begins[i], before % 2 == 1, size);
-  });
-  for (std::size_t i = 1; i < threads; ++i) starts[i] = std::max(starts[i], starts[i - 1]);
-
-  // Phase 3: sum each range's rows.
-  std::vector<Totals> parts(threads);
-  std::atomic<std::uint64_t> done{0}, rows{0};
-  in_parallel(threads, [&](std::size_t i) {
-    parts[i] = sum_range(blobs, name, options, i == 0 ? nullptr : &*layout, starts[i],
-                         starts[i + 1], parallel.buffer_bytes,
-                         [&](std::uint64_t bytes, std::uint64_t new_rows) {
-                           progress(done += bytes, rows += new_rows);
-                           return true;
-                         });
-  });
-
   FileTotals out;
+  auto sums = sum_speculatively(blobs, name, options, *layout, begins, size, parallel, progress);
+  if (!sums) {
+    out.summed_twice = true;
+    sums = sum_exactly(blobs, name, options, *layout, begins, size, parallel, progress);
+  }
   out.bytes = size;
-  out.totals = parts[0];
-  for (std::size_t i = 1; i < threads; ++i) merge_into(out.totals, parts[i]);
+  out.totals = sums->parts[0];
+  for (std::size_t i = 1; i < threads; ++i) merge_into(out.totals, sums->parts[i]);
   return out;
 }
 

@@ -1,11 +1,13 @@
 #pragma once
-// Sums one file with several threads, each over a byte range. Where a
-// range starts inside a quoted field is decided exactly: the quote state
-// at any byte is the parity of the quotes before it, so a first pass
-// counts quotes per range, then each range starts at its first row that
-// begins after a newline outside quotes (quoted newlines at a split point
-// stay inside their field), and ends where the next range's first row
-// begins.
+// Sums one file with several threads, each over a byte range. Each range
+// starts at its first row that begins after a newline outside quotes
+// (quoted newlines at a split point stay inside their field) and ends
+// where the next range's first row begins. The quote state at a split
+// point is the parity of the quotes before it. In one pass, each range
+// first assumes that the first newline past its split point ends a row
+// (true unless it is a quoted newline) and counts its quotes while it
+// sums; the parities then confirm the assumption, or the file is summed
+// again exactly: quotes counted per range first, then the rows.
 
 #include "csv_summer.hpp"
 
@@ -16,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace csv_summer {
 
@@ -28,6 +31,9 @@ struct ParallelOptions {
 struct FileTotals {
   Totals totals;
   std::uint64_t bytes = 0;
+  // The one-pass assumption failed (a split point inside quotes), so the
+  // file was summed a second time, exactly.
+  bool summed_twice = false;
 };
 
 // The steps of a split sum, also used by chunk tasks on several workers.
@@ -38,6 +44,14 @@ std::uint64_t count_quotes_in(orchestra::blobs::BlobStore& blobs, const std::str
 // complete row.
 std::optional<Layout> read_layout(orchestra::blobs::BlobStore& blobs, const std::string& name,
                                   const SumOptions& options);
+// Just after the first newline past `begin` (`size` if none), with the
+// quotes in between.
+struct RowStart {
+  std::uint64_t at = 0;
+  std::uint64_t quotes = 0;
+};
+RowStart first_newline_after(orchestra::blobs::BlobStore& blobs, const std::string& name,
+                             std::uint64_t begin, std::uint64_t size);
 // Where the first row starting after `begin` begins, given the quote state
 // at `begin`: after the first newline outside quotes (`size` if none).
 std::uint64_t row_start_after(orchestra::blobs::BlobStore& blobs, const std::string& name,
@@ -47,7 +61,7 @@ std::uint64_t row_start_after(orchestra::blobs::BlobStore& blobs, const std::str
 Totals sum_range(orchestra::blobs::BlobStore& blobs, const std::string& name,
                  const SumOptions& options, const Layout* layout, std::uint64_t start,
                  std::uint64_t end, std::size_t buffer_bytes,
-                 const std::function<bool(std::uint64_t bytes, std::uint64_t rows)>& on_piece);
+                 const std::function<bool(std::string_view piece, std::uint64_t rows)>& on_piece);
 // Appends `part` (the next range) to `whole`; a problem's row number
 // becomes global.
 void merge_into(Totals& whole, const Totals& part);

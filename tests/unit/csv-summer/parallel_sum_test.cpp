@@ -76,6 +76,32 @@ TEST_CASE("every thread count gives the sequential sums, quoted newlines at spli
   }
 }
 
+TEST_CASE("one pass when no split point is inside quotes, an exact second pass when one is") {
+  TempDir dir;
+  std::string rows = "a,b\n";
+  for (int i = 0; i < 500; ++i) rows += std::to_string(i) + ",\"x\"\"y\"\n";
+  // The middle of this file is a quoted field of many lines, each looking
+  // like a row that would be summed if taken for one.
+  std::string quoted = rows + "1,\"";
+  for (int i = 0; i < 400; ++i) quoted += "7,7\n";
+  quoted += "\"\n" + rows.substr(4);
+  dir.write("data/plain.csv", rows);
+  dir.write("data/quoted.csv", quoted);
+  orchestra::blobs::FileBlobStore blobs({(dir.path() / "data").string()});
+  SumOptions options;
+  options.every = 1;
+  options.skip_invalid = true;
+  auto plain = sum_with(blobs, "plain.csv", 2, options);
+  CHECK_FALSE(plain.summed_twice);
+  CHECK(sums(plain.totals) == sums(sum_with(blobs, "plain.csv", 1, options).totals));
+  auto split = sum_with(blobs, "quoted.csv", 2, options);
+  CHECK(split.summed_twice);
+  auto sequential = sum_with(blobs, "quoted.csv", 1, options);
+  CHECK(sums(split.totals) == sums(sequential.totals));
+  CHECK(split.totals.rows == 1001);
+  CHECK(split.totals.skipped_cells == sequential.totals.skipped_cells);
+}
+
 TEST_CASE("a problem far into the file keeps its global row number with threads") {
   TempDir dir;
   std::string text = "a,b\n";
