@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
+#include <spdlog/logger.h>
 
 #include <algorithm>
 #include <chrono>
@@ -35,8 +36,17 @@ std::uint64_t begin_of(std::uint64_t index, std::uint64_t chunks, std::uint64_t 
   return static_cast<std::uint64_t>(static_cast<UInt128>(size) * index / chunks);
 }
 
+// Where a chunk's rows lie, and the quotes that tell whether that guess
+// held (see run_reduce).
+struct ChunkBounds {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  std::uint64_t quotes_before_start = 0;  // in [the chunk's split point, start)
+  std::uint64_t quotes = 0;               // in [start, end)
+};
+
 // A chunk's totals as JSON, sums as exact decimal text.
-std::string totals_json(std::uint64_t index, const Totals& totals) {
+std::string totals_json(std::uint64_t index, const Totals& totals, const ChunkBounds& bounds) {
   std::string columns = "[";
   for (const auto& column : totals.columns) {
     if (columns.size() > 1) columns += ',';
@@ -52,9 +62,30 @@ std::string totals_json(std::uint64_t index, const Totals& totals) {
   }
   return fmt::format(
       R"({{"chunk":{},"rows":{},"empty_cells":{},"skipped_cells":{},"skipped_rows":{},)"
-      R"("columns":{},"problem":{}}})",
+      R"("columns":{},"problem":{},"start":{},"end":{},"quotes_before_start":{},"quotes":{}}})",
       index, totals.rows, totals.empty_cells, totals.skipped_cells, totals.skipped_rows, columns,
-      problem);
+      problem, bounds.start, bounds.end, bounds.quotes_before_start, bounds.quotes);
+}
+
+ChunkBounds bounds_of(const rapidjson::Document& chunk) {
+  return {chunk["start"].GetUint64(), chunk["end"].GetUint64(),
+          chunk["quotes_before_start"].GetUint64(), chunk["quotes"].GetUint64()};
+}
+
+// Whether every chunk's guess held: chunks meet end to start, and the
+// quotes before each split point have the parity its guess implied.
+bool chunks_hold(const std::map<std::uint64_t, ChunkBounds>& chunks) {
+  std::uint64_t quotes = 0, expected_start = 0;
+  for (const auto& [index, bounds] : chunks) {
+    if (bounds.start != expected_start) return false;
+    if (index > 0) {
+      auto inside = (quotes - bounds.quotes_before_start) % 2 == 1;
+      if (inside != (bounds.quotes_before_start % 2 == 1)) return false;
+    }
+    quotes += bounds.quotes;
+    expected_start = bounds.end;
+  }
+  return true;
 }
 
 Totals totals_of(const rapidjson::Document& chunk) {
@@ -95,80 +126,68 @@ std::vector<orchestra::tasks::NewTask> chunk_flow(const SumRequest& request, std
     return next;
   };
   for (std::uint64_t i = 0; i < chunks; ++i) {
-    flow.push_back(task(kParityType, fmt::format(R"({},"chunk":{},"chunks":{},"size":{}}})", base,
-                                                 i, chunks, size)));
-  }
-  for (std::uint64_t i = 0; i < chunks; ++i) {
-    auto chunk = task(kChunkType, fmt::format(R"({},"chunk":{},"chunks":{},"size":{}}})", base, i,
-                                              chunks, size));
-    for (std::uint64_t j = 0; j < chunks; ++j) chunk.depends_on.push_back("@" + std::to_string(j));
-    flow.push_back(std::move(chunk));
+    flow.push_back(task(kChunkType, fmt::format(R"({},"chunk":{},"chunks":{},"size":{}}})", base,
+                                                i, chunks, size)));
   }
   auto reduce = task(kReduceType, fmt::format(R"({},"chunks":{},"size":{},"submitted_at":{}}})",
                                               base, chunks, size, now_ms()));
-  for (std::uint64_t j = 0; j < chunks; ++j) {
-    reduce.depends_on.push_back("@" + std::to_string(chunks + j));
-  }
+  for (std::uint64_t j = 0; j < chunks; ++j) reduce.depends_on.push_back("@" + std::to_string(j));
   flow.push_back(std::move(reduce));
   return flow;
 }
 
-std::string run_parity(orchestra::blobs::BlobStore& blobs, TaskContext& context) {
-  auto payload = parse(context.payload());
-  auto index = payload["chunk"].GetUint64();
-  auto chunks = payload["chunks"].GetUint64();
-  auto size = payload["size"].GetUint64();
-  auto quotes = count_quotes_in(blobs, payload["file"].GetString(), begin_of(index, chunks, size),
-                                begin_of(index + 1, chunks, size));
-  return fmt::format(R"({{"chunk":{},"quotes":{}}})", index, quotes);
-}
-
-std::string run_chunk(orchestra::blobs::BlobStore& blobs, TaskContext& context) {
+std::string run_chunk(orchestra::blobs::BlobStore& blobs, TaskContext& context,
+                      const ParallelOptions& parallel) {
   auto payload = parse(context.payload());
   auto request = request_of(context.payload());
   auto index = payload["chunk"].GetUint64();
   auto chunks = payload["chunks"].GetUint64();
   auto size = payload["size"].GetUint64();
-  std::map<std::uint64_t, std::uint64_t> quotes;
-  for (const auto& [id, text] : context.dependency_results()) {
-    auto result = parse(text);
-    quotes[result["chunk"].GetUint64()] = result["quotes"].GetUint64();
-  }
-  auto quotes_before = [&](std::uint64_t chunk) {
-    std::uint64_t total = 0;
-    for (std::uint64_t j = 0; j < chunk; ++j) total += quotes.at(j);
-    return total;
+  // Rows are taken to start after the first newline past each split point;
+  // run_reduce checks that guess against every chunk's quotes.
+  auto row_start = [&](std::uint64_t chunk) -> RowStart {
+    if (chunk == 0) return {0, 0};
+    if (chunk >= chunks) return {size, 0};
+    return first_newline_after(blobs, request.file, begin_of(chunk, chunks, size), size);
   };
-  auto start_of = [&](std::uint64_t chunk) -> std::uint64_t {
-    if (chunk == 0) return 0;
-    if (chunk >= chunks) return size;
-    return row_start_after(blobs, request.file, begin_of(chunk, chunks, size),
-                           quotes_before(chunk) % 2 == 1, size);
-  };
-  auto start = start_of(index);
-  auto end = std::max(start, start_of(index + 1));
-  std::optional<Layout> layout;
-  if (index > 0) {
-    layout = read_layout(blobs, request.file, request.options);
-    if (!layout) return totals_json(index, Totals{});
-  }
-  auto totals = sum_range(blobs, request.file, request.options, layout ? &*layout : nullptr, start,
-                          end, 1 << 20, [&](std::string_view, std::uint64_t) { return !context.cancelled(); });
-  if (context.cancelled()) throw std::runtime_error("interrupted");
-  return totals_json(index, totals);
+  auto start = row_start(index);
+  ChunkBounds bounds{start.at, std::max(start.at, row_start(index + 1).at), start.quotes, 0};
+  auto layout = read_layout(blobs, request.file, request.options);
+  if (!layout) return totals_json(index, Totals{}, bounds);
+  auto split = sum_split(blobs, request.file, request.options, *layout, bounds.start, bounds.end,
+                         parallel, [&](std::uint64_t, std::uint64_t) {
+                           if (context.cancelled()) throw std::runtime_error("interrupted");
+                         });
+  bounds.quotes = split.quotes;
+  return totals_json(index, split.totals, bounds);
 }
 
-std::string run_reduce(TaskContext& context) {
+std::string run_reduce(orchestra::blobs::BlobStore& blobs, TaskContext& context,
+                       const ParallelOptions& parallel) {
   auto payload = parse(context.payload());
   auto request = request_of(context.payload());
   std::map<std::uint64_t, Totals> parts;
+  std::map<std::uint64_t, ChunkBounds> bounds;
   for (const auto& [id, text] : context.dependency_results()) {
     auto chunk = parse(text);
     parts[chunk["chunk"].GetUint64()] = totals_of(chunk);
+    bounds[chunk["chunk"].GetUint64()] = bounds_of(chunk);
   }
   if (parts.empty()) throw PermanentError("no chunk results");
-  Totals whole = parts.begin()->second;
-  for (auto it = std::next(parts.begin()); it != parts.end(); ++it) merge_into(whole, it->second);
+  Totals whole;
+  if (chunks_hold(bounds)) {
+    whole = parts.begin()->second;
+    for (auto it = std::next(parts.begin()); it != parts.end(); ++it) merge_into(whole, it->second);
+  } else {
+    // A quoted newline right after a split point: the chunks summed the
+    // wrong rows. Rare; this task sums the file again, exactly.
+    context.log().info("{}: a chunk began inside quotes; summing the file again", request.file);
+    whole = sum_file(blobs, request.file, request.options, parallel,
+                     [&](std::uint64_t, std::uint64_t) {
+                       if (context.cancelled()) throw std::runtime_error("interrupted");
+                     })
+                .totals;
+  }
   if (whole.problem) throw problem_error(request.file, *whole.problem);
   return result_json(whole, payload["size"].GetUint64(),
                      now_ms() - payload["submitted_at"].GetInt64());

@@ -40,7 +40,14 @@ BlockMasks classify(const char* p, const char* end, char delimiter) {
   if (end - p >= 64) {
     masks.delimiters = bits_equal(p, _mm_set1_epi8(delimiter));
     masks.newlines = bits_equal(p, _mm_set1_epi8('\n'));
-    masks.quotes = bits_equal(p, _mm_set1_epi8('"'));
+    // Quotes are rare: one test for the block, positions only when needed.
+    const __m128i quote = _mm_set1_epi8('"');
+    auto any = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), quote),
+                     _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16)), quote)),
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32)), quote),
+                     _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 48)), quote)));
+    if (_mm_movemask_epi8(any) != 0) masks.quotes = bits_equal(p, quote);
     masks.span = 64;
     return masks;
   }
@@ -288,7 +295,8 @@ void CsvSummer::end_field(std::string_view tail, bool line_end) {
 
 // Read now, added once the row is known to be complete.
 void CsvSummer::keep_cell(std::string_view text) {
-  auto slot = (column_ + 1) / static_cast<std::size_t>(options_.every) - 1;
+  // Summed cells come in column order: each is the row's next slot.
+  auto slot = pending_count_;
   if (pending_.size() <= slot) pending_.resize(slot + 1);
   auto& cell = pending_[slot];
   auto trimmed = text;
@@ -302,7 +310,7 @@ void CsvSummer::keep_cell(std::string_view text) {
     cell.kind = PendingCell::Kind::invalid;
     cell.text.assign(text);
   }
-  pending_count_ = std::max(pending_count_, slot + 1);
+  pending_count_ = slot + 1;
 }
 
 void CsvSummer::commit_row() {
@@ -334,7 +342,10 @@ void CsvSummer::end_row() {
   at_field_start_ = true;
   bool blank = !row_has_content_;
   row_has_content_ = false;
-  if (blank) return;  // empty lines are not rows
+  if (blank) {  // empty lines are not rows
+    pending_count_ = 0;
+    return;
+  }
   if (!first_row_done_) {
     first_row_done_ = true;
     columns_in_first_row_ = fields;

@@ -69,16 +69,17 @@ class CsvSummerPlugin final : public orchestra::Plugin {
         },
         options);
     host.tasks().define(
-        kParityType,
-        [this](orchestra::tasks::TaskContext& context) { return run_parity(host_->blobs(), context); },
+        kChunkType,
+        [this](orchestra::tasks::TaskContext& context) {
+          return run_chunk(host_->blobs(), context, parallel_);
+        },
         options);
     host.tasks().define(
-        kChunkType,
-        [this](orchestra::tasks::TaskContext& context) { return run_chunk(host_->blobs(), context); },
+        kReduceType,
+        [this](orchestra::tasks::TaskContext& context) {
+          return run_reduce(host_->blobs(), context, parallel_);
+        },
         options);
-    host.tasks().define(kReduceType, [](orchestra::tasks::TaskContext& context) {
-      return run_reduce(context);
-    }, options);
     auto access = Access::scope(scope);
     auto& routes = host.http();
     routes.add(Method::post, "/tasks", [this](const Request& r) { return submit(r); },

@@ -26,9 +26,39 @@ std::string digits_of(UInt128 value) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+
+// The common case in one tight loop: [sign] digits [. digits], at most 18
+// digits in all (leading zeros included), so nothing can overflow.
+bool parse_plain(std::string_view text, DecimalValue& out) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  bool negative = false;
+  if (p < end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  std::uint64_t mantissa = 0;
+  int digits = 0;
+  const char* point = nullptr;
+  for (; p < end; ++p) {
+    auto digit = static_cast<unsigned>(*p - '0');
+    if (digit < 10) {
+      mantissa = mantissa * 10 + digit;
+      ++digits;
+    } else if (*p == '.' && point == nullptr) {
+      point = p;
+    } else {
+      return false;
+    }
+  }
+  if (digits == 0 || digits > kMaxMantissaDigits) return false;
+  out.mantissa = negative ? -static_cast<Int128>(mantissa) : static_cast<Int128>(mantissa);
+  out.scale = point != nullptr ? static_cast<int>(end - point - 1) : 0;
+  out.approximate = false;
+  return true;
+}
+
 }  // namespace
 
 bool DecimalSum::parse(std::string_view text, DecimalValue& out) {
+  if (parse_plain(text, out)) return true;
   std::size_t i = 0;
   bool negative = false;
   if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';

@@ -188,8 +188,10 @@ RangeSums sum_ranges(BlobStore& blobs, const std::string& name, const SumOptions
   RangeSums sums{std::vector<Totals>(ranges), std::vector<std::uint64_t>(ranges)};
   std::atomic<std::uint64_t> done{0}, rows{0};
   in_parallel(ranges, [&](std::size_t i) {
-    sums.parts[i] = sum_range(blobs, name, options, i == 0 ? nullptr : &layout, starts[i],
-                              starts[i + 1], parallel.buffer_bytes,
+    // Only a range at the start of the file reads the header.
+    const Layout* fixed = i == 0 && starts[0] == 0 ? nullptr : &layout;
+    sums.parts[i] = sum_range(blobs, name, options, fixed, starts[i], starts[i + 1],
+                              parallel.buffer_bytes,
                               [&](std::string_view piece, std::uint64_t new_rows) {
                                 // Cheap here: the piece was just read.
                                 sums.quotes[i] += count_quotes(piece.data(), piece.size());
@@ -207,14 +209,15 @@ RangeSums sum_ranges(BlobStore& blobs, const std::string& name, const SumOptions
 // once every range has counted its quotes, confirm it or not.
 std::optional<RangeSums> sum_speculatively(
     BlobStore& blobs, const std::string& name, const SumOptions& options, const Layout& layout,
-    const std::vector<std::uint64_t>& begins, std::uint64_t size, const ParallelOptions& parallel,
+    const std::vector<std::uint64_t>& begins, const ParallelOptions& parallel,
     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   auto ranges = begins.size() - 1;
-  std::vector<RowStart> found(ranges, RowStart{0, 0});
+  auto end = begins.back();
+  std::vector<RowStart> found(ranges, RowStart{begins[0], 0});
   in_parallel(ranges - 1, [&](std::size_t k) {
-    found[k + 1] = first_newline_after(blobs, name, begins[k + 1], size);
+    found[k + 1] = first_newline_after(blobs, name, begins[k + 1], end);
   });
-  std::vector<std::uint64_t> starts(ranges + 1, size);
+  std::vector<std::uint64_t> starts(ranges + 1, end);
   for (std::size_t i = 0; i < ranges; ++i) {
     starts[i] = found[i].at;
     if (i > 0 && starts[i] < starts[i - 1]) return std::nullopt;
@@ -223,7 +226,7 @@ std::optional<RangeSums> sum_speculatively(
   std::uint64_t quotes_before_start = 0;
   for (std::size_t i = 1; i < ranges; ++i) {
     quotes_before_start += sums.quotes[i - 1];
-    // Quotes in [0, begins[i]): odd when begins[i] is inside quotes.
+    // Quotes in [begins[0], begins[i]): odd when begins[i] is inside quotes.
     auto inside = (quotes_before_start - found[i].quotes) % 2 == 1;
     if (inside != (found[i].quotes % 2 == 1)) return std::nullopt;
   }
@@ -234,20 +237,21 @@ std::optional<RangeSums> sum_speculatively(
 // state is known before any row is summed.
 RangeSums sum_exactly(BlobStore& blobs, const std::string& name, const SumOptions& options,
                       const Layout& layout, const std::vector<std::uint64_t>& begins,
-                      std::uint64_t size, const ParallelOptions& parallel,
+                      const ParallelOptions& parallel,
                       const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   auto ranges = begins.size() - 1;
+  auto end = begins.back();
   std::vector<std::uint64_t> quotes(ranges);
   in_parallel(ranges, [&](std::size_t i) {
     quotes[i] = count_quotes_in(blobs, name, begins[i], begins[i + 1]);
   });
-  std::vector<std::uint64_t> starts(ranges + 1, size);
-  starts[0] = 0;
+  std::vector<std::uint64_t> starts(ranges + 1, end);
+  starts[0] = begins[0];
   in_parallel(ranges - 1, [&](std::size_t k) {
     auto i = k + 1;
     std::uint64_t before = 0;
     for (std::size_t j = 0; j < i; ++j) before += quotes[j];
-    starts[i] = row_start_after(blobs, name, begins[i], before % 2 == 1, size);
+    starts[i] = row_start_after(blobs, name, begins[i], before % 2 == 1, end);
   });
   for (std::size_t i = 1; i < ranges; ++i) starts[i] = std::max(starts[i], starts[i - 1]);
   return sum_ranges(blobs, name, options, layout, starts, parallel, progress);
@@ -255,28 +259,37 @@ RangeSums sum_exactly(BlobStore& blobs, const std::string& name, const SumOption
 
 }  // namespace
 
+SplitTotals sum_split(BlobStore& blobs, const std::string& name, const SumOptions& options,
+                      const Layout& layout, std::uint64_t start, std::uint64_t end,
+                      const ParallelOptions& parallel,
+                      const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  auto threads = static_cast<std::size_t>(std::max(1, parallel.threads));
+  if (end - start < parallel.parallel_above) threads = 1;
+  std::vector<std::uint64_t> begins(threads + 1);
+  for (std::size_t i = 0; i <= threads; ++i) begins[i] = start + (end - start) * i / threads;
+  SplitTotals out;
+  auto sums = sum_speculatively(blobs, name, options, layout, begins, parallel, progress);
+  if (!sums) {
+    out.summed_twice = true;
+    sums = sum_exactly(blobs, name, options, layout, begins, parallel, progress);
+  }
+  out.totals = sums->parts[0];
+  for (std::size_t i = 1; i < sums->parts.size(); ++i) merge_into(out.totals, sums->parts[i]);
+  for (auto quotes : sums->quotes) out.quotes += quotes;
+  return out;
+}
+
 FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions& options,
                     const ParallelOptions& parallel,
                     const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   auto size = blobs.stat(name).size;
-  auto threads = static_cast<std::size_t>(std::max(1, parallel.threads));
-  if (threads == 1 || size < parallel.parallel_above) {
+  if (parallel.threads <= 1 || size < parallel.parallel_above) {
     return sum_sequentially(blobs, name, options, parallel, progress);
   }
   auto layout = read_layout(blobs, name, options);
   if (!layout) return sum_sequentially(blobs, name, options, parallel, progress);
-  std::vector<std::uint64_t> begins(threads + 1);
-  for (std::size_t i = 0; i <= threads; ++i) begins[i] = size * i / threads;
-  FileTotals out;
-  auto sums = sum_speculatively(blobs, name, options, *layout, begins, size, parallel, progress);
-  if (!sums) {
-    out.summed_twice = true;
-    sums = sum_exactly(blobs, name, options, *layout, begins, size, parallel, progress);
-  }
-  out.bytes = size;
-  out.totals = sums->parts[0];
-  for (std::size_t i = 1; i < threads; ++i) merge_into(out.totals, sums->parts[i]);
-  return out;
+  auto split = sum_split(blobs, name, options, *layout, 0, size, parallel, progress);
+  return {std::move(split.totals), size, split.summed_twice};
 }
 
 }  // namespace csv_summer

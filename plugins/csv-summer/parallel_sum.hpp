@@ -44,8 +44,8 @@ std::uint64_t count_quotes_in(orchestra::blobs::BlobStore& blobs, const std::str
 // complete row.
 std::optional<Layout> read_layout(orchestra::blobs::BlobStore& blobs, const std::string& name,
                                   const SumOptions& options);
-// Just after the first newline past `begin` (`size` if none), with the
-// quotes in between.
+// Just after the first newline past `begin` (`size` if none before it),
+// with the quotes in between.
 struct RowStart {
   std::uint64_t at = 0;
   std::uint64_t quotes = 0;
@@ -65,6 +65,21 @@ Totals sum_range(orchestra::blobs::BlobStore& blobs, const std::string& name,
 // Appends `part` (the next range) to `whole`; a problem's row number
 // becomes global.
 void merge_into(Totals& whole, const Totals& part);
+
+struct SplitTotals {
+  Totals totals;
+  std::uint64_t quotes = 0;   // in [start, end)
+  bool summed_twice = false;  // see FileTotals
+};
+
+// The rows in [start, end) (both row starts outside quotes) summed over
+// parallel.threads byte ranges, in one pass unless a split point was
+// inside quotes. `layout` is the file's (read_layout); a range starting
+// at byte 0 reads the header itself.
+SplitTotals sum_split(orchestra::blobs::BlobStore& blobs, const std::string& name,
+                      const SumOptions& options, const Layout& layout, std::uint64_t start,
+                      std::uint64_t end, const ParallelOptions& parallel,
+                      const std::function<void(std::uint64_t, std::uint64_t)>& progress);
 
 // `progress(bytes_read, rows_so_far)` is called from worker threads,
 // often; throttle in the callee. Problems' row numbers are global.

@@ -260,6 +260,11 @@ TEST_CASE("a large file is split into chunk tasks that two workers share, exactl
   }
   dir.write("data/quoted.csv", text);
   dir.write("data/late-error.csv", text + "20001,x,3,4,5,6,7,8,9,oops\n");
+  std::string plain = "id,c2,c3,c4,c5,c6,c7,c8,c9,amount\n";
+  for (int row = 1; row <= 20'000; ++row) {
+    plain += std::to_string(row) + ",\"a, b\",3,4,5,6,7,8,9," + std::to_string(row) + ".5\n";
+  }
+  dir.write("data/plain.csv", plain);
   auto env = csv_env(dir);
   env["ORCHESTRA_DATABASE__URL"] = "sqlite:///" + (dir.path() / "var/test.db").string();
   env["ORCHESTRA_BLOBS__LOCAL__ROOTS"] = "[" + (dir.path() / "data").string() + "]";
@@ -276,6 +281,19 @@ TEST_CASE("a large file is split into chunk tasks that two workers share, exactl
   CHECK(std::string(done["result"]["columns"][0]["name"].GetString()) == "amount");
   auto stats = parse(admin_get(port, "/api/v1/tasks/stats").body);
   CHECK(stats["by_type"]["csv-summer.chunk"]["succeeded"].GetInt() > 10);
+  auto summed_again = [&](const std::string& file) {
+    auto line = file + ": a chunk began inside quotes; summing the file again";
+    return all.output().find(line) != std::string::npos ||
+           worker.output().find(line) != std::string::npos;
+  };
+  CHECK(summed_again("quoted.csv"));  // quoted newlines right after split points
+
+  // Without quoted newlines every chunk's guess holds: one pass, merged.
+  auto merged = finished(port, token, submit(port, token, R"({"file":"plain.csv"})"));
+  REQUIRE(std::string(merged["state"].GetString()) == "succeeded");
+  CHECK(merged["result"]["rows"].GetInt() == 20'000);
+  CHECK(merged["result"]["columns"][0]["sum"].GetDouble() == 200020000);
+  CHECK_FALSE(summed_again("plain.csv"));
 
   auto failed = finished(port, token, submit(port, token, R"({"file":"late-error.csv"})"));
   CHECK(std::string(failed["state"].GetString()) == "dead");
