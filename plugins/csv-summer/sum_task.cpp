@@ -88,8 +88,8 @@ std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskCo
     context.progress(total > 0 ? static_cast<double>(bytes) / static_cast<double>(total) : 0,
                      fmt::format("{} of {} bytes, {} rows", bytes, total, rows));
   };
-  // The parallel path reads the file twice (quote parity, then sums):
-  // cheap from the page cache, not over the network.
+  // A split point inside quotes makes the parallel path read the file a
+  // second time: cheap from the page cache, not over the network.
   auto effective = parallel;
   if (request.file.starts_with("s3://")) effective.threads = 1;
   auto file = sum_file(blobs, request.file, request.options, effective, progress);
