@@ -155,7 +155,7 @@ std::string run_chunk(orchestra::blobs::BlobStore& blobs, TaskContext& context,
   auto layout = read_layout(blobs, request.file, request.options);
   if (!layout) return totals_json(index, Totals{}, bounds);
   auto split = sum_split(blobs, request.file, request.options, *layout, bounds.start, bounds.end,
-                         parallel, [&](std::uint64_t, std::uint64_t) {
+                         threads_for(parallel, request.file), [&](std::uint64_t, std::uint64_t) {
                            if (context.cancelled()) throw std::runtime_error("interrupted");
                          });
   bounds.quotes = split.quotes;
@@ -182,7 +182,7 @@ std::string run_reduce(orchestra::blobs::BlobStore& blobs, TaskContext& context,
     // A quoted newline right after a split point: the chunks summed the
     // wrong rows. Rare; this task sums the file again, exactly.
     context.log().info("{}: a chunk began inside quotes; summing the file again", request.file);
-    whole = sum_file(blobs, request.file, request.options, parallel,
+    whole = sum_file(blobs, request.file, request.options, threads_for(parallel, request.file),
                      [&](std::uint64_t, std::uint64_t) {
                        if (context.cancelled()) throw std::runtime_error("interrupted");
                      })

@@ -65,6 +65,12 @@ std::string result_json(const Totals& totals, std::uint64_t bytes, std::int64_t 
       duration_ms);
 }
 
+ParallelOptions threads_for(const ParallelOptions& parallel, const std::string& file) {
+  auto effective = parallel;
+  if (file.starts_with("s3://")) effective.threads = 1;
+  return effective;
+}
+
 std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context,
                     const ParallelOptions& parallel) {
   auto started = Steady::now();
@@ -88,11 +94,8 @@ std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskCo
     context.progress(total > 0 ? static_cast<double>(bytes) / static_cast<double>(total) : 0,
                      fmt::format("{} of {} bytes, {} rows", bytes, total, rows));
   };
-  // A split point inside quotes makes the parallel path read the file a
-  // second time: cheap from the page cache, not over the network.
-  auto effective = parallel;
-  if (request.file.starts_with("s3://")) effective.threads = 1;
-  auto file = sum_file(blobs, request.file, request.options, effective, progress);
+  auto file = sum_file(blobs, request.file, request.options, threads_for(parallel, request.file),
+                       progress);
   const auto& totals = file.totals;
   if (totals.problem) throw problem_error(request.file, *totals.problem);
   auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started);

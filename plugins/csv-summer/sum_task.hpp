@@ -26,6 +26,11 @@ SumRequest request_of(const std::string& payload);
 
 // The handler; throws PermanentError for problems in the file, BlobError
 // (retried) when the storage fails.
+// The threads to sum `file` with: one for s3:// files, whose parallel
+// readers would hold 8 MiB each and read a file twice over the network
+// whenever a split point lands inside quotes.
+ParallelOptions threads_for(const ParallelOptions& parallel, const std::string& file);
+
 std::string run_sum(orchestra::blobs::BlobStore& blobs, orchestra::tasks::TaskContext& context,
                     const ParallelOptions& parallel);
 
