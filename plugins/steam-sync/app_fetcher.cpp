@@ -1,87 +1,96 @@
 #include "app_fetcher.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/logger.h>
 
 #include <algorithm>
-#include <set>
 
 namespace steam_sync {
 
 std::string FetchOutcome::to_json() const {
   return fmt::format(
-      R"({{"fetched":{},"unavailable":{},"held_elsewhere":{},"already_fresh":{},)"
+      R"({{"fetched":{},"unavailable":{},"failed":{},"held_elsewhere":{},"already_fresh":{},)"
       R"("lease_lost":{}}})",
-      fetched, unavailable, held_elsewhere, already_fresh, lease_lost);
+      fetched, unavailable, failed, held_elsewhere, already_fresh, lease_lost);
 }
 
-AppFetcher::AppFetcher(AppStore& store, SteamApi& api, int price_batch,
-                       std::chrono::milliseconds lease_timeout,
+AppFetcher::AppFetcher(AppStore& store, int price_batch, std::chrono::milliseconds lease_timeout,
                        orchestra::tasks::TaskContext& context)
-    : store_(store),
-      api_(api),
-      price_batch_(price_batch),
-      lease_timeout_(lease_timeout),
-      context_(context) {}
+    : store_(store), price_batch_(price_batch), lease_timeout_(lease_timeout), context_(context) {}
 
-FetchOutcome AppFetcher::run(const FetchRequest& request, std::int64_t created_at) {
+bool AppFetcher::keep_alive() {
+  renew_leases();
+  return context_.cancelled();
+}
+
+FetchOutcome AppFetcher::run(SteamApi& api, const FetchRequest& request,
+                             std::int64_t created_at) {
   token_ = request.lease.empty() ? context_.id() : request.lease;
   FetchOutcome outcome;
   auto now = now_ms();
-  auto owned = store_.lease(request.app_ids, token_, now, now + lease_timeout_.count());
+  auto leased = store_.lease(request.app_ids, token_, now, now + lease_timeout_.count());
   lease_renewed_at_ = now;
-  outcome.held_elsewhere = static_cast<int>(request.app_ids.size() - owned.size());
-  auto fresh = store_.updated_since(owned, created_at);
-  if (!fresh.empty()) {
-    store_.release(fresh, token_);
-    std::set<std::int64_t> done(fresh.begin(), fresh.end());
-    std::erase_if(owned, [&](std::int64_t id) { return done.count(id) > 0; });
-    outcome.already_fresh = static_cast<int>(done.size());
-  }
+  outcome.held_elsewhere = static_cast<int>(request.app_ids.size() - leased.size());
+  auto fresh = store_.updated_since(leased, created_at);
+  store_.release(fresh, token_);
+  outcome.already_fresh = static_cast<int>(fresh.size());
+  owned_.insert(leased.begin(), leased.end());
+  for (auto id : fresh) owned_.erase(id);
+  std::vector<std::int64_t> order(owned_.begin(), owned_.end());
   try {
-    auto prices = secondary_prices(owned, request.countries);
-    for (std::size_t i = 0; i < owned.size(); ++i) {
-      check_cancelled();
-      renew_lease({owned.begin() + static_cast<std::ptrdiff_t>(i), owned.end()});
-      fetch_one(owned[i], request.countries.front(), prices, outcome);
-      context_.progress(static_cast<double>(i + 1) / static_cast<double>(owned.size()),
-                        fmt::format("{} of {} apps", i + 1, owned.size()));
+    auto prices = secondary_prices(api, request.countries);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (keep_alive()) throw SteamStopped("the fetch was stopped");
+      if (owned_.count(order[i]) == 0) {
+        ++outcome.lease_lost;
+        continue;
+      }
+      fetch_one(api, order[i], request.countries.front(), prices, outcome);
+      context_.progress(static_cast<double>(i + 1) / static_cast<double>(order.size()),
+                        fmt::format("{} of {} apps", i + 1, order.size()));
     }
-  } catch (const SteamStopped&) {
-    // Stopped, not failed: the apps not stored yet go back to the pool now
-    // rather than after the lease timeout.
-    store_.release(owned, token_);
+  } catch (...) {
+    // Stopped, or failed for this attempt: the apps not stored yet go back
+    // to the pool now rather than after the lease timeout.
+    store_.release({owned_.begin(), owned_.end()}, token_);
     throw;
   }
   return outcome;
 }
 
-AppFetcher::Prices AppFetcher::secondary_prices(const std::vector<std::int64_t>& ids,
+AppFetcher::Prices AppFetcher::secondary_prices(SteamApi& api,
                                                 const std::vector<std::string>& countries) {
   Prices prices;
+  std::vector<std::int64_t> ids(owned_.begin(), owned_.end());
   for (std::size_t c = 1; c < countries.size(); ++c) {
     for (std::size_t start = 0; start < ids.size(); start += price_batch_) {
-      check_cancelled();
-      renew_lease(ids);
+      if (keep_alive()) throw SteamStopped("the fetch was stopped");
       auto end = std::min(ids.size(), start + static_cast<std::size_t>(price_batch_));
       std::vector<std::int64_t> batch(ids.begin() + static_cast<std::ptrdiff_t>(start),
                                       ids.begin() + static_cast<std::ptrdiff_t>(end));
-      auto answer = api_.prices(batch, countries[c]);
-      for (auto id : batch) {
-        auto found = answer.find(id);
-        prices[id][countries[c]] = found == answer.end() ? std::nullopt : found->second;
-      }
+      // Apps the answer leaves out keep the price stored before.
+      for (auto& [id, price] : api.prices(batch, countries[c])) prices[id][countries[c]] = price;
     }
   }
   return prices;
 }
 
-void AppFetcher::fetch_one(std::int64_t id, const std::string& country, Prices& prices,
-                           FetchOutcome& outcome) {
+void AppFetcher::fetch_one(SteamApi& api, std::int64_t id, const std::string& country,
+                           Prices& prices, FetchOutcome& outcome) {
   FetchedApp app;
   app.id = id;
-  app.details = api_.details(id, country);
+  try {
+    app.details = api.details(id, country);
+  } catch (const SteamError& error) {
+    if (error.retryable()) throw;
+    context_.log().warn("app {}: {}; marked as an error", id, error.what());
+    if (store_.store_failed(id, error.what(), token_, now_ms())) ++outcome.failed;
+    owned_.erase(id);
+    return;
+  }
   app.prices = std::move(prices[id]);
   if (app.details) app.prices[country] = app.details->price;
+  owned_.erase(id);
   if (!store_.store_fetched(app, token_, now_ms())) {
     ++outcome.lease_lost;
     context_.log().warn("app {}: lease lost to another fetch; its data was not stored", id);
@@ -90,15 +99,15 @@ void AppFetcher::fetch_one(std::int64_t id, const std::string& country, Prices& 
   ++(app.details ? outcome.fetched : outcome.unavailable);
 }
 
-void AppFetcher::renew_lease(const std::vector<std::int64_t>& remaining) {
+void AppFetcher::renew_leases() {
   auto now = now_ms();
-  if (now - lease_renewed_at_ < lease_timeout_.count() / 3) return;
-  store_.lease(remaining, token_, now, now + lease_timeout_.count());
+  if (now - lease_renewed_at_ < lease_timeout_.count() / 3 || owned_.empty()) return;
+  auto kept = store_.renew({owned_.begin(), owned_.end()}, token_, now + lease_timeout_.count());
   lease_renewed_at_ = now;
-}
-
-void AppFetcher::check_cancelled() {
-  if (context_.cancelled()) throw SteamStopped("the fetch was stopped");
+  std::set<std::int64_t> still(kept.begin(), kept.end());
+  for (auto it = owned_.begin(); it != owned_.end();) {
+    it = still.count(*it) ? std::next(it) : owned_.erase(it);
+  }
 }
 
 }  // namespace steam_sync

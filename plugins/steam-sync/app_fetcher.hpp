@@ -3,8 +3,13 @@
 // prices of the secondary countries in bulk, then each app's details in
 // the primary country, storing each app (details and all its prices in one
 // transaction) as soon as it is complete. An app is marked updated only
-// when every request for it succeeded; a request that fails for good
-// throws, leaving the remaining apps to the task's next attempt.
+// when every request for it succeeded. An app Steam answers for in a way
+// no retry can mend (a 4xx, data that stays malformed) is marked `error`
+// and the others go on; a request that fails for good otherwise throws,
+// leaving the remaining apps to the task's next attempt.
+//
+// The leases are renewed while the task runs, also while it waits for the
+// rate limit; an app whose lease was lost to another fetch is dropped.
 
 #include "app_store.hpp"
 #include "fetch_request.hpp"
@@ -14,12 +19,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <set>
 
 namespace steam_sync {
 
 struct FetchOutcome {
   int fetched = 0;
   int unavailable = 0;
+  int failed = 0;          // marked `error`: Steam's answer for the app cannot be used
   int held_elsewhere = 0;  // leased by another fetch: left to it
   int already_fresh = 0;   // updated since the task was created (an earlier attempt)
   int lease_lost = 0;      // the lease expired and another fetch took the app
@@ -28,27 +35,28 @@ struct FetchOutcome {
 
 class AppFetcher {
  public:
-  AppFetcher(AppStore& store, SteamApi& api, int price_batch,
-             std::chrono::milliseconds lease_timeout, orchestra::tasks::TaskContext& context);
+  AppFetcher(AppStore& store, int price_batch, std::chrono::milliseconds lease_timeout,
+             orchestra::tasks::TaskContext& context);
 
+  // Renews the leases when due; true when the task should stop. Meant as
+  // SteamApi's `stop` callback, which is polled during every wait.
+  bool keep_alive();
   // `created_at`: when the task was created (Unix ms).
-  FetchOutcome run(const FetchRequest& request, std::int64_t created_at);
+  FetchOutcome run(SteamApi& api, const FetchRequest& request, std::int64_t created_at);
 
  private:
   using Prices = std::map<std::int64_t, std::map<std::string, std::optional<Price>>>;
-  Prices secondary_prices(const std::vector<std::int64_t>& ids,
-                          const std::vector<std::string>& countries);
-  void fetch_one(std::int64_t id, const std::string& country, Prices& prices,
+  Prices secondary_prices(SteamApi& api, const std::vector<std::string>& countries);
+  void fetch_one(SteamApi& api, std::int64_t id, const std::string& country, Prices& prices,
                  FetchOutcome& outcome);
-  void renew_lease(const std::vector<std::int64_t>& remaining);
-  void check_cancelled();
+  void renew_leases();
 
   AppStore& store_;
-  SteamApi& api_;
   int price_batch_;
   std::chrono::milliseconds lease_timeout_;
   orchestra::tasks::TaskContext& context_;
   std::string token_;
+  std::set<std::int64_t> owned_;  // leased and not stored yet
   std::int64_t lease_renewed_at_ = 0;
 };
 

@@ -327,6 +327,32 @@ std::vector<std::int64_t> AppStore::lease(const std::vector<std::int64_t>& ids,
   return ids_of(session, sql, std::move(params));
 }
 
+std::vector<std::int64_t> AppStore::renew(const std::vector<std::int64_t>& ids,
+                                          const std::string& token, std::int64_t until) {
+  if (ids.empty()) return {};
+  soci::session session(database_.pool());
+  Params params{{{"until", until}}, {{"token", token}}};
+  auto sql = fmt::format(
+      "UPDATE steam_apps SET lease_until = :until WHERE app_id IN ({}) AND lease_token = :token "
+      "RETURNING app_id",
+      params.in_list(ids));
+  return ids_of(session, sql, std::move(params));
+}
+
+bool AppStore::store_failed(std::int64_t id, const std::string& reason, const std::string& token,
+                            std::int64_t now) {
+  soci::session session(database_.pool());
+  long long app_id = id, at = now;
+  std::string problems = to_json_array({reason}), lease_token = token;
+  soci::statement statement =
+      (session.prepare << "UPDATE steam_apps SET fetch_status = 'error', last_updated = :at, "
+                          "data_problems = :problems, lease_token = NULL, lease_until = 0 "
+                          "WHERE app_id = :id AND lease_token = :token",
+       soci::use(at), soci::use(problems), soci::use(app_id), soci::use(lease_token));
+  statement.execute(true);
+  return statement.get_affected_rows() > 0;
+}
+
 void AppStore::release(const std::vector<std::int64_t>& ids, const std::string& token) {
   if (ids.empty()) return;
   soci::session session(database_.pool());

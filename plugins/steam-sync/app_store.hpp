@@ -25,7 +25,7 @@ struct AppRecord {
   std::int64_t id = 0;
   std::string name;
   std::int64_t last_updated = 0;
-  std::string fetch_status;  // never, ok, unavailable
+  std::string fetch_status;  // never, ok, unavailable, error
   AppDetails details;        // empty until fetched
   std::optional<std::int64_t> details_fetched_at;
   std::vector<StoredPrice> prices;
@@ -76,6 +76,9 @@ class AppStore {
   // held under `token`; returns them.
   std::vector<std::int64_t> lease(const std::vector<std::int64_t>& ids, const std::string& token,
                                   std::int64_t now, std::int64_t until);
+  // Extends the leases `token` still holds among `ids`; returns those.
+  std::vector<std::int64_t> renew(const std::vector<std::int64_t>& ids, const std::string& token,
+                                  std::int64_t until);
   void release(const std::vector<std::int64_t>& ids, const std::string& token);
   // Those of `ids` updated at or after `since`.
   std::vector<std::int64_t> updated_since(const std::vector<std::int64_t>& ids,
@@ -84,6 +87,10 @@ class AppStore {
   // Stores one fetch in one transaction, sets last_updated = now and ends
   // the lease; false (nothing stored) when `token` no longer holds it.
   bool store_fetched(const FetchedApp& app, const std::string& token, std::int64_t now);
+  // Marks an app whose answer cannot be used (fetch_status `error`, the
+  // reason in data_problems), updated now so it waits its turn again.
+  bool store_failed(std::int64_t id, const std::string& reason, const std::string& token,
+                    std::int64_t now);
 
   std::optional<AppRecord> find(std::int64_t id);
   std::vector<AppRecord> list(const AppQuery& query);

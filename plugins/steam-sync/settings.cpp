@@ -59,7 +59,8 @@ Settings read_settings(const orchestra::ConfigSection& config) {
   settings.task_lease = positive(config, "task_lease", settings.task_lease);
   settings.task_attempts = bounded(config, "task_attempts", settings.task_attempts, 1, 100);
   settings.task_backoff = positive(config, "task_backoff", settings.task_backoff);
-  settings.max_app_ids = bounded(config, "max_app_ids", settings.max_app_ids, 1, 100'000);
+  // Each id is one bound parameter of a query; databases allow ~32,000.
+  settings.max_app_ids = bounded(config, "max_app_ids", settings.max_app_ids, 1, 10'000);
   settings.max_countries = bounded(config, "max_countries", settings.max_countries, 1, 249);
   settings.task_scope = config.get<std::string>("task_scope", settings.task_scope);
   return settings;

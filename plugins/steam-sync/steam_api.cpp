@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -18,12 +18,14 @@ using orchestra::http::ClientError;
 // A failure worth another attempt of the same request.
 class Transient : public std::runtime_error {
  public:
-  Transient(const std::string& message, milliseconds at_least)
-      : std::runtime_error(message), at_least_(at_least) {}
+  Transient(const std::string& message, milliseconds at_least, bool malformed = false)
+      : std::runtime_error(message), at_least_(at_least), malformed_(malformed) {}
   milliseconds at_least() const { return at_least_; }
+  bool malformed() const { return malformed_; }
 
  private:
   milliseconds at_least_;
+  bool malformed_;
 };
 
 std::string url_encode(std::string_view text) {
@@ -45,6 +47,16 @@ std::string trim_slash(std::string url) {
 
 std::string join_ids(const std::vector<std::int64_t>& ids) {
   return fmt::format("{}", fmt::join(ids, ","));
+}
+
+// Retry-After in seconds, at most `cap` (a server may ask for years).
+milliseconds retry_after(const orchestra::http::ClientResponse& response, milliseconds cap) {
+  auto header = response.header("retry-after");
+  if (!header) return milliseconds(0);
+  long long seconds = 0;
+  auto [end, error] = std::from_chars(header->data(), header->data() + header->size(), seconds);
+  if (error != std::errc{} || seconds < 0) return milliseconds(0);
+  return std::min(cap, milliseconds(std::min<long long>(seconds, cap.count() / 1000 + 1) * 1000));
 }
 
 milliseconds backoff(const RetryPolicy& retry, int attempt) {
@@ -82,7 +94,10 @@ std::string SteamApi::get_ok(const std::string& url, const std::string& what, in
     response = client_.get(url, stop_);
   } catch (const ClientError& error) {
     if (error.kind() == ClientError::Kind::stopped) throw SteamStopped(error.what());
-    if (error.kind() == ClientError::Kind::invalid_url) throw SteamError(error.what(), false);
+    if (error.kind() == ClientError::Kind::invalid_url ||
+        error.kind() == ClientError::Kind::too_large) {
+      throw SteamError(fmt::format("{}: {}", what, error.what()), false);
+    }
     throw Transient(fmt::format("{}: {}", what, error.what()), backoff(retry_, attempt));
   }
   if (response.status == 200) return std::move(response.body);
@@ -90,9 +105,8 @@ std::string SteamApi::get_ok(const std::string& url, const std::string& what, in
   // The shared limiter already holds every process back after a throttle.
   if (response.throttled) throw Transient(problem + " (throttled)", milliseconds(0));
   if (response.status == 429) {
-    auto retry_after = response.header("retry-after");
-    auto seconds = retry_after ? std::atoll(retry_after->c_str()) : 0;
-    throw Transient(problem, std::max(backoff(retry_, attempt), milliseconds(seconds * 1000)));
+    throw Transient(problem, std::max(backoff(retry_, attempt),
+                                      retry_after(response, retry_.max_backoff)));
   }
   if (response.status >= 500) throw Transient(problem, backoff(retry_, attempt));
   throw SteamError(problem, false);
@@ -105,12 +119,13 @@ auto SteamApi::fetch(const std::string& url, const std::string& what, Parse pars
       try {
         return parse(get_ok(url, what, attempt));
       } catch (const SteamFormatError& error) {
-        throw Transient(error.what(), backoff(retry_, attempt));
+        throw Transient(error.what(), backoff(retry_, attempt), true);
       }
     } catch (const Transient& failure) {
       if (attempt >= retry_.attempts) {
+        // Malformed every time is the answer itself, not the connection.
         throw SteamError(fmt::format("{} (gave up after {} attempts)", failure.what(), attempt),
-                         true);
+                         !failure.malformed());
       }
       if (failure.at_least().count() > 0) {
         log_->warn("{}; attempt {} of {}, retrying in {} ms", failure.what(), attempt,
@@ -124,21 +139,28 @@ auto SteamApi::fetch(const std::string& url, const std::string& what, Parse pars
   }
 }
 
-std::vector<ListedApp> SteamApi::app_list() {
+AppListPage SteamApi::app_list() {
   if (endpoints_.api_key.empty()) {
     return fetch(endpoints_.api_url + "/ISteamApps/GetAppList/v2/", "GetAppList v2",
-                 [](const std::string& body) { return parse_legacy_app_list(body).apps; });
+                 [](const std::string& body) { return parse_legacy_app_list(body); });
   }
-  std::vector<ListedApp> apps;
+  // Steam lists a few hundred thousand apps; a list that never ends is a
+  // broken server, not a big catalogue.
+  constexpr int kMaxPages = 10'000;
+  AppListPage all;
   std::int64_t after = 0;
-  for (;;) {
+  for (int pages = 1;; ++pages) {
+    if (pages > kMaxPages) {
+      throw SteamError(fmt::format("GetAppList v1: more than {} pages", kMaxPages), false);
+    }
     auto url = fmt::format("{}/IStoreService/GetAppList/v1/?key={}&max_results={}&last_appid={}",
                            endpoints_.api_url, url_encode(endpoints_.api_key),
                            endpoints_.page_size, after);
     auto page = fetch(url, fmt::format("GetAppList v1 after app {}", after),
                       [](const std::string& body) { return parse_store_app_list(body); });
-    apps.insert(apps.end(), page.apps.begin(), page.apps.end());
-    if (!page.next_after || *page.next_after <= after) return apps;
+    all.apps.insert(all.apps.end(), page.apps.begin(), page.apps.end());
+    all.skipped += page.skipped;
+    if (!page.next_after || *page.next_after <= after) return all;
     after = *page.next_after;
   }
 }

@@ -60,8 +60,8 @@ class SteamApi {
   SteamApi(orchestra::http::Client& client, SteamEndpoints endpoints, RetryPolicy retry,
            std::function<bool()> stop, std::shared_ptr<spdlog::logger> log);
 
-  // Every app Steam lists, all pages.
-  std::vector<ListedApp> app_list();
+  // Every app Steam lists, all pages (`skipped`: entries without an appid).
+  AppListPage app_list();
   // One app's full details in `country`; nullopt when Steam says success:false.
   std::optional<AppDetails> details(std::int64_t app_id, const std::string& country);
   // Prices of many apps in `country`, one request.

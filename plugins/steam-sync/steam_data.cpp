@@ -32,6 +32,14 @@ const Value* member(const Value& object, const char* name) {
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
+// A JSON string's text without NUL characters (\u0000), which PostgreSQL
+// refuses in text columns.
+std::string without_nul(const Value& value) {
+  std::string text(value.GetString(), value.GetStringLength());
+  std::erase(text, '\0');
+  return text;
+}
+
 // Reads fields of one object, noting those of unexpected types.
 class FieldReader {
  public:
@@ -41,7 +49,7 @@ class FieldReader {
   std::optional<std::string> text(const char* name) const {
     const auto* value = present(name);
     if (value == nullptr) return std::nullopt;
-    if (value->IsString()) return std::string(value->GetString(), value->GetStringLength());
+    if (value->IsString()) return without_nul(*value);
     wrong(name, "a string");
     return std::nullopt;
   }
@@ -68,7 +76,7 @@ class FieldReader {
         wrong(name, "an array of strings");
         return {};
       }
-      out.emplace_back(item.GetString(), item.GetStringLength());
+      out.push_back(without_nul(item));
     }
     return out;
   }
@@ -84,7 +92,7 @@ class FieldReader {
         wrong(name, kExpected);
         return {};
       }
-      out.emplace_back(description->GetString(), description->GetStringLength());
+      out.push_back(without_nul(*description));
     }
     return out;
   }
@@ -169,23 +177,23 @@ bool succeeded(const Value& entry) {
   return success != nullptr && success->IsBool() && success->GetBool();
 }
 
-std::int64_t app_id_of(const Value& app, std::string_view what) {
-  const auto* id = member(app, "appid");
-  if (id == nullptr || !id->IsInt64() || id->GetInt64() <= 0) {
-    throw SteamFormatError(fmt::format("{}: an app without a positive integer appid", what));
-  }
-  return id->GetInt64();
-}
-
-std::vector<ListedApp> read_listed_apps(const Value* apps, std::string_view what) {
+// Entries without a positive integer appid are skipped and counted: one
+// odd entry must not stop the whole list.
+std::vector<ListedApp> read_listed_apps(const Value* apps, std::string_view what,
+                                        std::size_t& skipped) {
   std::vector<ListedApp> out;
   if (apps == nullptr) return out;
   if (!apps->IsArray()) throw SteamFormatError(fmt::format("{}: 'apps' is not an array", what));
   out.reserve(apps->Size());
   for (const auto& app : apps->GetArray()) {
+    const auto* id = member(app, "appid");
+    if (id == nullptr || !id->IsInt64() || id->GetInt64() <= 0) {
+      ++skipped;
+      continue;
+    }
     const auto* name = member(app, "name");
-    out.push_back({app_id_of(app, what),
-                   name != nullptr && name->IsString() ? name->GetString() : std::string()});
+    out.push_back({id->GetInt64(),
+                   name != nullptr && name->IsString() ? without_nul(*name) : std::string()});
   }
   return out;
 }
@@ -234,7 +242,7 @@ AppListPage parse_store_app_list(std::string_view body) {
     throw SteamFormatError("GetAppList v1: no 'response' object");
   }
   AppListPage page;
-  page.apps = read_listed_apps(member(*response, "apps"), what);
+  page.apps = read_listed_apps(member(*response, "apps"), what, page.skipped);
   const auto* more = member(*response, "have_more_results");
   if (more != nullptr && more->IsBool() && more->GetBool()) {
     const auto* last = member(*response, "last_appid");
@@ -252,7 +260,9 @@ AppListPage parse_legacy_app_list(std::string_view body) {
   if (list == nullptr || !list->IsObject()) {
     throw SteamFormatError("GetAppList v2: no 'applist' object");
   }
-  return {read_listed_apps(member(*list, "apps"), "GetAppList v2"), std::nullopt};
+  AppListPage page;
+  page.apps = read_listed_apps(member(*list, "apps"), "GetAppList v2", page.skipped);
+  return page;
 }
 
 }  // namespace steam_sync

@@ -28,6 +28,7 @@ struct AppListPage {
   std::vector<ListedApp> apps;
   // The last_appid to ask for the next page; nullopt on the last page.
   std::optional<std::int64_t> next_after;
+  std::size_t skipped = 0;  // entries without a positive integer appid
 };
 
 // Prices in the currency's minor unit (cents).

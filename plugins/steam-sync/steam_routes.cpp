@@ -34,7 +34,12 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
 
 // Unix seconds, or RFC 3339 ("2026-11-30T12:00:00Z", "...+01:00"); Unix ms.
 std::optional<std::int64_t> parse_timestamp(const std::string& text) {
-  if (auto seconds = parse_integer(text)) return *seconds * 1000;
+  // Years 0 to 9999, in seconds.
+  constexpr std::int64_t kLimit = 253'402'300'799;
+  if (auto seconds = parse_integer(text)) {
+    if (*seconds < -kLimit || *seconds > kLimit) return std::nullopt;
+    return *seconds * 1000;
+  }
   std::tm tm{};
   int consumed = 0;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
@@ -64,9 +69,13 @@ std::optional<std::int64_t> parse_timestamp(const std::string& text) {
       tm.tm_min > 59 || tm.tm_sec > 60) {
     return std::nullopt;
   }
+  auto day = tm.tm_mday, month = tm.tm_mon;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return (static_cast<std::int64_t>(timegm(&tm)) - offset) * 1000 + millis;
+  auto seconds = static_cast<std::int64_t>(timegm(&tm));
+  // timegm normalises 2026-02-31 into March: such dates are refused.
+  if (tm.tm_mday != day || tm.tm_mon != month - 1) return std::nullopt;
+  return (seconds - offset) * 1000 + millis;
 }
 
 std::string country_code(std::string text, const std::string& field) {

@@ -35,10 +35,11 @@ SteamApi SteamTasks::api(orchestra::tasks::TaskContext& context) {
 std::string SteamTasks::refresh_app_list(orchestra::tasks::TaskContext& context) {
   return failing_clearly([&] {
     auto steam = api(context);
-    auto apps = steam.app_list();
-    context.progress(0.5, fmt::format("{} apps listed; storing", apps.size()));
-    auto added = store_.add_listed(apps, now_ms());
-    return fmt::format(R"({{"listed":{},"new":{}}})", apps.size(), added);
+    auto list = steam.app_list();
+    context.progress(0.5, fmt::format("{} apps listed; storing", list.apps.size()));
+    auto added = store_.add_listed(list.apps, now_ms());
+    return fmt::format(R"({{"listed":{},"new":{},"skipped":{}}})", list.apps.size(), added,
+                       list.skipped);
   });
 }
 
@@ -52,9 +53,10 @@ std::string SteamTasks::fetch_apps(orchestra::tasks::TaskContext& context) {
   auto status = host_.tasks().status(context.id());
   auto created_at = status ? status->created_at : now_ms();
   return failing_clearly([&] {
-    auto steam = api(context);
-    AppFetcher fetcher(store_, steam, settings_.price_batch, settings_.lease_timeout, context);
-    return fetcher.run(request, created_at).to_json();
+    AppFetcher fetcher(store_, settings_.price_batch, settings_.lease_timeout, context);
+    SteamApi steam(host_.http_client(), settings_.endpoints, settings_.retry,
+                   [&fetcher] { return fetcher.keep_alive(); }, host_.log());
+    return fetcher.run(steam, request, created_at).to_json();
   });
 }
 

@@ -6,7 +6,8 @@ CREATE TABLE steam_apps (
   name TEXT NOT NULL DEFAULT '',
   listed_at BIGINT NOT NULL,
   last_updated BIGINT NOT NULL DEFAULT 0,
-  -- never (not fetched yet), ok, unavailable (Steam answered success:false)
+  -- never (not fetched yet), ok, unavailable (Steam answered success:false),
+  -- error (an answer no retry could mend; the reason in data_problems)
   fetch_status TEXT NOT NULL DEFAULT 'never',
   -- A fetch holds the app until lease_until, so no two fetch it at once.
   lease_token TEXT,

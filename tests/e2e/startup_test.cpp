@@ -85,6 +85,12 @@ TEST_CASE("a plugin's config section is closed: unknown keys are errors") {
       {"config", "check"});
   CHECK(core.exit_code == 1);
   CHECK(contains(core.output, "http_client.timeout: must be a positive duration"));
+  auto partial = run_with_config(
+      dir, test_config("http_client:\n  rate_limits:\n    api.example.com: {per: 1s}\n"),
+      {"config", "check"});
+  CHECK(partial.exit_code == 1);
+  CHECK(contains(partial.output,
+                 "http_client.rate_limits.api.example.com.requests: required key is missing"));
   CHECK_FALSE(contains(core.output, "plugins.echo: unknown key"));
 }
 

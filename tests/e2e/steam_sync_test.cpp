@@ -274,9 +274,10 @@ TEST_CASE("steam-sync: a worker killed mid-fetch frees its apps after the lease 
   FakeSteam steam(30);
   TempDir dir;
   auto config = test_config("http_client:\n  timeout: 60s\n");
+  // The task's own lease (30 s) outlasts the test: only the apps' lease
+  // expiring can free them for the surviving worker's picks.
   auto env = steam_env(steam, steam,
-                       {{"ORCHESTRA_PLUGINS__STEAM_SYNC__LEASE_TIMEOUT", "3s"},
-                        {"ORCHESTRA_PLUGINS__STEAM_SYNC__TASK_LEASE", "2s"},
+                       {{"ORCHESTRA_PLUGINS__STEAM_SYNC__LEASE_TIMEOUT", "2s"},
                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__PICK_SIZE", "10"},
                         {"ORCHESTRA_WORKER__CONCURRENCY", "1"}});
   TestServer api(dir, "api", config, env);
@@ -300,7 +301,8 @@ TEST_CASE("steam-sync: hand-queued fetches run before the scheduled backlog") {
   auto env = steam_env(steam, steam,
                        {{"ORCHESTRA_PLUGINS__STEAM_SYNC__BATCH_SIZE", "2"},
                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__PICK_SIZE", "40"},
-                        {"ORCHESTRA_PLUGINS__STEAM_SYNC__MAX_PENDING", "100"},
+                        // The first pick's 20 tasks stop later picks: app 600 stays free.
+                        {"ORCHESTRA_PLUGINS__STEAM_SYNC__MAX_PENDING", "5"},
                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__COUNTRIES", "[US]"},
                         {"ORCHESTRA_WORKER__CONCURRENCY", "1"}});
   TestServer all(dir, "all", config, env);
@@ -314,4 +316,29 @@ TEST_CASE("steam-sync: hand-queued fetches run before the scheduled backlog") {
   wait_for_task(all.port(), hand, "succeeded", 20s);
   CHECK(scheduled_queued() >= 5);  // the backlog is still waiting
   CHECK(steam.detail_requests(600) == 1);
+}
+
+TEST_CASE("steam-sync: an app Steam refuses is marked error and the rest of its batch goes on") {
+  FakeSteam steam(12);
+  TempDir dir;
+  auto env = steam_env(steam, steam, {{"ORCHESTRA_PLUGINS__STEAM_SYNC__COUNTRIES", "[US]"},
+                                      {"ORCHESTRA_PLUGINS__STEAM_SYNC__BATCH_SIZE", "20"},
+                                      {"ORCHESTRA_WORKER__CONCURRENCY", "1"}});
+  TestServer all(dir, "all", test_config(), env);
+  steam.fail_next(404);  // the first details request: app 10
+  refresh_app_list(all.port(), 12);
+  wait_until([&] { return all_fetched(all.port()); }, 30s, "every app fetched", &all);
+  auto refused = get_json(all.port(), "/api/v1/steam-sync/apps/10");
+  CHECK(std::string(refused["fetch_status"].GetString()) == "error");
+  CHECK(std::string(refused["data_problems"][0].GetString()).find("HTTP 404") !=
+        std::string::npos);
+  for (auto id : fake_ids(12)) {
+    if (id == 10) continue;
+    CAPTURE(id);
+    CHECK(std::string(get_json(all.port(), "/api/v1/steam-sync/apps/" + std::to_string(id))
+                          ["fetch_status"].GetString()) == "ok");
+    CHECK(steam.detail_requests(id) == 1);
+  }
+  CHECK(steam.detail_requests(10) == 1);  // a 404 is not retried
+  CHECK(stat(all.port(), "leased") == 0);
 }

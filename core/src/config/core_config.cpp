@@ -131,10 +131,19 @@ http_client::HostRateLimit read_host_rate_limit(const ConfigSection& section,
                                                const std::string& host) {
   http_client::HostRateLimit limit;
   limit.host = host;
-  limit.requests = section.get_int("requests", 2, 2, 1'000'000'000);
-  limit.per = positive_duration(section, "per", std::chrono::seconds(1));
+  limit.requests = section.require<std::int64_t>("requests");
+  if (limit.requests < 2 || limit.requests > 1'000'000'000) {
+    if (section.has("requests")) section.report("requests", "must be between 2 and 1000000000");
+    limit.requests = 2;
+  }
+  limit.per = section.require<milliseconds>("per");
+  if (limit.per.count() <= 0) {
+    if (section.has("per")) section.report("per", "must be a positive duration");
+    limit.per = std::chrono::seconds(1);
+  }
   limit.budget = http_client::window_budget(limit.requests, limit.per);
   limit.penalty = positive_duration(section, "penalty", limit.penalty);
+  limit.max_penalty = positive_duration(section, "max_penalty", limit.max_penalty);
   auto statuses = section.get<std::vector<std::string>>("throttle_statuses", {"429"});
   limit.throttle_statuses.clear();
   for (const auto& status : statuses) {

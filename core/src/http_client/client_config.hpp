@@ -28,6 +28,7 @@ struct HostRateLimit {
   milliseconds per{0};
   limits::Budget budget;      // window_budget(requests, per)
   milliseconds penalty{60'000};  // pause after a throttling answer without Retry-After
+  milliseconds max_penalty{3'600'000};  // the longest pause any Retry-After can ask for
   std::vector<int> throttle_statuses{429};
 };
 

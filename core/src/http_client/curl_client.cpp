@@ -97,6 +97,9 @@ struct Collector {
   }
 };
 
+// The URL without its query, for messages: queries carry API keys.
+std::string shown(const std::string& url) { return url.substr(0, url.find('?')); }
+
 }  // namespace
 
 std::optional<milliseconds> parse_retry_after(const std::string& value,
@@ -179,7 +182,8 @@ http::ClientResponse CurlClient::send(const http::ClientRequest& request) {
     auto retry_after = response.header("retry-after");
     auto pause = retry_after ? parse_retry_after(*retry_after, std::chrono::system_clock::now())
                              : std::nullopt;
-    limiter_->penalize(key, pause.value_or(limit->penalty));
+    // A server may ask for years; no answer pauses a host longer than max_penalty.
+    limiter_->penalize(key, std::min(pause.value_or(limit->penalty), limit->max_penalty));
   }
   return response;
 }
@@ -218,13 +222,16 @@ http::ClientResponse CurlClient::perform(CURL* curl, const http::ClientRequest& 
   auto code = curl_easy_perform(curl);
   if (collector.too_large) {
     throw ClientError(Kind::too_large,
-                      fmt::format("{}: the response is larger than {} bytes", request.url,
+                      fmt::format("{}: the response is larger than {} bytes", shown(request.url),
                                   config_.max_response_bytes));
   }
   if (code != CURLE_OK) {
-    throw ClientError(Kind::transport,
-                      fmt::format("{}: {}", request.url,
-                                  error[0] != '\0' ? error : curl_easy_strerror(code)));
+    // curl's message may quote the URL too.
+    std::string reason = error[0] != '\0' ? error : curl_easy_strerror(code);
+    if (auto at = reason.find(request.url); at != std::string::npos) {
+      reason.replace(at, request.url.size(), shown(request.url));
+    }
+    throw ClientError(Kind::transport, fmt::format("{}: {}", shown(request.url), reason));
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

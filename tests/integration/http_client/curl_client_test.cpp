@@ -305,6 +305,36 @@ TEST_CASE("CurlClient: a throttling answer pauses the host for every client unti
   }
 }
 
+TEST_CASE("CurlClient: no Retry-After pauses a host longer than max_penalty") {
+  TaskHarness harness(Backend::sqlite);
+  harness.open();
+  FakeSteam steam(30);
+  auto limiter = make_rate_limiter(harness.queue_config(), harness.database());
+  auto config = limited_config(steam);
+  config.rate_limits.back().max_penalty = 500ms;
+  CurlClient client(config, limiter.get());
+  steam.throttle_next(1, 999'999'999);  // about 31 years
+  CHECK(client.get(details_url(steam)).throttled);
+  auto asked = Clock::now();
+  CHECK(client.get(details_url(steam)).status == 200);
+  auto waited = ms_since(asked);
+  CHECK(waited >= 400);
+  CHECK(waited < 2000);
+}
+
+TEST_CASE("CurlClient: error messages leave out the query, which may hold API keys") {
+  CurlClient client({}, nullptr);
+  std::string message;
+  try {
+    client.get("http://127.0.0.1:" + std::to_string(unused_port()) + "/list?key=SECRET123");
+  } catch (const ClientError& error) {
+    message = error.what();
+  }
+  CHECK_FALSE(message.empty());
+  CHECK(message.find("SECRET123") == std::string::npos);
+  CHECK(message.find("/list") != std::string::npos);
+}
+
 TEST_CASE("CurlClient: stop gives up the wait for a rate-limit token") {
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);

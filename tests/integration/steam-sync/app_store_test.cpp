@@ -86,13 +86,18 @@ TEST_CASE("steam-sync store: leases pick the stalest apps, exclude each other an
     migrate(harness);
     AppStore store(harness.database());
     store.add_listed(listed(10), 1000);
-    auto first = store.lease_stalest(4, 1'000'000, "a", 1000, 5000);
-    CHECK(first == std::vector<std::int64_t>{1, 2, 3, 4});
-    auto second = store.lease_stalest(4, 1'000'000, "b", 1000, 5000);
-    CHECK(second == std::vector<std::int64_t>{5, 6, 7, 8});
+    // RETURNING gives no order on PostgreSQL.
+    auto sorted = [](std::vector<std::int64_t> ids) {
+      std::sort(ids.begin(), ids.end());
+      return ids;
+    };
+    CHECK(sorted(store.lease_stalest(4, 1'000'000, "a", 1000, 5000)) ==
+          std::vector<std::int64_t>{1, 2, 3, 4});
+    CHECK(sorted(store.lease_stalest(4, 1'000'000, "b", 1000, 5000)) ==
+          std::vector<std::int64_t>{5, 6, 7, 8});
     // A hand fetch gets only the apps nobody holds, or that it holds itself.
     CHECK(store.lease({1, 2, 9}, "hand", 2000, 6000) == std::vector<std::int64_t>{9});
-    CHECK(store.lease({1, 2}, "a", 2000, 7000) == std::vector<std::int64_t>{1, 2});
+    CHECK(sorted(store.lease({1, 2}, "a", 2000, 7000)) == std::vector<std::int64_t>{1, 2});
     CHECK(store.stats(2000).leased == 9);
     // After the leases expire anyone may take them.
     auto later = store.lease_stalest(20, 1'000'000, "c", 7000, 9000);
@@ -205,5 +210,42 @@ TEST_CASE("steam-sync store: listing pages by id and filters by freshness and ty
     CHECK(stats.fetched_last_day == 2);
     CHECK(stats.never_fetched == 3);
     CHECK(stats.oldest_last_updated == 0);
+  }
+}
+
+TEST_CASE("steam-sync store: renewing keeps only leases still held; a lost app is not taken back") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    store.add_listed(listed(4), 1000);
+    REQUIRE(store.lease({1, 2, 3, 4}, "a", 1000, 2000).size() == 4);
+    // a stalls past its leases; b takes 3 and 4 and stores 3.
+    REQUIRE(store.lease({3, 4}, "b", 2500, 9000).size() == 2);
+    REQUIRE(store.store_fetched(fetched(3), "b", 2600));
+    auto kept = store.renew({1, 2, 3, 4}, "a", 12000);
+    std::sort(kept.begin(), kept.end());
+    CHECK(kept == std::vector<std::int64_t>{1, 2});  // expired but not taken: still a's
+    CHECK(store.find(3)->last_updated == 2600);
+    CHECK(store.stats(3000).leased == 3);  // 1 and 2 (a), 4 (b)
+    CHECK_FALSE(store.store_fetched(fetched(4), "a", 3000));
+  }
+}
+
+TEST_CASE("steam-sync store: an app Steam's answer cannot serve is marked error under its lease") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    store.add_listed(listed(2), 1000);
+    REQUIRE(store.lease({1, 2}, "a", 1000, 9000).size() == 2);
+    CHECK(store.store_failed(1, "appdetails of app 1 in US: HTTP 404", "a", 1500));
+    CHECK_FALSE(store.store_failed(2, "late", "b", 1500));  // not b's lease
+    auto app = store.find(1);
+    REQUIRE(app);
+    CHECK(app->fetch_status == "error");
+    CHECK(app->last_updated == 1500);
+    CHECK(app->details.problems == std::vector<std::string>{"appdetails of app 1 in US: HTTP 404"});
+    CHECK(store.stats(2000).leased == 1);
   }
 }

@@ -82,11 +82,14 @@ TEST_CASE("FetchOutcome::to_json writes every counter") {
   FetchOutcome outcome;
   outcome.fetched = 3;
   outcome.unavailable = 1;
+  outcome.failed = 5;
   outcome.held_elsewhere = 2;
   outcome.already_fresh = 0;
   outcome.lease_lost = 4;
   CHECK(outcome.to_json() ==
-        R"({"fetched":3,"unavailable":1,"held_elsewhere":2,"already_fresh":0,"lease_lost":4})");
+        R"({"fetched":3,"unavailable":1,"failed":5,"held_elsewhere":2,"already_fresh":0,)"
+        R"("lease_lost":4})");
   CHECK(FetchOutcome{}.to_json() ==
-        R"({"fetched":0,"unavailable":0,"held_elsewhere":0,"already_fresh":0,"lease_lost":0})");
+        R"({"fetched":0,"unavailable":0,"failed":0,"held_elsewhere":0,"already_fresh":0,)"
+        R"("lease_lost":0})");
 }

@@ -235,11 +235,18 @@ TEST_CASE("parse_store_app_list: an empty response is an empty last page") {
   CHECK_FALSE(page.next_after.has_value());
 }
 
+TEST_CASE("parse_store_app_list skips entries without a positive appid and counts them") {
+  auto page = parse_store_app_list(
+      R"({"response":{"apps":[{"name":"No id"},{"appid":10,"name":"Ten\u0000"},)"
+      R"({"appid":-3},{"appid":"20"},{"appid":30}]}})");
+  REQUIRE(page.apps.size() == 2);
+  CHECK(page.apps[0].id == 10);
+  CHECK(page.apps[0].name == "Ten");  // NUL removed: PostgreSQL refuses it in text
+  CHECK(page.apps[1].id == 30);
+  CHECK(page.skipped == 3);
+}
+
 TEST_CASE("parse_store_app_list refuses malformed lists") {
-  SUBCASE("an app without appid") {
-    CHECK_THROWS_AS(parse_store_app_list(R"({"response":{"apps":[{"name":"No id"}]}})"),
-                    SteamFormatError);
-  }
   SUBCASE("have_more_results without last_appid") {
     CHECK_THROWS_AS(
         parse_store_app_list(
