@@ -91,6 +91,44 @@ local function trim_streams()
   end
 end
 
+-- Writes to the all, leases and finished sets and stream acknowledgements are
+-- collected and sent as one command per key at the end of the call: one
+-- ZADD for a batch of claims instead of one per task. Nothing in a call
+-- reads these keys back before the end; removals go before additions, the
+-- order in which a call makes them.
+local deferred_zrem, deferred_zadd, deferred_acks = {}, {}, {}
+
+local function append(lists, key, ...)
+  local list = lists[key]
+  if not list then list = {} lists[key] = list end
+  for _, value in ipairs({...}) do list[#list + 1] = value end
+end
+
+local function later_zadd(key, score, member) append(deferred_zadd, key, score, member) end
+local function later_zrem(key, member) append(deferred_zrem, key, member) end
+local function later_ack(stream, entry)
+  append(deferred_acks, stream, entry)
+  touched_streams[stream] = true
+end
+
+-- Lua's unpack takes a few thousand values at most.
+local function in_chunks(command, key, prefix, values, step)
+  for first = 1, #values, step do
+    local last = math.min(first + step - 1, #values)
+    if prefix then
+      redis.call(command, key, prefix, unpack(values, first, last))
+    else
+      redis.call(command, key, unpack(values, first, last))
+    end
+  end
+end
+
+local function flush_deferred()
+  for stream, entries in pairs(deferred_acks) do in_chunks('XACK', stream, 'workers', entries, 1000) end
+  for key, members in pairs(deferred_zrem) do in_chunks('ZREM', key, nil, members, 1000) end
+  for key, pairs_ in pairs(deferred_zadd) do in_chunks('ZADD', key, nil, pairs_, 1000) end
+end
+
 -- Moves the counters; the caller writes 'state' with its other fields.
 local function set_state(t, state)
   count(t, t.state, -1)
@@ -134,8 +172,7 @@ end
 -- 'entry' in its own HSET.
 local function leave_stream(t)
   if t.entry ~= '' then
-    redis.call('XACK', t.stream, 'workers', t.entry)
-    touched_streams[t.stream] = true
+    later_ack(t.stream, t.entry)
     t.entry = ''
   end
 end
@@ -151,13 +188,13 @@ local function finalize(t, state, now, fields)
   leave_stream(t)
   release_unique(t)
   if t.previous == 'running' then
-    redis.call('ZREM', P .. 'leases', t.id)
+    later_zrem(P .. 'leases', t.id)
   else
     redis.call('ZREM', P .. 'delayed', t.id)
   end
   redis.call('HSET', tkey(t.id), 'state', state, 'entry', '', 'finished_at', now,
     'lease_owner', '', 'lease_until', '', unpack(fields))
-  redis.call('ZADD', P .. 'finished', now, t.id)
+  later_zadd(P .. 'finished', now, t.id)
 end
 
 local function release_children(id, now)
@@ -204,7 +241,7 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
     if t.cancel then cancel_finished(t, now) return 1 end
     set_state(t, 'retrying')
     leave_stream(t)
-    redis.call('ZREM', P .. 'leases', id)
+    later_zrem(P .. 'leases', id)
     redis.call('HSET', tkey(id), 'state', 'retrying', 'entry', '', 'run_at', retry_at,
       'error', value, 'lease_owner', '', 'lease_until', '')
     t.run_at = tonumber(retry_at)
@@ -218,7 +255,7 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
   elseif kind == 'released' then
     set_state(t, 'queued')
     leave_stream(t)
-    redis.call('ZREM', P .. 'leases', id)
+    later_zrem(P .. 'leases', id)
     redis.call('HSET', tkey(id), 'state', 'queued', 'entry', '', 'attempts', t.attempts - 1,
       'lease_owner', '', 'lease_until', '')
     t.run_at = now
@@ -277,7 +314,7 @@ local function insert(i, now)
   if policy ~= 'fail' then add('policy', policy) end
   if t.entry ~= '' then add('stream', t.stream) add('entry', t.entry) end
   redis.call('HSET', tkey(id), unpack(fields))
-  redis.call('ZADD', P .. 'all', 0, id)
+  later_zadd(P .. 'all', 0, id)
   for _, dep in ipairs(deps) do
     redis.call('SADD', P .. 'children:' .. dep, id)
     redis.call('HSET', tkey(dep), 'has_children', 1)
@@ -286,7 +323,7 @@ local function insert(i, now)
   if unique_key ~= '' then redis.call('SET', P .. 'unique:' .. unique_key, id) end
   if failed then
     redis.call('HSET', tkey(id), 'error', 'dependency ' .. failed .. ' failed', 'finished_at', now)
-    redis.call('ZADD', P .. 'finished', now, id)
+    later_zadd(P .. 'finished', now, id)
     release_unique(t)
   elseif state == 'scheduled' and pending == 0 then
     redis.call('ZADD', P .. 'delayed', run_at, id)
@@ -359,14 +396,13 @@ local function claim_from(stream, worker, limit, now, claimed)
       redis.call('HSET', tkey(id), 'state', 'running', 'token', token, 'attempts', attempts,
         'lease_owner', worker, 'lease_until', lease_until,
         'started_at', t.started_at ~= '' and t.started_at or now)
-      redis.call('ZADD', P .. 'leases', lease_until, id)
+      later_zadd(P .. 'leases', lease_until, id)
       local deps = {}
       if t.dependency_count > 0 then deps = dependency_results(id) end
       claimed[#claimed + 1] = {id, t.type, t.payload, attempts, t.max_attempts, token, t.lease_ms,
         deps}
     else
-      redis.call('XACK', stream, 'workers', entry)
-      touched_streams[stream] = true
+      later_ack(stream, entry)
     end
   end
 end
@@ -523,6 +559,7 @@ local operation = operations[op]
 if not operation then return redis.error_reply('unknown operation ' .. tostring(op)) end
 local result = operation()
 flush_counts()
+flush_deferred()
 trim_streams()
 if made_ready then redis.call('PUBLISH', P .. 'wake', op) end
 return result
