@@ -23,19 +23,11 @@ local op = ARGV[1]
 
 local function tkey(id) return P .. 'task:' .. id end
 
--- `with_claim_fields` also reads what a claim hands to the worker.
-local function load(id, with_claim_fields)
-  local v
-  if with_claim_fields then
-    v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
-      'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
-      'pending_deps', 'run_at', 'stream', 'entry', 'has_children', 'started_at', 'payload',
-      'dependency_count')
-  else
-    v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
-      'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
-      'pending_deps', 'run_at', 'stream', 'entry', 'has_children', 'started_at')
-  end
+-- Every field a transition may look at.
+local function load(id)
+  local v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'priority', 'token',
+    'attempts', 'max_attempts', 'cancel_requested', 'lease_ms', 'unique_key', 'policy',
+    'pending_deps', 'run_at', 'stream', 'entry', 'has_children', 'started_at')
   if not v[1] then return nil end
   -- Fields still at their defaults are not stored (see insert).
   return {id = id, state = v[1], queue = v[2], type = v[3], priority = v[4],
@@ -43,7 +35,29 @@ local function load(id, with_claim_fields)
     cancel = v[8] == '1', lease_ms = tonumber(v[9]), unique_key = v[10] or '',
     policy = v[11] or 'fail', pending = tonumber(v[12]) or 0, run_at = tonumber(v[13]),
     stream = v[14] or '', entry = v[15] or '', has_children = v[16] == '1',
-    started_at = v[17] or '', payload = v[18], dependency_count = tonumber(v[19] or 0)}
+    started_at = v[17] or ''}
+end
+
+-- The fields a success needs, for the hot path of every finished task.
+local function load_for_success(id)
+  local v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'token', 'cancel_requested',
+    'unique_key', 'stream', 'entry', 'has_children')
+  if not v[1] then return nil end
+  return {id = id, state = v[1], queue = v[2], type = v[3], token = tonumber(v[4]) or 0,
+    cancel = v[5] == '1', unique_key = v[6] or '', stream = v[7] or '', entry = v[8] or '',
+    has_children = v[9] == '1'}
+end
+
+-- The fields a claim needs.
+local function load_for_claim(id)
+  local v = redis.call('HMGET', tkey(id), 'state', 'queue', 'type', 'token', 'attempts',
+    'max_attempts', 'lease_ms', 'pending_deps', 'entry', 'started_at', 'payload',
+    'dependency_count')
+  if not v[1] then return nil end
+  return {id = id, state = v[1], queue = v[2], type = v[3], token = tonumber(v[4]) or 0,
+    attempts = tonumber(v[5]) or 0, max_attempts = tonumber(v[6]), lease_ms = tonumber(v[7]),
+    pending = tonumber(v[8]) or 0, entry = v[9] or '', started_at = v[10] or '',
+    payload = v[11], dependency_count = tonumber(v[12] or 0)}
 end
 
 local function is_live(state)
@@ -231,7 +245,7 @@ end
 
 -- Returns 1 when applied, 0 when the token is stale.
 local function apply_outcome(id, token, kind, value, retry_at, now)
-  local t = load(id)
+  local t = kind == 'succeeded' and load_for_success(id) or load(id)
   if not t or t.state ~= 'running' or t.token ~= tonumber(token) then return 0 end
   if kind == 'succeeded' then
     if t.cancel then cancel_finished(t, now) return 1 end
@@ -387,7 +401,7 @@ local function claim_from(stream, worker, limit, now, claimed)
   if not reply then return end
   for _, message in ipairs(reply[1][2]) do
     local entry, id = message[1], message[2][2]
-    local t = load(id, true)
+    local t = load_for_claim(id)
     if t and t.entry == entry and t.pending == 0 and
         (t.state == 'queued' or t.state == 'scheduled' or t.state == 'retrying') then
       local token, attempts = t.token + 1, t.attempts + 1
