@@ -66,16 +66,26 @@ end
 
 -- Counter changes are summed here and written once per call, not once
 -- per task.
+-- Nested by queue, type and state: no string is built per task.
 local count_deltas = {}
 
 local function count(t, state, delta)
-  local key = t.queue .. '\t' .. t.type .. '\t' .. state
-  count_deltas[key] = (count_deltas[key] or 0) + delta
+  local by_type = count_deltas[t.queue]
+  if not by_type then by_type = {} count_deltas[t.queue] = by_type end
+  local by_state = by_type[t.type]
+  if not by_state then by_state = {} by_type[t.type] = by_state end
+  by_state[state] = (by_state[state] or 0) + delta
 end
 
 local function flush_counts()
-  for key, delta in pairs(count_deltas) do
-    if delta ~= 0 then redis.call('HINCRBY', P .. 'stats', key, delta) end
+  for queue, by_type in pairs(count_deltas) do
+    for type, by_state in pairs(by_type) do
+      for state, delta in pairs(by_state) do
+        if delta ~= 0 then
+          redis.call('HINCRBY', P .. 'stats', queue .. '\t' .. type .. '\t' .. state, delta)
+        end
+      end
+    end
   end
 end
 
@@ -112,16 +122,26 @@ end
 -- order in which a call makes them.
 local deferred_zrem, deferred_zadd, deferred_acks = {}, {}, {}
 
-local function append(lists, key, ...)
+local function list_of(lists, key)
   local list = lists[key]
   if not list then list = {} lists[key] = list end
-  for _, value in ipairs({...}) do list[#list + 1] = value end
+  return list
 end
 
-local function later_zadd(key, score, member) append(deferred_zadd, key, score, member) end
-local function later_zrem(key, member) append(deferred_zrem, key, member) end
+local function later_zadd(key, score, member)
+  local list = list_of(deferred_zadd, key)
+  list[#list + 1] = score
+  list[#list + 1] = member
+end
+
+local function later_zrem(key, member)
+  local list = list_of(deferred_zrem, key)
+  list[#list + 1] = member
+end
+
 local function later_ack(stream, entry)
-  append(deferred_acks, stream, entry)
+  local list = list_of(deferred_acks, stream)
+  list[#list + 1] = entry
   touched_streams[stream] = true
 end
 
