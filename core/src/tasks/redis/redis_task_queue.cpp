@@ -75,9 +75,15 @@ TaskRecord to_record(const std::map<std::string, std::string>& fields) {
   record.run_at = int_field(fields, "run_at");
   record.unique_key = optional_field(fields, "unique_key");
   record.owner = optional_field(fields, "owner");
-  record.lease_owner = optional_field(fields, "lease_owner");
-  record.lease_until = optional_int(fields, "lease_until");
-  record.progress = std::stod(optional_field(fields, "progress").value_or("0"));
+  // A finished task's lease fields and progress are not rewritten when it
+  // finishes (one write less on the hot path): they are derived here.
+  if (record.state == State::running) {
+    record.lease_owner = optional_field(fields, "lease_owner");
+    record.lease_until = optional_int(fields, "lease_until");
+  }
+  record.progress = record.state == State::succeeded
+                        ? 1.0
+                        : std::stod(optional_field(fields, "progress").value_or("0"));
   record.progress_message = optional_field(fields, "progress_message").value_or("");
   record.result = optional_field(fields, "result");
   record.error = optional_field(fields, "error");

@@ -226,8 +226,9 @@ local function finalize(t, state, now, fields)
   else
     redis.call('ZREM', P .. 'delayed', t.id)
   end
-  redis.call('HSET', tkey(t.id), 'state', state, 'entry', '', 'finished_at', now,
-    'lease_owner', '', 'lease_until', '', unpack(fields))
+  -- 'entry' and the lease fields are left as they are: no transition reads
+  -- them once the state is final, and records show them only while running.
+  redis.call('HSET', tkey(t.id), 'state', state, 'finished_at', now, unpack(fields))
   later_zadd(P .. 'finished', now, t.id)
 end
 
@@ -269,7 +270,7 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
   if not t or t.state ~= 'running' or t.token ~= tonumber(token) then return 0 end
   if kind == 'succeeded' then
     if t.cancel then cancel_finished(t, now) return 1 end
-    finalize(t, 'succeeded', now, {'result', value, 'progress', '1', 'error', ''})
+    finalize(t, 'succeeded', now, {'result', value, 'error', ''})
     if t.has_children then release_children(id, now) end
   elseif kind == 'retry' then
     if t.cancel then cancel_finished(t, now) return 1 end
