@@ -28,7 +28,19 @@ FetchOutcome AppFetcher::run(SteamApi& api, const FetchRequest& request,
   token_ = request.lease.empty() ? context_.id() : request.lease;
   FetchOutcome outcome;
   auto now = now_ms();
-  auto leased = store_.lease(request.app_ids, token_, now, now + lease_timeout_.count());
+  auto until = now + lease_timeout_.count();
+  auto leased = store_.lease(request.app_ids, token_, now, until);
+  if (request.lease.empty() && leased.size() < request.app_ids.size()) {
+    // Queued by hand: apps waiting in a scheduled batch are fetched now,
+    // and that batch skips them when it starts.
+    std::set<std::int64_t> mine(leased.begin(), leased.end());
+    std::vector<std::int64_t> held;
+    for (auto id : request.app_ids) {
+      if (mine.count(id) == 0) held.push_back(id);
+    }
+    auto taken = store_.take_over(held, token_, now, until);
+    leased.insert(leased.end(), taken.begin(), taken.end());
+  }
   lease_renewed_at_ = now;
   outcome.held_elsewhere = static_cast<int>(request.app_ids.size() - leased.size());
   auto fresh = store_.updated_since(leased, created_at);

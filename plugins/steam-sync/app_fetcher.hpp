@@ -9,7 +9,9 @@
 // leaving the remaining apps to the task's next attempt.
 //
 // The leases are renewed while the task runs, also while it waits for the
-// rate limit; an app whose lease was lost to another fetch is dropped.
+// rate limit; an app whose lease was lost to another fetch is dropped. A
+// fetch queued by hand takes over apps leased by a scheduled batch that
+// has not started, so hand-queued work really runs first.
 
 #include "app_store.hpp"
 #include "fetch_request.hpp"

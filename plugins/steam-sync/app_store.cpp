@@ -303,7 +303,8 @@ std::vector<std::int64_t> AppStore::lease_stalest(int count, std::int64_t stale_
   soci::session session(database_.pool());
   auto skip_locked = database_.dialect() == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "";
   auto sql = fmt::format(
-      "UPDATE steam_apps SET lease_until = :until, lease_token = :token WHERE app_id IN ("
+      "UPDATE steam_apps SET lease_until = :until, lease_token = :token, lease_started = 0 "
+      "WHERE app_id IN ("
       "SELECT app_id FROM steam_apps WHERE lease_until <= :now AND last_updated < :stale "
       "ORDER BY last_updated, app_id LIMIT :count{}) AND lease_until <= :now_again "
       "RETURNING app_id",
@@ -321,8 +322,23 @@ std::vector<std::int64_t> AppStore::lease(const std::vector<std::int64_t>& ids,
   soci::session session(database_.pool());
   Params params{{{"until", until}, {"now", now}}, {{"token", token}, {"same", token}}};
   auto sql = fmt::format(
-      "UPDATE steam_apps SET lease_until = :until, lease_token = :token WHERE app_id IN ({}) "
-      "AND (lease_until <= :now OR lease_token = :same) RETURNING app_id",
+      "UPDATE steam_apps SET lease_until = :until, lease_token = :token, lease_started = 1 "
+      "WHERE app_id IN ({}) AND (lease_until <= :now OR lease_token = :same) RETURNING app_id",
+      params.in_list(ids));
+  return ids_of(session, sql, std::move(params));
+}
+
+std::vector<std::int64_t> AppStore::take_over(const std::vector<std::int64_t>& ids,
+                                              const std::string& token, std::int64_t now,
+                                              std::int64_t until) {
+  if (ids.empty()) return {};
+  soci::session session(database_.pool());
+  Params params{{{"until", until}, {"now", now}}, {{"token", token}}};
+  // One statement: a holder that starts meanwhile sets lease_started first
+  // (and keeps its apps) or finds them taken.
+  auto sql = fmt::format(
+      "UPDATE steam_apps SET lease_until = :until, lease_token = :token, lease_started = 1 "
+      "WHERE app_id IN ({}) AND lease_started = 0 AND lease_until > :now RETURNING app_id",
       params.in_list(ids));
   return ids_of(session, sql, std::move(params));
 }

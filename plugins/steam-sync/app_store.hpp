@@ -73,9 +73,14 @@ class AppStore {
                                           const std::string& token, std::int64_t now,
                                           std::int64_t until);
   // Takes (or renews) the lease of those of `ids` that are free or already
-  // held under `token`; returns them.
+  // held under `token`, for a fetch that is starting; returns them.
   std::vector<std::int64_t> lease(const std::vector<std::int64_t>& ids, const std::string& token,
                                   std::int64_t now, std::int64_t until);
+  // Takes over those of `ids` leased by a fetch that has not started yet
+  // (a scheduled batch still queued), for a fetch queued by hand.
+  std::vector<std::int64_t> take_over(const std::vector<std::int64_t>& ids,
+                                      const std::string& token, std::int64_t now,
+                                      std::int64_t until);
   // Extends the leases `token` still holds among `ids`; returns those.
   std::vector<std::int64_t> renew(const std::vector<std::int64_t>& ids, const std::string& token,
                                   std::int64_t until);

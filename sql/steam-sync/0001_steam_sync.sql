@@ -12,6 +12,9 @@ CREATE TABLE steam_apps (
   -- A fetch holds the app until lease_until, so no two fetch it at once.
   lease_token TEXT,
   lease_until BIGINT NOT NULL DEFAULT 0,
+  -- 0 while the fetch task holding the lease has not started (a hand fetch
+  -- may take such an app over), 1 once it has.
+  lease_started INTEGER NOT NULL DEFAULT 0,
   type TEXT,
   is_free INTEGER,
   short_description TEXT,

@@ -298,10 +298,10 @@ TEST_CASE("steam-sync: hand-queued fetches run before the scheduled backlog") {
   FakeSteam steam(60);
   TempDir dir;
   auto config = test_config(rate_limit_config(steam, 10, "1s"));
+  // Every app is in the scheduled backlog, app 600 in its last batch.
   auto env = steam_env(steam, steam,
                        {{"ORCHESTRA_PLUGINS__STEAM_SYNC__BATCH_SIZE", "2"},
-                        {"ORCHESTRA_PLUGINS__STEAM_SYNC__PICK_SIZE", "40"},
-                        // The first pick's 20 tasks stop later picks: app 600 stays free.
+                        {"ORCHESTRA_PLUGINS__STEAM_SYNC__PICK_SIZE", "60"},
                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__MAX_PENDING", "5"},
                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__COUNTRIES", "[US]"},
                         {"ORCHESTRA_WORKER__CONCURRENCY", "1"}});
@@ -313,9 +313,12 @@ TEST_CASE("steam-sync: hand-queued fetches run before the scheduled backlog") {
   };
   wait_until([&] { return scheduled_queued() >= 10; }, 20s, "a backlog of scheduled fetches");
   auto hand = queued(all.port(), "fetch-app", R"({"app_id":600})");
-  wait_for_task(all.port(), hand, "succeeded", 20s);
+  auto done = wait_for_task(all.port(), hand, "succeeded", 20s);
   CHECK(scheduled_queued() >= 5);  // the backlog is still waiting
+  CHECK(done["result"]["fetched"].GetInt() == 1);  // taken over from its queued batch
   CHECK(steam.detail_requests(600) == 1);
+  wait_until([&] { return all_fetched(all.port()); }, 60s, "the backlog done", &all);
+  CHECK(steam.detail_requests(600) == 1);  // the batch skipped it
 }
 
 TEST_CASE("steam-sync: an app Steam refuses is marked error and the rest of its batch goes on") {

@@ -249,3 +249,21 @@ TEST_CASE("steam-sync store: an app Steam's answer cannot serve is marked error 
     CHECK(store.stats(2000).leased == 1);
   }
 }
+
+TEST_CASE("steam-sync store: a hand fetch takes over apps of a batch that has not started") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    AppStore store(harness.database());
+    store.add_listed(listed(4), 1000);
+    REQUIRE(store.lease_stalest(4, 1'000'000, "pick:1", 1000, 9000).size() == 4);
+    // The batch for apps 3 and 4 starts: those are its own now.
+    REQUIRE(store.lease({3, 4}, "pick:1", 1500, 9000).size() == 2);
+    auto taken = store.take_over({1, 3}, "hand", 2000, 9000);
+    CHECK(taken == std::vector<std::int64_t>{1});
+    // The batch of apps 1 and 2 starts later: app 1 is the hand fetch's.
+    CHECK(store.lease({1, 2}, "pick:1", 2500, 9000) == std::vector<std::int64_t>{2});
+    CHECK(store.take_over({2}, "hand", 3000, 9000).empty());  // started meanwhile
+    CHECK(store.take_over({1}, "other", 3000, 9000).empty());  // the hand fetch has started
+  }
+}
