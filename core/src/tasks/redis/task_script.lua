@@ -20,6 +20,9 @@
 local P = ARGV[1]
 table.remove(ARGV, 1)
 local op = ARGV[1]
+-- The time as the caller sent it: written as it is, because turning a Lua
+-- number back into text costs a printf in every command that takes it.
+local now_text = ARGV[2]
 
 local function tkey(id) return P .. 'task:' .. id end
 
@@ -228,8 +231,8 @@ local function finalize(t, state, now, fields)
   end
   -- 'entry' and the lease fields are left as they are: no transition reads
   -- them once the state is final, and records show them only while running.
-  redis.call('HSET', tkey(t.id), 'state', state, 'finished_at', now, unpack(fields))
-  later_zadd(P .. 'finished', now, t.id)
+  redis.call('HSET', tkey(t.id), 'state', state, 'finished_at', now_text, unpack(fields))
+  later_zadd(P .. 'finished', now_text, t.id)
 end
 
 local function release_children(id, now)
@@ -341,7 +344,7 @@ local function insert(i, now)
   -- to write and to read on every transition.
   local fields = {'id', id, 'type', type, 'queue', queue, 'priority', priority,
     'payload', payload, 'state', state, 'max_attempts', max_attempts, 'run_at', run_at,
-    'lease_ms', lease_ms, 'created_at', now}
+    'lease_ms', lease_ms, 'created_at', now_text}
   local function add(name, value) fields[#fields + 1] = name; fields[#fields + 1] = value end
   if unique_key ~= '' then add('unique_key', unique_key) end
   if owner ~= '' then add('owner', owner) end
@@ -349,7 +352,7 @@ local function insert(i, now)
   if policy ~= 'fail' then add('policy', policy) end
   if t.entry ~= '' then add('stream', t.stream) add('entry', t.entry) end
   redis.call('HSET', tkey(id), unpack(fields))
-  later_zadd(P .. 'all', 0, id)
+  later_zadd(P .. 'all', '0', id)
   for _, dep in ipairs(deps) do
     redis.call('SADD', P .. 'children:' .. dep, id)
     redis.call('HSET', tkey(dep), 'has_children', 1)
@@ -357,8 +360,9 @@ local function insert(i, now)
   end
   if unique_key ~= '' then redis.call('SET', P .. 'unique:' .. unique_key, id) end
   if failed then
-    redis.call('HSET', tkey(id), 'error', 'dependency ' .. failed .. ' failed', 'finished_at', now)
-    later_zadd(P .. 'finished', now, id)
+    redis.call('HSET', tkey(id), 'error', 'dependency ' .. failed .. ' failed', 'finished_at',
+      now_text)
+    later_zadd(P .. 'finished', now_text, id)
     release_unique(t)
   elseif state == 'scheduled' and pending == 0 then
     redis.call('ZADD', P .. 'delayed', run_at, id)
@@ -397,7 +401,7 @@ local function enqueue(now, n)
 end
 
 local function promote_due(now)
-  local due = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now, 'LIMIT', 0, 1000)
+  local due = redis.call('ZRANGEBYSCORE', P .. 'delayed', '-inf', now_text, 'LIMIT', 0, 1000)
   for _, id in ipairs(due) do
     redis.call('ZREM', P .. 'delayed', id)
     local t = load(id)
@@ -426,11 +430,13 @@ local function claim_from(stream, worker, limit, now, claimed)
     if t and t.entry == entry and t.pending == 0 and
         (t.state == 'queued' or t.state == 'scheduled' or t.state == 'retrying') then
       local token, attempts = t.token + 1, t.attempts + 1
-      local lease_until = now + t.lease_ms
+      -- Integers formatted here: Redis would print Lua numbers as floats.
+      local lease_until = string.format('%d', now + t.lease_ms)
       set_state(t, 'running')
-      redis.call('HSET', tkey(id), 'state', 'running', 'token', token, 'attempts', attempts,
+      redis.call('HSET', tkey(id), 'state', 'running', 'token', string.format('%d', token),
+        'attempts', string.format('%d', attempts),
         'lease_owner', worker, 'lease_until', lease_until,
-        'started_at', t.started_at ~= '' and t.started_at or now)
+        'started_at', t.started_at ~= '' and t.started_at or now_text)
       later_zadd(P .. 'leases', lease_until, id)
       local deps = {}
       if t.dependency_count > 0 then deps = dependency_results(id) end
