@@ -220,7 +220,8 @@ local function release_unique(t)
   end
 end
 
-local function finalize(t, state, now, fields)
+-- `...`: more field, value pairs for the task's hash.
+local function finalize(t, state, ...)
   set_state(t, state)
   leave_stream(t)
   release_unique(t)
@@ -231,7 +232,7 @@ local function finalize(t, state, now, fields)
   end
   -- 'entry' and the lease fields are left as they are: no transition reads
   -- them once the state is final, and records show them only while running.
-  redis.call('HSET', tkey(t.id), 'state', state, 'finished_at', now_text, unpack(fields))
+  redis.call('HSET', tkey(t.id), 'state', state, 'finished_at', now_text, ...)
   later_zadd(P .. 'finished', now_text, t.id)
 end
 
@@ -254,8 +255,8 @@ local function propagate_failure(id, state, now)
         if pending == 0 and c.state == 'scheduled' then make_ready(c, now) end
       else
         local running = c.state == 'running' and '1' or '0'
-        finalize(c, 'dead', now, {'error', 'dependency ' .. id .. ' ended ' .. state,
-          'cancel_requested', running})
+        finalize(c, 'dead', 'error', 'dependency ' .. id .. ' ended ' .. state,
+          'cancel_requested', running)
         propagate_failure(child, 'dead', now)
       end
     end
@@ -263,7 +264,7 @@ local function propagate_failure(id, state, now)
 end
 
 local function cancel_finished(t, now)
-  finalize(t, 'cancelled', now, {'error', 'cancelled by request'})
+  finalize(t, 'cancelled', 'error', 'cancelled by request')
   propagate_failure(t.id, 'cancelled', now)
 end
 
@@ -273,7 +274,7 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
   if not t or t.state ~= 'running' or t.token ~= tonumber(token) then return 0 end
   if kind == 'succeeded' then
     if t.cancel then cancel_finished(t, now) return 1 end
-    finalize(t, 'succeeded', now, {'result', value, 'error', ''})
+    finalize(t, 'succeeded', 'result', value, 'error', '')
     if t.has_children then release_children(id, now) end
   elseif kind == 'retry' then
     if t.cancel then cancel_finished(t, now) return 1 end
@@ -285,7 +286,7 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
     t.run_at = tonumber(retry_at)
     make_ready(t, now)
   elseif kind == 'dead' then
-    finalize(t, 'dead', now, {'error', value})
+    finalize(t, 'dead', 'error', value)
     propagate_failure(id, 'dead', now)
   elseif kind == 'cancelled' then
     if not t.cancel then return 0 end
@@ -420,6 +421,8 @@ local function dependency_results(id)
   return results
 end
 
+local no_dependencies = {}
+
 local function claim_from(stream, worker, limit, now, claimed)
   local reply = redis.call('XREADGROUP', 'GROUP', 'workers', worker, 'COUNT', limit,
     'STREAMS', stream, '>')
@@ -438,7 +441,7 @@ local function claim_from(stream, worker, limit, now, claimed)
         'lease_owner', worker, 'lease_until', lease_until,
         'started_at', t.started_at ~= '' and t.started_at or now_text)
       later_zadd(P .. 'leases', lease_until, id)
-      local deps = {}
+      local deps = no_dependencies
       if t.dependency_count > 0 then deps = dependency_results(id) end
       claimed[#claimed + 1] = {id, t.type, t.payload, attempts, t.max_attempts, token, t.lease_ms,
         deps}
