@@ -1,5 +1,7 @@
 #include "agent_heartbeat.hpp"
 
+#include <orchestra/clock.hpp>
+
 namespace calculator {
 
 AgentHeartbeat::AgentHeartbeat(ExpressionStore& store, Agent identity,
@@ -19,7 +21,7 @@ AgentHeartbeat::~AgentHeartbeat() {
 
 void AgentHeartbeat::beat() {
   agent_.running = running_.load();
-  agent_.last_heartbeat_at = now_ms();
+  agent_.last_heartbeat_at = orchestra::unix_ms();
   try {
     store_.heartbeat(agent_);
   } catch (const std::exception& error) {

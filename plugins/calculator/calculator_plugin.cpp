@@ -7,6 +7,7 @@
 #include "expression_store.hpp"
 #include "operation_task.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/plugin.hpp>
 
 #include <fmt/format.h>
@@ -41,7 +42,7 @@ class CalculatorPlugin final : public orchestra::Plugin {
         kOperationType,
         [this](orchestra::tasks::TaskContext& context) { return (*handler_)(context); }, options);
     host.tasks().define(kPurgeType, [this](orchestra::tasks::TaskContext&) {
-      auto removed = store_->purge(now_ms() - retention_.count());
+      auto removed = store_->purge(orchestra::unix_ms() - retention_.count());
       return fmt::format(R"({{"operations_removed":{}}})", removed);
     });
     host.schedules().every("purge", std::chrono::hours(1), kPurgeType);
@@ -56,7 +57,7 @@ class CalculatorPlugin final : public orchestra::Plugin {
     if (host_->role() != orchestra::Role::api) {
       const auto& worker = host_->worker();
       heartbeat_ = std::make_unique<AgentHeartbeat>(
-          *store_, Agent{worker.name, worker.slots, 0, now_ms(), 0}, running_,
+          *store_, Agent{worker.name, worker.slots, 0, orchestra::unix_ms(), 0}, running_,
           heartbeat_interval_, host_->log());
     }
   }

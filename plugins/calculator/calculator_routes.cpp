@@ -3,6 +3,7 @@
 #include "graph.hpp"
 #include "operation_task.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 
 #include <fmt/format.h>
@@ -29,7 +30,7 @@ std::string optional_time(const std::optional<std::int64_t>& ms) {
 // Time-ordered, so newest-first listing is ORDER BY id DESC.
 std::string new_expression_id() {
   thread_local std::mt19937_64 random{std::random_device{}()};
-  return fmt::format("{:012x}{:016x}", now_ms(), random());
+  return fmt::format("{:012x}{:016x}", orchestra::unix_ms(), random());
 }
 
 orchestra::http::Response parse_problem(const ParseError& error) {
@@ -104,7 +105,7 @@ CalculatorRoutes::Response CalculatorRoutes::submit(const Request& request) {
   expression.user_id = user;
   expression.req_uid = req_uid;
   expression.text = text;
-  expression.created_at = now_ms();
+  expression.created_at = orchestra::unix_ms();
   expression.operations_total = static_cast<int>(graph.operations.size());
   std::pair<Expression, bool> stored;
   if (graph.operations.empty()) {
@@ -201,7 +202,7 @@ CalculatorRoutes::Response CalculatorRoutes::put_durations(const Request& reques
 }
 
 CalculatorRoutes::Response CalculatorRoutes::agents(const Request&) {
-  auto now = now_ms();
+  auto now = orchestra::unix_ms();
   std::string out = R"({"agents":[)";
   bool first = true;
   for (const auto& agent : store_->agents()) {

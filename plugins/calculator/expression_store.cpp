@@ -1,5 +1,6 @@
 #include "expression_store.hpp"
 
+#include <orchestra/clock.hpp>
 #include <soci/soci.h>
 
 #include <chrono>
@@ -81,12 +82,6 @@ long long affected(soci::statement& statement) {
 
 }  // namespace
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 ExpressionStore::ExpressionStore(orchestra::db::Database& database) : database_(database) {}
 
 std::pair<Expression, bool> ExpressionStore::insert(
@@ -149,7 +144,7 @@ std::vector<Expression> ExpressionStore::list(const std::string& user_id,
 
 void ExpressionStore::mark_started(const std::string& id) {
   soci::session session(database_.pool());
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   session << "UPDATE calculator_expressions SET status = 'in_progress', eval_started_at = :now "
              "WHERE id = :id AND status = 'pending'",
       soci::use(now), soci::use(id);
@@ -157,7 +152,7 @@ void ExpressionStore::mark_started(const std::string& id) {
 
 bool ExpressionStore::operation_done(const std::string& id, int operation, const Finish& finish) {
   soci::session session(database_.pool());
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   soci::transaction transaction(session);
   soci::statement insert =
       (session.prepare << "INSERT INTO calculator_operations (expression_id, operation, "

@@ -2,6 +2,7 @@
 // The calculator's tables: expressions, finished operations, operator
 // durations and agents. Database errors throw (soci::soci_error).
 
+#include <orchestra/clock.hpp>
 #include <orchestra/db.hpp>
 
 #include <cstdint>
@@ -48,7 +49,6 @@ struct Finish {
   std::int64_t position = 0;
 };
 
-std::int64_t now_ms();
 
 class ExpressionStore {
  public:

@@ -1,5 +1,6 @@
 #include "chunk_tasks.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 
 #include <fmt/format.h>
@@ -16,12 +17,6 @@ namespace {
 using orchestra::json::quote;
 using orchestra::tasks::PermanentError;
 using orchestra::tasks::TaskContext;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 rapidjson::Document parse(const std::string& text) {
   rapidjson::Document document;
@@ -130,7 +125,7 @@ std::vector<orchestra::tasks::NewTask> chunk_flow(const SumRequest& request, std
                                                 i, chunks, size)));
   }
   auto reduce = task(kReduceType, fmt::format(R"({},"chunks":{},"size":{},"submitted_at":{}}})",
-                                              base, chunks, size, now_ms()));
+                                              base, chunks, size, orchestra::unix_ms()));
   for (std::uint64_t j = 0; j < chunks; ++j) reduce.depends_on.push_back("@" + std::to_string(j));
   flow.push_back(std::move(reduce));
   return flow;
@@ -190,7 +185,7 @@ std::string run_reduce(orchestra::blobs::BlobStore& blobs, TaskContext& context,
   }
   if (whole.problem) throw problem_error(request.file, *whole.problem);
   return result_json(whole, payload["size"].GetUint64(),
-                     now_ms() - payload["submitted_at"].GetInt64());
+                     orchestra::unix_ms() - payload["submitted_at"].GetInt64());
 }
 
 }  // namespace csv_summer

@@ -1,5 +1,6 @@
 #include "app_fetcher.hpp"
 
+#include <orchestra/clock.hpp>
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 
@@ -27,7 +28,7 @@ FetchOutcome AppFetcher::run(SteamApi& api, const FetchRequest& request,
                              std::int64_t created_at) {
   token_ = request.lease.empty() ? context_.id() : request.lease;
   FetchOutcome outcome;
-  auto now = now_ms();
+  auto now = orchestra::unix_ms();
   auto until = now + lease_timeout_.count();
   auto leased = store_.lease(request.app_ids, token_, now, until);
   if (request.lease.empty() && leased.size() < request.app_ids.size()) {
@@ -96,14 +97,14 @@ void AppFetcher::fetch_one(SteamApi& api, std::int64_t id, const std::string& co
   } catch (const SteamError& error) {
     if (error.retryable()) throw;
     context_.log().warn("app {}: {}; marked as an error", id, error.what());
-    if (store_.store_failed(id, error.what(), token_, now_ms())) ++outcome.failed;
+    if (store_.store_failed(id, error.what(), token_, orchestra::unix_ms())) ++outcome.failed;
     owned_.erase(id);
     return;
   }
   app.prices = std::move(prices[id]);
   if (app.details) app.prices[country] = app.details->price;
   owned_.erase(id);
-  if (!store_.store_fetched(app, token_, now_ms())) {
+  if (!store_.store_fetched(app, token_, orchestra::unix_ms())) {
     ++outcome.lease_lost;
     context_.log().warn("app {}: lease lost to another fetch; its data was not stored", id);
     return;
@@ -112,7 +113,7 @@ void AppFetcher::fetch_one(SteamApi& api, std::int64_t id, const std::string& co
 }
 
 void AppFetcher::renew_leases() {
-  auto now = now_ms();
+  auto now = orchestra::unix_ms();
   if (now - lease_renewed_at_ < lease_timeout_.count() / 3 || owned_.empty()) return;
   auto kept = store_.renew({owned_.begin(), owned_.end()}, token_, now + lease_timeout_.count());
   lease_renewed_at_ = now;

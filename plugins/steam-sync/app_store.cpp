@@ -1,5 +1,6 @@
 #include "app_store.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 
 #include <fmt/format.h>
@@ -253,12 +254,6 @@ bool store_details(soci::session& session, const FetchedApp& app, const std::str
 }
 
 }  // namespace
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 AppStore::AppStore(orchestra::db::Database& database) : database_(database) {}
 

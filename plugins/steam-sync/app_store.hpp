@@ -5,6 +5,7 @@
 
 #include "steam_data.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/db.hpp>
 
 #include <cstdint>
@@ -55,7 +56,6 @@ struct FetchedApp {
   std::map<std::string, std::optional<Price>> prices;
 };
 
-std::int64_t now_ms();
 
 class AppStore {
  public:

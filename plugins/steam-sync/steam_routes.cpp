@@ -4,6 +4,7 @@
 #include "country_codes.hpp"
 #include "fetch_request.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 
 #include <fmt/format.h>
@@ -224,7 +225,7 @@ SteamRoutes::Response SteamRoutes::stats(const Request&) {
         quote(limit->host), limit->requests, static_cast<double>(limit->per.count()) / 1000.0,
         limit->burst_available);
   }
-  return Response::json(200, stats_json(store_->stats(now_ms()), budget));
+  return Response::json(200, stats_json(store_->stats(orchestra::unix_ms()), budget));
 }
 
 void SteamRoutes::add(orchestra::http::Routes& routes) {

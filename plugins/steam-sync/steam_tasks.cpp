@@ -4,6 +4,7 @@
 #include "fetch_request.hpp"
 #include "steam_routes.hpp"
 
+#include <orchestra/clock.hpp>
 #include <fmt/format.h>
 
 namespace steam_sync {
@@ -37,7 +38,7 @@ std::string SteamTasks::refresh_app_list(orchestra::tasks::TaskContext& context)
     auto steam = api(context);
     auto list = steam.app_list();
     context.progress(0.5, fmt::format("{} apps listed; storing", list.apps.size()));
-    auto added = store_.add_listed(list.apps, now_ms());
+    auto added = store_.add_listed(list.apps, orchestra::unix_ms());
     return fmt::format(R"({{"listed":{},"new":{},"skipped":{}}})", list.apps.size(), added,
                        list.skipped);
   });
@@ -51,7 +52,7 @@ std::string SteamTasks::fetch_apps(orchestra::tasks::TaskContext& context) {
     throw PermanentError(std::string("malformed fetch_apps payload: ") + error.what());
   }
   auto status = host_.tasks().status(context.id());
-  auto created_at = status ? status->created_at : now_ms();
+  auto created_at = status ? status->created_at : orchestra::unix_ms();
   return failing_clearly([&] {
     AppFetcher fetcher(store_, settings_.price_batch, settings_.lease_timeout, context);
     SteamApi steam(host_.http_client(), settings_.endpoints, settings_.retry,
@@ -67,7 +68,7 @@ std::string SteamTasks::pick_stalest(orchestra::tasks::TaskContext& context) {
     return fmt::format(R"({{"leased":0,"tasks":0,"waiting":{}}})", waiting);
   }
   auto token = "pick:" + context.id();
-  auto now = now_ms();
+  auto now = orchestra::unix_ms();
   auto leased = store_.lease_stalest(settings_.pick_size, now - settings_.min_age.count(), token,
                                      now, now + settings_.lease_timeout.count());
   std::vector<orchestra::tasks::NewTask> tasks;

@@ -6,6 +6,7 @@
 #include "db/transaction.hpp"
 #include "tasks/task_id.hpp"
 
+#include <orchestra/clock.hpp>
 #include <algorithm>
 #include <cctype>
 
@@ -50,12 +51,6 @@ std::optional<UserRecord> one_user(soci::session& session, const std::string& wh
 
 }  // namespace
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 IdentityStore::IdentityStore(db::Database& database) : database_(database) {}
 
 std::optional<std::string> IdentityStore::create_user(const std::string& login,
@@ -65,7 +60,7 @@ std::optional<std::string> IdentityStore::create_user(const std::string& login,
   auto id = tasks::new_task_id();
   auto key = login_key(login);
   auto joined = join_scopes(normalized(scopes));
-  long long created = now_ms();
+  long long created = orchestra::unix_ms();
   soci::statement insert =
       (session.prepare << "INSERT INTO users (id, login, login_key, password_hash, scopes, "
                           "created_at) VALUES (:id, :login, :key, :hash, :scopes, :created) "
@@ -125,7 +120,7 @@ std::string IdentityStore::issue_refresh_token(const std::string& user_id,
   auto token = random_token("ort_");
   auto hash = sha256_hex(token);
   auto family = tasks::new_task_id();
-  long long now = now_ms(), expires = now + ttl.count(), stale = now - kExpiredTokenKeepMs;
+  long long now = orchestra::unix_ms(), expires = now + ttl.count(), stale = now - kExpiredTokenKeepMs;
   db::WriteTransaction transaction(session, database_.dialect());
   session << "DELETE FROM refresh_tokens WHERE user_id = :user AND expires_at < :stale",
       soci::use(user_id), soci::use(stale);
@@ -142,7 +137,7 @@ Rotation IdentityStore::rotate_refresh_token(const std::string& token,
   using Outcome = Rotation::Outcome;
   soci::session session(database_.pool());
   auto hash = sha256_hex(token);
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   db::WriteTransaction transaction(session, database_.dialect());
   soci::rowset<soci::row> rows =
       (session.prepare << "SELECT family_id, user_id, expires_at, rotated_at, revoked_at "
@@ -190,7 +185,7 @@ Rotation IdentityStore::rotate_refresh_token(const std::string& token,
 bool IdentityStore::revoke_refresh_token(const std::string& token, const std::string& user_id) {
   soci::session session(database_.pool());
   auto hash = sha256_hex(token);
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   soci::statement revoke =
       (session.prepare << "UPDATE refresh_tokens SET revoked_at = :now WHERE token_hash = :hash "
                           "AND user_id = :user AND revoked_at IS NULL",
@@ -206,7 +201,7 @@ std::optional<std::string> IdentityStore::create_service_token(
   auto token = random_token("ost_");
   auto hash = sha256_hex(token);
   auto joined = join_scopes(normalized(scopes));
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   soci::indicator has_expiry = ttl ? soci::i_ok : soci::i_null;
   long long expires = ttl ? now + ttl->count() : 0;
   soci::statement insert =
@@ -222,7 +217,7 @@ std::optional<std::string> IdentityStore::create_service_token(
 std::optional<ServiceTokenRecord> IdentityStore::find_service_token(const std::string& token) {
   soci::session session(database_.pool());
   auto hash = sha256_hex(token);
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   soci::rowset<soci::row> rows =
       (session.prepare << std::string(kServiceTokenColumns) +
                               " WHERE token_hash = :hash AND revoked_at IS NULL AND "
@@ -244,7 +239,7 @@ std::vector<ServiceTokenRecord> IdentityStore::list_service_tokens() {
 
 bool IdentityStore::revoke_service_token(const std::string& name) {
   soci::session session(database_.pool());
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   soci::statement revoke =
       (session.prepare << "UPDATE service_tokens SET revoked_at = :now "
                           "WHERE name = :name AND revoked_at IS NULL",

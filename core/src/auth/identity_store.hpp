@@ -3,6 +3,7 @@
 // Database failures throw (soci::soci_error); expected outcomes (a login
 // taken, a token unknown) are return values.
 
+#include <orchestra/clock.hpp>
 #include <orchestra/db.hpp>
 
 #include <chrono>
@@ -75,6 +76,5 @@ class IdentityStore {
   db::Database& database_;
 };
 
-std::int64_t now_ms();
 
 }  // namespace orchestra::auth

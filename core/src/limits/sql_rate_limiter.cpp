@@ -3,16 +3,11 @@
 #include "db/transaction.hpp"
 #include "limits/token_bucket.hpp"
 
+#include <orchestra/clock.hpp>
 #include <chrono>
 
 namespace orchestra::limits {
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -20,7 +15,7 @@ std::pair<std::optional<std::chrono::milliseconds>, double> SqlRateLimiter::run(
     const std::string& key, const Budget& budget, Mode mode, std::chrono::milliseconds pause) {
   soci::session session(database_.pool());
   db::WriteTransaction transaction(session, database_.dialect());
-  long long now = now_ms();
+  long long now = orchestra::unix_ms();
   double capacity = budget.capacity;
   session << "INSERT INTO rate_limits (key, tokens, updated_at, blocked_until) "
              "VALUES (:key, :tokens, :now, 0) ON CONFLICT (key) DO NOTHING",
@@ -34,7 +29,7 @@ std::pair<std::optional<std::chrono::milliseconds>, double> SqlRateLimiter::run(
   state.blocked_until_ms = blocked;
   // Read the clock only now, holding the row: a call that waited for the
   // lock must not write an older time than the one it waited for.
-  now = std::max<long long>(now_ms(), updated);
+  now = std::max<long long>(orchestra::unix_ms(), updated);
   auto result = step(state, false, budget, now, mode == Mode::take);
   if (mode == Mode::penalize) {
     result.next.blocked_until_ms = std::max<std::int64_t>(blocked, now + pause.count());

@@ -6,6 +6,7 @@
 #include "db/migrations.hpp"
 #include "expression_store.hpp"
 
+#include <orchestra/clock.hpp>
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -31,7 +32,7 @@ Expression pending(const std::string& id, const std::string& user, const std::st
   expression.req_uid = req_uid;
   expression.text = "1+2+3";
   expression.operations_total = 2;
-  expression.created_at = now_ms();
+  expression.created_at = orchestra::unix_ms();
   return expression;
 }
 
@@ -87,13 +88,13 @@ TEST_CASE("calculator store: idempotent insert, operations counted once, finishe
       REQUIRE(page.size() == 1);
       CHECK(store.list("alice", std::string("error"), std::nullopt, 10).empty());
 
-      store.heartbeat(Agent{"worker-1", 4, 1, now_ms(), now_ms()});
+      store.heartbeat(Agent{"worker-1", 4, 1, orchestra::unix_ms(), orchestra::unix_ms()});
       CHECK(store.agents().size() == 1);
       std::this_thread::sleep_for(5ms);
-      CHECK(store.purge(now_ms()) == 3);
+      CHECK(store.purge(orchestra::unix_ms()) == 3);
       CHECK(store.agents().empty());
       CHECK(store.find("e1")->result == 6);  // results stay
-      CHECK(store.purge(now_ms()) == 0);
+      CHECK(store.purge(orchestra::unix_ms()) == 0);
     }
   }
 }

@@ -11,6 +11,7 @@
 #include "operation_task.hpp"
 #include "parser.hpp"
 
+#include <orchestra/clock.hpp>
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
@@ -95,7 +96,7 @@ TEST_CASE("wide expressions: each operation runs once, after its inputs, on two 
         expression.user_id = "user";
         expression.req_uid = expression.id;
         expression.text = text;
-        expression.created_at = now_ms();
+        expression.created_at = orchestra::unix_ms();
         expression.operations_total = static_cast<int>(graph.operations.size());
         store.insert(expression);
         harness.service().enqueue(operation_tasks(expression.id, "user", graph));
