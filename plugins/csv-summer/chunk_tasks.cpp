@@ -38,6 +38,9 @@ struct ChunkBounds {
   std::uint64_t end = 0;
   std::uint64_t quotes_before_start = 0;  // in [the chunk's split point, start)
   std::uint64_t quotes = 0;               // in [start, end)
+  // Summed with the file's layout and with no quote kept as text; else
+  // the guess cannot be checked and run_reduce sums the file itself.
+  bool checkable = true;
 };
 
 // A chunk's totals as JSON, sums as exact decimal text.
@@ -57,22 +60,34 @@ std::string totals_json(std::uint64_t index, const Totals& totals, const ChunkBo
   }
   return fmt::format(
       R"({{"chunk":{},"rows":{},"empty_cells":{},"skipped_cells":{},"skipped_rows":{},)"
-      R"("columns":{},"problem":{},"start":{},"end":{},"quotes_before_start":{},"quotes":{}}})",
+      R"("columns":{},"problem":{},"start":{},"end":{},"quotes_before_start":{},"quotes":{},)"
+      R"("checkable":{}}})",
       index, totals.rows, totals.empty_cells, totals.skipped_cells, totals.skipped_rows, columns,
-      problem, bounds.start, bounds.end, bounds.quotes_before_start, bounds.quotes);
+      problem, bounds.start, bounds.end, bounds.quotes_before_start, bounds.quotes,
+      bounds.checkable && totals.text_quotes == 0);
 }
 
+// A result without the bounds (from an older version) is not checkable.
 ChunkBounds bounds_of(const rapidjson::Document& chunk) {
+  for (const char* field : {"start", "end", "quotes_before_start", "quotes"}) {
+    if (!chunk.HasMember(field) || !chunk[field].IsUint64()) return {0, 0, 0, 0, false};
+  }
+  bool checkable = chunk.HasMember("checkable") && chunk["checkable"].IsBool() &&
+                   chunk["checkable"].GetBool();
   return {chunk["start"].GetUint64(), chunk["end"].GetUint64(),
-          chunk["quotes_before_start"].GetUint64(), chunk["quotes"].GetUint64()};
+          chunk["quotes_before_start"].GetUint64(), chunk["quotes"].GetUint64(), checkable};
 }
 
 // Whether every chunk's guess held: chunks meet end to start, and the
-// quotes before each split point have the parity its guess implied.
+// quotes before each split point have the parity its guess implied. (A
+// problem that stopped a chunk early cuts its quote count short, so the
+// checks after it may fail: the file is then summed again, and the same
+// first problem is found. A problem at a chunk's very end may come from a
+// wrong guess for the next chunk, so it is never trusted unchecked.)
 bool chunks_hold(const std::map<std::uint64_t, ChunkBounds>& chunks) {
   std::uint64_t quotes = 0, expected_start = 0;
   for (const auto& [index, bounds] : chunks) {
-    if (bounds.start != expected_start) return false;
+    if (!bounds.checkable || bounds.start != expected_start) return false;
     if (index > 0) {
       auto inside = (quotes - bounds.quotes_before_start) % 2 == 1;
       if (inside != (bounds.quotes_before_start % 2 == 1)) return false;
@@ -148,7 +163,11 @@ std::string run_chunk(orchestra::blobs::BlobStore& blobs, TaskContext& context,
   auto start = row_start(index);
   ChunkBounds bounds{start.at, std::max(start.at, row_start(index + 1).at), start.quotes, 0};
   auto layout = read_layout(blobs, request.file, request.options);
-  if (!layout) return totals_json(index, Totals{}, bounds);
+  if (!layout) {
+    // No complete row outside quotes: only a sequential sum can tell why.
+    bounds.checkable = false;
+    return totals_json(index, Totals{}, bounds);
+  }
   auto split = sum_split(blobs, request.file, request.options, *layout, bounds.start, bounds.end,
                          threads_for(parallel, request.file), [&](std::uint64_t, std::uint64_t) {
                            if (context.cancelled()) throw std::runtime_error("interrupted");
@@ -174,8 +193,9 @@ std::string run_reduce(orchestra::blobs::BlobStore& blobs, TaskContext& context,
     whole = parts.begin()->second;
     for (auto it = std::next(parts.begin()); it != parts.end(); ++it) merge_into(whole, it->second);
   } else {
-    // A quoted newline right after a split point: the chunks summed the
-    // wrong rows. Rare; this task sums the file again, exactly.
+    // A quoted newline right after a split point (the chunks summed the
+    // wrong rows), or a file whose quotes cannot place split points: this
+    // task sums the file again itself.
     context.log().info("{}: a chunk began inside quotes; summing the file again", request.file);
     whole = sum_file(blobs, request.file, request.options, threads_for(parallel, request.file),
                      [&](std::uint64_t, std::uint64_t) {

@@ -211,6 +211,7 @@ const char* CsvSummer::scan_unquoted(const char* p, const char* end) {
       const char* quote = p + first_quote;
       if (quote == field && at_field_start_) return quote;  // a quoted field opens
       // A quote inside an unquoted field is kept as text.
+      ++totals_.text_quotes;
       row_has_content_ = true;
       if (wanted()) cell_.append(field, quote + 1);
       at_field_start_ = false;

@@ -42,6 +42,9 @@ struct Totals {
   std::uint64_t empty_cells = 0;    // summed as 0
   std::uint64_t skipped_cells = 0;  // invalid, skipped
   std::uint64_t skipped_rows = 0;   // too short, skipped
+  // Quotes inside unquoted fields (12" screen), kept as text: the quote
+  // parity a split relies on then no longer tells where quoted fields are.
+  std::uint64_t text_quotes = 0;
   std::optional<Problem> problem;   // set once; later input is ignored
 };
 

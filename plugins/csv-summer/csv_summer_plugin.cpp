@@ -60,6 +60,13 @@ class CsvSummerPlugin final : public orchestra::Plugin {
     options.lease = host.config().get("task_lease", std::chrono::milliseconds(30'000));
     parallel_.threads = static_cast<int>(host.config().get_int(
         "threads_per_task", std::max(1u, std::thread::hardware_concurrency()), 1, 256));
+    // Chunk tasks run side by side, one per handler thread: each takes its
+    // share of the cores (two threads at most on a fully busy worker), not
+    // threads_per_task each (cores x cores threads).
+    chunk_parallel_ = parallel_;
+    auto cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    chunk_parallel_.threads =
+        std::max(1, std::min(parallel_.threads, 2 * cores / std::max(1, host.worker().slots)));
     chunk_bytes_ = static_cast<std::uint64_t>(
         host.config().get_int("chunk_bytes", 256LL << 20, 0, 1LL << 40));
     host.tasks().define(
@@ -71,7 +78,7 @@ class CsvSummerPlugin final : public orchestra::Plugin {
     host.tasks().define(
         kChunkType,
         [this](orchestra::tasks::TaskContext& context) {
-          return run_chunk(host_->blobs(), context, parallel_);
+          return run_chunk(host_->blobs(), context, chunk_parallel_);
         },
         options);
     host.tasks().define(
@@ -160,6 +167,7 @@ class CsvSummerPlugin final : public orchestra::Plugin {
 
   orchestra::Host* host_ = nullptr;
   ParallelOptions parallel_;
+  ParallelOptions chunk_parallel_;
   std::uint64_t chunk_bytes_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -57,7 +58,13 @@ void in_parallel(std::size_t n, const std::function<void(std::size_t)>& work) {
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < n; ++i) threads.emplace_back(run, i);
+  std::size_t started = 1;
+  try {
+    for (; started < n; ++started) threads.emplace_back(run, started);
+  } catch (const std::system_error&) {
+    // No thread to be had: the rest runs here, one after the other.
+    for (auto i = started; i < n; ++i) run(i);
+  }
   if (n > 0) run(0);
   for (auto& thread : threads) thread.join();
   if (failure) std::rethrow_exception(failure);
@@ -173,6 +180,7 @@ void merge_into(Totals& whole, const Totals& part) {
   whole.empty_cells += part.empty_cells;
   whole.skipped_cells += part.skipped_cells;
   whole.skipped_rows += part.skipped_rows;
+  whole.text_quotes += part.text_quotes;
 }
 
 namespace {
@@ -292,6 +300,12 @@ FileTotals sum_file(BlobStore& blobs, const std::string& name, const SumOptions&
   auto layout = read_layout(blobs, name, options);
   if (!layout) return sum_sequentially(blobs, name, options, parallel, progress);
   auto split = sum_split(blobs, name, options, *layout, 0, size, parallel, progress);
+  if (split.totals.text_quotes > 0) {
+    // Quote parity cannot place split points here: one sequential pass.
+    auto whole = sum_sequentially(blobs, name, options, parallel, progress);
+    whole.summed_twice = true;
+    return whole;
+  }
   return {std::move(split.totals), size, split.summed_twice};
 }
 

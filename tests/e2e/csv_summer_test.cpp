@@ -265,6 +265,10 @@ TEST_CASE("a large file is split into chunk tasks that two workers share, exactl
     plain += std::to_string(row) + ",\"a, b\",3,4,5,6,7,8,9," + std::to_string(row) + ".5\n";
   }
   dir.write("data/plain.csv", plain);
+  // A quote that never closes: no chunk finds a complete row after it.
+  std::string unclosed_text = "id,\"c2,c3,c4,c5,c6,c7,c8,c9,amount\n";
+  for (int row = 1; row <= 20'000; ++row) unclosed_text += std::to_string(row) + ",2,3,4,5,6,7,8,9,1\n";
+  dir.write("data/unclosed.csv", unclosed_text);
   auto env = csv_env(dir);
   env["ORCHESTRA_DATABASE__URL"] = "sqlite:///" + (dir.path() / "var/test.db").string();
   env["ORCHESTRA_BLOBS__LOCAL__ROOTS"] = "[" + (dir.path() / "data").string() + "]";
@@ -294,6 +298,11 @@ TEST_CASE("a large file is split into chunk tasks that two workers share, exactl
   CHECK(merged["result"]["rows"].GetInt() == 20'000);
   CHECK(merged["result"]["columns"][0]["sum"].GetDouble() == 200020000);
   CHECK_FALSE(summed_again("plain.csv"));
+
+  auto unclosed = finished(port, token, submit(port, token, R"({"file":"unclosed.csv"})"));
+  CHECK(std::string(unclosed["state"].GetString()) == "dead");
+  std::string unclosed_error = unclosed["error"].IsString() ? unclosed["error"].GetString() : "";
+  CHECK_MESSAGE(unclosed_error.find("never closed") != std::string::npos, unclosed_error);
 
   auto failed = finished(port, token, submit(port, token, R"({"file":"late-error.csv"})"));
   CHECK(std::string(failed["state"].GetString()) == "dead");
