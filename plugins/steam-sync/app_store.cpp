@@ -78,6 +78,17 @@ std::vector<std::int64_t> ids_of(soci::session& session, const std::string& sql,
   return out;
 }
 
+// Runs `sql_template`, whose {} is replaced by the IN list of `ids`, and
+// collects the ids it returns; none without running anything for no ids.
+std::vector<std::int64_t> ids_among(orchestra::db::Database& database,
+                                    const std::vector<std::int64_t>& ids,
+                                    const char* sql_template, Params params) {
+  if (ids.empty()) return {};
+  soci::session session(database.pool());
+  auto sql = fmt::format(fmt::runtime(sql_template), params.in_list(ids));
+  return ids_of(session, sql, std::move(params));
+}
+
 // Reads the columns of kColumns, in order.
 class AppRow {
  public:
@@ -284,12 +295,8 @@ std::int64_t AppStore::add_listed(const std::vector<ListedApp>& apps, std::int64
 }
 
 std::vector<std::int64_t> AppStore::known(const std::vector<std::int64_t>& ids) {
-  if (ids.empty()) return {};
-  soci::session session(database_.pool());
-  Params params;
-  auto sql = fmt::format("SELECT app_id FROM steam_apps WHERE app_id IN ({}) ORDER BY app_id",
-                         params.in_list(ids));
-  return ids_of(session, sql, std::move(params));
+  return ids_among(database_, ids,
+                   "SELECT app_id FROM steam_apps WHERE app_id IN ({}) ORDER BY app_id", {});
 }
 
 std::vector<std::int64_t> AppStore::lease_stalest(int count, std::int64_t stale_before,
@@ -313,41 +320,31 @@ std::vector<std::int64_t> AppStore::lease_stalest(int count, std::int64_t stale_
 std::vector<std::int64_t> AppStore::lease(const std::vector<std::int64_t>& ids,
                                           const std::string& token, std::int64_t now,
                                           std::int64_t until) {
-  if (ids.empty()) return {};
-  soci::session session(database_.pool());
-  Params params{{{"until", until}, {"now", now}}, {{"token", token}, {"same", token}}};
-  auto sql = fmt::format(
+  return ids_among(
+      database_, ids,
       "UPDATE steam_apps SET lease_until = :until, lease_token = :token, lease_started = 1 "
       "WHERE app_id IN ({}) AND (lease_until <= :now OR lease_token = :same) RETURNING app_id",
-      params.in_list(ids));
-  return ids_of(session, sql, std::move(params));
+      {{{"until", until}, {"now", now}}, {{"token", token}, {"same", token}}});
 }
 
 std::vector<std::int64_t> AppStore::take_over(const std::vector<std::int64_t>& ids,
                                               const std::string& token, std::int64_t now,
                                               std::int64_t until) {
-  if (ids.empty()) return {};
-  soci::session session(database_.pool());
-  Params params{{{"until", until}, {"now", now}}, {{"token", token}}};
   // One statement: a holder that starts meanwhile sets lease_started first
   // (and keeps its apps) or finds them taken.
-  auto sql = fmt::format(
+  return ids_among(
+      database_, ids,
       "UPDATE steam_apps SET lease_until = :until, lease_token = :token, lease_started = 1 "
       "WHERE app_id IN ({}) AND lease_started = 0 AND lease_until > :now RETURNING app_id",
-      params.in_list(ids));
-  return ids_of(session, sql, std::move(params));
+      {{{"until", until}, {"now", now}}, {{"token", token}}});
 }
 
 std::vector<std::int64_t> AppStore::renew(const std::vector<std::int64_t>& ids,
                                           const std::string& token, std::int64_t until) {
-  if (ids.empty()) return {};
-  soci::session session(database_.pool());
-  Params params{{{"until", until}}, {{"token", token}}};
-  auto sql = fmt::format(
-      "UPDATE steam_apps SET lease_until = :until WHERE app_id IN ({}) AND lease_token = :token "
-      "RETURNING app_id",
-      params.in_list(ids));
-  return ids_of(session, sql, std::move(params));
+  return ids_among(database_, ids,
+                   "UPDATE steam_apps SET lease_until = :until WHERE app_id IN ({}) "
+                   "AND lease_token = :token RETURNING app_id",
+                   {{{"until", until}}, {{"token", token}}});
 }
 
 bool AppStore::store_failed(std::int64_t id, const std::string& reason, const std::string& token,
@@ -365,26 +362,18 @@ bool AppStore::store_failed(std::int64_t id, const std::string& reason, const st
 }
 
 void AppStore::release(const std::vector<std::int64_t>& ids, const std::string& token) {
-  if (ids.empty()) return;
-  soci::session session(database_.pool());
-  Params params{{}, {{"token", token}}};
-  auto sql = fmt::format(
-      "UPDATE steam_apps SET lease_until = 0, lease_token = NULL WHERE app_id IN ({}) "
-      "AND lease_token = :token RETURNING app_id",
-      params.in_list(ids));
-  ids_of(session, sql, std::move(params));
+  ids_among(database_, ids,
+            "UPDATE steam_apps SET lease_until = 0, lease_token = NULL WHERE app_id IN ({}) "
+            "AND lease_token = :token RETURNING app_id",
+            {{}, {{"token", token}}});
 }
 
 std::vector<std::int64_t> AppStore::updated_since(const std::vector<std::int64_t>& ids,
                                                   std::int64_t since) {
-  if (ids.empty()) return {};
-  soci::session session(database_.pool());
-  Params params{{{"since", since}}, {}};
-  auto sql = fmt::format(
-      "SELECT app_id FROM steam_apps WHERE app_id IN ({}) AND last_updated >= :since "
-      "ORDER BY app_id",
-      params.in_list(ids));
-  return ids_of(session, sql, std::move(params));
+  return ids_among(database_, ids,
+                   "SELECT app_id FROM steam_apps WHERE app_id IN ({}) "
+                   "AND last_updated >= :since ORDER BY app_id",
+                   {{{"since", since}}, {}});
 }
 
 bool AppStore::store_fetched(const FetchedApp& app, const std::string& token, std::int64_t now) {
