@@ -136,6 +136,20 @@ ClientConfig limited_config(const FakeSteam& steam) {
   return config;
 }
 
+// Two "processes" on one backend's store: a limiter and a rate-limited
+// client each, both sending to one fake Steam.
+struct TwoProcesses {
+  explicit TwoProcesses(Backend backend) : harness(backend) { harness.open(); }
+  TaskHarness harness;
+  FakeSteam steam{30};
+  std::unique_ptr<orchestra::limits::RateLimiter> first_limiter =
+      make_rate_limiter(harness.queue_config(), harness.database());
+  std::unique_ptr<orchestra::limits::RateLimiter> second_limiter =
+      make_rate_limiter(harness.queue_config(), harness.database());
+  CurlClient first{limited_config(steam), first_limiter.get()};
+  CurlClient second{limited_config(steam), second_limiter.get()};
+};
+
 }  // namespace
 
 TEST_CASE("CurlClient returns the status, the body and lower-case headers") {
@@ -220,13 +234,8 @@ TEST_CASE("CurlClient refuses a response larger than max_response_bytes") {
 
 TEST_CASE("CurlClient: two clients on two limiter instances keep a host within its window") {
   FOR_EACH_BACKEND {
-    TaskHarness harness(backend);
-    harness.open();
-    FakeSteam steam(30);
-    auto first_limiter = make_rate_limiter(harness.queue_config(), harness.database());
-    auto second_limiter = make_rate_limiter(harness.queue_config(), harness.database());
-    CurlClient first(limited_config(steam), first_limiter.get());
-    CurlClient second(limited_config(steam), second_limiter.get());
+    TwoProcesses processes(backend);
+    auto& [harness, steam, first_limiter, second_limiter, first, second] = processes;
 
     std::mutex errors_mutex;
     std::vector<std::string> errors;
@@ -271,13 +280,8 @@ TEST_CASE("CurlClient: two clients on two limiter instances keep a host within i
 
 TEST_CASE("CurlClient: a throttling answer pauses the host for every client until Retry-After") {
   FOR_EACH_BACKEND {
-    TaskHarness harness(backend);
-    harness.open();
-    FakeSteam steam(30);
-    auto first_limiter = make_rate_limiter(harness.queue_config(), harness.database());
-    auto second_limiter = make_rate_limiter(harness.queue_config(), harness.database());
-    CurlClient first(limited_config(steam), first_limiter.get());
-    CurlClient second(limited_config(steam), second_limiter.get());
+    TwoProcesses processes(backend);
+    auto& [harness, steam, first_limiter, second_limiter, first, second] = processes;
 
     // A client whose only rate limit is for another host: its 429 is just a status.
     ClientConfig elsewhere;
