@@ -29,6 +29,9 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+// The URL without its query, for messages: queries carry API keys.
+std::string shown(const std::string& url) { return url.substr(0, url.find('?')); }
+
 struct Authority {
   std::string host;  // lower case
   std::string port;  // explicit or the scheme's default
@@ -38,7 +41,7 @@ struct Authority {
 Authority authority_of(const std::string& url) {
   std::unique_ptr<CURLU, void (*)(CURLU*)> handle(curl_url(), curl_url_cleanup);
   if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-    throw ClientError(Kind::invalid_url, fmt::format("'{}' is not a valid URL", url));
+    throw ClientError(Kind::invalid_url, fmt::format("'{}' is not a valid URL", shown(url)));
   }
   auto part = [&](CURLUPart which, unsigned flags) {
     char* text = nullptr;
@@ -50,7 +53,7 @@ Authority authority_of(const std::string& url) {
   auto scheme = lower(part(CURLUPART_SCHEME, 0));
   if (scheme != "http" && scheme != "https") {
     throw ClientError(Kind::invalid_url,
-                      fmt::format("'{}': only http:// and https:// URLs are allowed", url));
+                      fmt::format("'{}': only http:// and https:// URLs are allowed", shown(url)));
   }
   return {lower(part(CURLUPART_HOST, 0)), part(CURLUPART_PORT, CURLU_DEFAULT_PORT)};
 }
@@ -96,9 +99,6 @@ struct Collector {
     return size * count;
   }
 };
-
-// The URL without its query, for messages: queries carry API keys.
-std::string shown(const std::string& url) { return url.substr(0, url.find('?')); }
 
 }  // namespace
 
