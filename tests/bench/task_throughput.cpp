@@ -12,10 +12,12 @@
 #include <doctest/doctest.h>
 
 #include "support/task_harness.hpp"
+#include "tasks/redis/redis_client.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -85,6 +87,19 @@ void define_bench_types(tasks::TaskService& service) {
   }, {});
 }
 
+// Seconds of CPU the Redis server has used (user + system), from INFO.
+double redis_cpu_seconds() {
+  tasks::redis::RedisClient client(
+      tasks::redis::parse_redis_url(std::getenv("ORCHESTRA_TEST_REDIS_URL")), 1);
+  auto info = tasks::redis::as_string(client.command({"INFO", "cpu"}).get());
+  double seconds = 0;
+  for (const char* field : {"used_cpu_user:", "used_cpu_sys:"}) {
+    auto at = info.find(field);
+    if (at != std::string::npos) seconds += std::stod(info.substr(at + std::strlen(field)));
+  }
+  return seconds;
+}
+
 double percentile(std::vector<double> values, double fraction) {
   std::sort(values.begin(), values.end());
   return values[static_cast<std::size_t>(fraction * (values.size() - 1))];
@@ -128,6 +143,8 @@ int main(int argc, char** argv) try {
   }
   double enqueue_seconds = std::chrono::duration<double>(Steady::now() - enqueue_start).count();
 
+  bool redis = options.backend == testing::Backend::redis;
+  double redis_cpu_start = redis ? redis_cpu_seconds() : 0;
   auto run_start = Steady::now();
   harness.start_worker(options.concurrency, "bench");
   soci::session session(harness.database().pool());
@@ -141,6 +158,7 @@ int main(int argc, char** argv) try {
     }
   }
   double run_seconds = std::chrono::duration<double>(Steady::now() - run_start).count();
+  double redis_cpu = redis ? redis_cpu_seconds() - redis_cpu_start : 0;
   auto memory = peak_memory();
 
   harness.service().stop(5s);
@@ -154,6 +172,10 @@ int main(int argc, char** argv) try {
       testing::backend_name(options.backend), options.tasks, options.batch,
       options.concurrency, options.tasks / enqueue_seconds, options.tasks / run_seconds,
       percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.size(), memory);
+  if (redis) {
+    std::cout << fmt::format("  redis server CPU while running: {:.1f} us per task, {:.0f}% of one core\n",
+                             redis_cpu * 1e6 / options.tasks, 100 * redis_cpu / run_seconds);
+  }
   return 0;
 } catch (const std::exception& error) {
   std::cerr << "bench_tasks: " << error.what() << '\n';

@@ -79,6 +79,13 @@ class TaskQueue {
   // Null when reachable, else the reason.
   virtual std::optional<std::string> ping() = 0;
 
+  // How many exchange calls one worker may have in flight at once. A
+  // backend that runs calls one after another by itself (one Redis) is
+  // kept busy by a second call while the worker handles the first's reply;
+  // a database with one writer (SQLite) would only make them wait on each
+  // other.
+  virtual std::size_t concurrent_exchanges() const { return 1; }
+
   // Calls `wake` whenever another process may have made tasks ready, until
   // the returned handle is destroyed; null when the backend cannot tell
   // (workers then find new work by polling).

@@ -116,13 +116,15 @@ Worker::Worker(TaskQueue& queue, const TaskTypes& types, TaskMetrics& metrics,
 }
 
 Worker::~Worker() {
-  if (dispatcher_.joinable()) stop(milliseconds(0));
+  if (!dispatchers_.empty()) stop(milliseconds(0));
 }
 
 void Worker::start() {
   started_at_ = now_millis();
   for (int i = 0; i < options_.concurrency; ++i) handlers_.emplace_back([this] { handler_loop(); });
-  dispatcher_ = std::thread([this] { dispatch_loop(); });
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, queue_.concurrent_exchanges()); ++i) {
+    dispatchers_.emplace_back([this] { dispatch_loop(); });
+  }
   maintenance_ = std::thread([this] { maintenance_loop(); });
   work_watch_ = queue_.watch_for_work([this] { wake(); });
   log_->info("worker {} started: {} handler threads, queues {}, {} task types", options_.name,
@@ -159,7 +161,7 @@ void Worker::dispatch_loop() {
     {
       std::unique_lock lock(mutex_);
       if (stopping_) break;
-      auto busy = ready_.size() + running_.size();
+      auto busy = reserved_ + ready_.size() + running_.size();
       if (outcomes_.empty() && outcomes.empty() && busy >= capacity()) {
         dispatch_wanted_.wait(lock);
         continue;
@@ -180,54 +182,53 @@ void Worker::dispatch_loop() {
   flush_final(std::move(outcomes));
 }
 
-void Worker::claim_round(std::vector<Outcome>& outcomes) {
-  std::size_t free;
-  std::vector<std::string> unlimited;
-  std::vector<std::pair<std::string, std::size_t>> limited;
-  {
-    std::lock_guard lock(mutex_);
-    auto limit = capacity();
-    auto busy = ready_.size() + running_.size();
-    free = limit > busy ? limit - busy : 0;
-    auto now = Steady::now();
-    for (const auto& [type, definition] : types_.all()) {
-      const auto& options = definition.options;
-      if (options.concurrency == 0 && options.rate_per_second == 0) {
-        unlimited.push_back(type);
-        continue;
-      }
-      auto allowance = free;
-      if (options.concurrency > 0) {
-        auto active = static_cast<std::size_t>(active_by_type_[type]);
-        auto limit = static_cast<std::size_t>(options.concurrency);
-        allowance = std::min(allowance, limit > active ? limit - active : 0);
-      }
-      if (options.rate_per_second > 0) {
-        auto& bucket = rate_buckets_[type];
-        double elapsed = std::chrono::duration<double>(now - bucket.refilled).count();
-        bucket.tokens = std::min(options.rate_per_second,
-                                 bucket.tokens + elapsed * options.rate_per_second);
-        bucket.refilled = now;
-        allowance = std::min(allowance, static_cast<std::size_t>(bucket.tokens));
-      }
-      if (allowance > 0) limited.emplace_back(type, allowance);
+Worker::Reservation Worker::reserve() {
+  std::lock_guard lock(mutex_);
+  Reservation reservation;
+  auto slots = capacity();
+  auto busy = reserved_ + ready_.size() + running_.size();
+  reservation.free = slots > busy ? slots - busy : 0;
+  reservation.oldest_first = ++round_ % kOldestFirstEvery == 0;
+  reserved_ += reservation.free;
+  auto now = Steady::now();
+  for (const auto& [type, definition] : types_.all()) {
+    const auto& options = definition.options;
+    if (options.concurrency == 0 && options.rate_per_second == 0) {
+      reservation.unlimited.push_back(type);
+      continue;
+    }
+    auto allowance = reservation.free;
+    if (options.concurrency > 0) {
+      auto active = static_cast<std::size_t>(active_by_type_[type]);
+      auto limit = static_cast<std::size_t>(options.concurrency);
+      allowance = std::min(allowance, limit > active ? limit - active : 0);
+    }
+    if (options.rate_per_second > 0) {
+      auto& bucket = rate_buckets_[type];
+      double elapsed = std::chrono::duration<double>(now - bucket.refilled).count();
+      bucket.tokens = std::min(options.rate_per_second,
+                               bucket.tokens + elapsed * options.rate_per_second);
+      bucket.refilled = now;
+      allowance = std::min(allowance, static_cast<std::size_t>(std::max(bucket.tokens, 0.0)));
+    }
+    if (allowance == 0) continue;
+    reservation.limited.emplace_back(type, allowance);
+    active_by_type_[type] += static_cast<int>(allowance);
+    if (options.rate_per_second > 0) rate_buckets_[type].tokens -= static_cast<double>(allowance);
+  }
+  return reservation;
+}
+
+// Gives back what the reservation held and counts the tasks it brought
+// instead; mutex_ held.
+void Worker::settle(const Reservation& reservation, std::vector<ClaimedTask> claimed) {
+  reserved_ -= reservation.free;
+  for (const auto& [type, allowance] : reservation.limited) {
+    active_by_type_[type] -= static_cast<int>(allowance);
+    if (auto bucket = rate_buckets_.find(type); bucket != rate_buckets_.end()) {
+      bucket->second.tokens += static_cast<double>(allowance);
     }
   }
-  bool oldest_first = ++round_ % kOldestFirstEvery == 0;
-  std::size_t stale = 0;
-  auto claimed = queue_.exchange(outcomes, options_.name, queue_order(), unlimited, free,
-                                 oldest_first, stale);
-  outcomes.clear();
-  metrics_.stale_results += stale;
-  for (const auto& [type, allowance] : limited) {
-    auto room = free > claimed.size() ? free - claimed.size() : 0;
-    if (room == 0) break;
-    auto more = queue_.exchange({}, options_.name, queue_order(), {type},
-                                std::min(room, allowance), oldest_first, stale);
-    claimed.insert(claimed.end(), std::make_move_iterator(more.begin()),
-                   std::make_move_iterator(more.end()));
-  }
-  std::unique_lock lock(mutex_);
   for (auto& task : claimed) {
     ++active_by_type_[task.type];
     if (auto bucket = rate_buckets_.find(task.type); bucket != rate_buckets_.end()) {
@@ -235,11 +236,40 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
     }
     ready_.push_back(std::move(task));
   }
-  if (!claimed.empty()) {
+}
+
+void Worker::claim_round(std::vector<Outcome>& outcomes) {
+  auto reservation = reserve();
+  std::vector<ClaimedTask> claimed;
+  try {
+    std::size_t stale = 0;
+    claimed = queue_.exchange(outcomes, options_.name, queue_order(), reservation.unlimited,
+                              reservation.free, reservation.oldest_first, stale);
+    outcomes.clear();
+    metrics_.stale_results += stale;
+    for (const auto& [type, allowance] : reservation.limited) {
+      auto room = reservation.free > claimed.size() ? reservation.free - claimed.size() : 0;
+      if (room == 0) break;
+      auto more = queue_.exchange({}, options_.name, queue_order(), {type},
+                                  std::min(room, allowance), reservation.oldest_first, stale);
+      claimed.insert(claimed.end(), std::make_move_iterator(more.begin()),
+                     std::make_move_iterator(more.end()));
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    settle(reservation, std::move(claimed));
+    throw;
+  }
+  bool got_work = !claimed.empty();
+  std::unique_lock lock(mutex_);
+  settle(reservation, std::move(claimed));
+  if (got_work) {
     ready_changed_.notify_all();
     return;
   }
-  if (outcomes_.empty() && !woken_ && !stopping_) {
+  // Nothing due (or no room asked for): wait for new work, an outcome or
+  // the next poll.
+  if (reservation.free > 0 && outcomes_.empty() && !woken_ && !stopping_) {
     dispatch_wanted_.wait_for(lock, options_.poll_interval);
   }
 }
@@ -402,14 +432,15 @@ void Worker::flush_final(std::vector<Outcome> outcomes) {
 bool Worker::stop(milliseconds grace) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !dispatcher_.joinable()) return true;
+    if (stopping_ && dispatchers_.empty()) return true;
     stopping_ = true;
   }
   ready_changed_.notify_all();
   dispatch_wanted_.notify_all();
   running_changed_.notify_all();
   work_watch_.reset();
-  if (dispatcher_.joinable()) dispatcher_.join();
+  for (auto& dispatcher : dispatchers_) dispatcher.join();
+  dispatchers_.clear();
   if (maintenance_.joinable()) maintenance_.join();
   // Handlers get the grace period to finish; for its last part (at most
   // kToldShutdown) TaskContext::cancelled() tells them to stop, so

@@ -1,7 +1,7 @@
 #pragma once
-// A worker process's task engine: one dispatcher thread that exchanges
-// finished outcomes for new claims in one backend call, `concurrency`
-// handler threads, and a maintenance thread for lease heartbeats, expired
+// A worker process's task engine: dispatcher threads (as many as the
+// backend takes calls at once) that exchange finished outcomes for new
+// claims in one backend call, `concurrency` handler threads, and a maintenance thread for lease heartbeats, expired
 // lease reclaims, worker heartbeats and retention.
 
 #include "tasks/task_metrics.hpp"
@@ -58,11 +58,21 @@ class Worker {
     double tokens = 0;
     std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
   };
+  // What one claim round may take, held against the other dispatchers until
+  // its claims arrive: free slots, and per limited type its allowance.
+  struct Reservation {
+    std::size_t free = 0;
+    bool oldest_first = false;
+    std::vector<std::string> unlimited;
+    std::vector<std::pair<std::string, std::size_t>> limited;
+  };
 
   void dispatch_loop();
   void handler_loop();
   void maintenance_loop();
   void claim_round(std::vector<Outcome>& outcomes);
+  Reservation reserve();
+  void settle(const Reservation& reservation, std::vector<ClaimedTask> claimed);
   std::vector<std::string> queue_order();
   Outcome run(const ClaimedTask& task, const std::shared_ptr<Context>& context);
   void heartbeat_leases();
@@ -90,13 +100,14 @@ class Worker {
   bool woken_ = false;
   std::deque<ClaimedTask> ready_;
   std::map<std::string, std::shared_ptr<Context>> running_;
-  std::map<std::string, int> active_by_type_;  // ready + running
+  std::map<std::string, int> active_by_type_;  // reserved + ready + running
+  std::size_t reserved_ = 0;                   // slots asked for by calls in flight
   std::map<std::string, RateBucket> rate_buckets_;
   std::vector<Outcome> outcomes_;
   // Moving average of handler run time; decides how far to prefetch.
   double average_seconds_ = 1.0;
 
-  std::thread dispatcher_;
+  std::vector<std::thread> dispatchers_;
   std::thread maintenance_;
   std::vector<std::thread> handlers_;
 };

@@ -46,6 +46,7 @@ class RedisTaskQueue final : public TaskQueue {
   std::optional<std::pair<std::int64_t, std::string>> last_firing(
       const std::string& name) override;
   std::optional<std::string> ping() override;
+  std::size_t concurrent_exchanges() const override { return 2; }
   std::unique_ptr<WorkWatch> watch_for_work(std::function<void()> wake) override;
 
  private:
