@@ -4,6 +4,7 @@
 #include "support/task_harness.hpp"
 
 #include "db/transaction.hpp"
+#include "tasks/redis/redis_client.hpp"
 
 #include <doctest/doctest.h>
 
@@ -484,5 +485,26 @@ TEST_CASE("redis: an idle worker claims work enqueued elsewhere without waiting 
     auto id = harness.enqueue(task("test.noop"));  // the other service: no in-process wake
     harness.wait_for(id, State::succeeded, 5s);
     idle->stop(1s);
+  }
+}
+
+TEST_CASE("redis: the leases set stays a skiplist however few tasks run; its sentinel is never reclaimed") {
+  for (auto backend : backends_under_test()) {
+    if (backend != Backend::redis) continue;
+    TaskHarness harness(backend);
+    harness.open();
+    harness.start_worker(1);
+    auto id = harness.enqueue(task("test.noop"));
+    harness.wait_for(id, State::succeeded);
+    harness.service().stop(1s);
+    orchestra::tasks::redis::RedisClient client(
+        orchestra::tasks::redis::parse_redis_url(harness.queue_config().redis_url), 1);
+    auto leases = harness.queue_config().redis_prefix + "leases";
+    // A small set in the listpack encoding would cost O(n) per lease.
+    CHECK(orchestra::tasks::redis::as_string(client.command({"OBJECT", "ENCODING", leases}).get()) ==
+          "skiplist");
+    CHECK(orchestra::tasks::redis::as_integer(client.command({"ZCARD", leases}).get()) == 1);
+    CHECK(harness.queue().reclaim_expired() == 0);
+    CHECK(orchestra::tasks::redis::as_integer(client.command({"ZCARD", leases}).get()) == 1);
   }
 }
