@@ -40,25 +40,29 @@ constexpr const char* kReleaseDependents =
     "(SELECT task_id FROM task_dependencies WHERE depends_on = :id)";
 
 // PostgreSQL batch statements; JSON parameters carry the per-row values.
+// Successes and the release of their dependents are one statement, atomic
+// on its own (a dependent is never one of the tasks finishing with it:
+// it cannot run before them, and the NOT IN keeps a row from being
+// updated twice in one statement all the same).
 constexpr const char* kSucceedMany =
-    "UPDATE tasks t SET state = 'succeeded', result = v.result, finished_at = :now, "
+    "WITH done AS (UPDATE tasks t SET state = 'succeeded', result = v.result, finished_at = $1, "
     "progress = 1, lease_owner = NULL, lease_until = NULL, error = NULL FROM ("
     "SELECT i.id, CAST(k.token AS BIGINT) AS token, r.result "
-    "FROM json_array_elements_text(CAST(:ids AS json)) WITH ORDINALITY AS i(id, n) "
-    "JOIN json_array_elements_text(CAST(:tokens AS json)) WITH ORDINALITY AS k(token, n) USING (n) "
-    "JOIN json_array_elements_text(CAST(:results AS json)) WITH ORDINALITY AS r(result, n) "
+    "FROM json_array_elements_text(CAST($2 AS json)) WITH ORDINALITY AS i(id, n) "
+    "JOIN json_array_elements_text(CAST($3 AS json)) WITH ORDINALITY AS k(token, n) USING (n) "
+    "JOIN json_array_elements_text(CAST($4 AS json)) WITH ORDINALITY AS r(result, n) "
     "USING (n)) v WHERE t.id = v.id AND t.token = v.token AND t.state = 'running' "
-    "AND t.cancel_requested = 0 RETURNING t.id";
-constexpr const char* kReleaseDependentsMany =
-    "UPDATE tasks SET pending_deps = pending_deps - c.n FROM ("
+    "AND t.cancel_requested = 0 RETURNING t.id, t.token), "
+    "released AS (UPDATE tasks SET pending_deps = pending_deps - c.n FROM ("
     "SELECT task_id, COUNT(*) AS n FROM task_dependencies WHERE depends_on IN "
-    "(SELECT json_array_elements_text(CAST(:ids AS json))) GROUP BY task_id) c "
-    "WHERE tasks.id = c.task_id";
+    "(SELECT id FROM done) GROUP BY task_id) c "
+    "WHERE tasks.id = c.task_id AND tasks.id NOT IN (SELECT id FROM done)) "
+    "SELECT id, token FROM done";
 constexpr const char* kInsertMany =
     "INSERT INTO tasks (id, type, queue, priority, payload, state, max_attempts, run_at, "
     "unique_key, lease_ms, on_dependency_failure, created_at, owner) "
     "SELECT id, type, queue, priority, payload, state, max_attempts, run_at, unique_key, "
-    "lease_ms, policy, created_at, owner FROM json_to_recordset(CAST(:rows AS json)) AS r("
+    "lease_ms, policy, created_at, owner FROM json_to_recordset(CAST($1 AS json)) AS r("
     "id text, type text, queue text, priority int, payload text, state text, "
     "max_attempts int, run_at bigint, unique_key text, lease_ms bigint, policy text, "
     "created_at bigint, owner text) ON CONFLICT DO NOTHING RETURNING id";
@@ -167,30 +171,53 @@ class Work {
         stale += apply(outcome, now) ? 0 : 1;
       }
     }
-    if (successes.empty()) return stale;
+    return stale + settle_unapplied(succeed_many_postgres(successes, now), now);
+  }
+
+  // PostgreSQL, when every outcome is a success: one statement, which needs
+  // no transaction; only successes it could not apply take one.
+  std::size_t apply_successes_alone(const std::vector<Outcome>& outcomes, std::int64_t now) {
+    std::vector<const Outcome*> successes;
+    for (const auto& outcome : outcomes) successes.push_back(&outcome);
+    auto unapplied = succeed_many_postgres(successes, now);
+    if (unapplied.empty()) return 0;
+    db::WriteTransaction transaction(session_, dialect_);
+    auto stale = settle_unapplied(unapplied, now);
+    transaction.commit();
+    return stale;
+  }
+
+  // Returns the successes not applied: a stale token, or a cancellation
+  // requested while they ran.
+  std::vector<const Outcome*> succeed_many_postgres(const std::vector<const Outcome*>& successes,
+                                                    std::int64_t now) {
+    if (successes.empty()) return {};
     std::vector<std::string> ids, tokens, results;
     for (const auto* outcome : successes) {
       ids.push_back(outcome->id);
       tokens.push_back(std::to_string(outcome->token));
       results.push_back(outcome->result_or_error);
     }
-    auto ids_json = json_array(ids), tokens_json = json_array(tokens);
-    auto results_json = json_array(results);
-    long long now_value = now;
-    std::set<std::string> succeeded;
-    {
-      soci::rowset<soci::row> rows =
-          (session_.prepare << kSucceedMany, soci::use(now_value), soci::use(ids_json),
-           soci::use(tokens_json), soci::use(results_json));
-      for (const auto& row : rows) succeeded.insert(text_at(row, 0));
+    // By id and token: a batch may hold a stale outcome of a task next to
+    // the current one.
+    std::set<std::pair<std::string, std::int64_t>> succeeded;
+    for (auto& row : db::query_postgres(session_, kSucceedMany,
+                                        {std::to_string(now), json_array(ids),
+                                         json_array(tokens), json_array(results)})) {
+      succeeded.emplace(std::move(*row[0]), std::stoll(*row[1]));
     }
-    std::vector<std::string> done(succeeded.begin(), succeeded.end());
-    auto done_json = json_array(done);
-    session_ << kReleaseDependentsMany, soci::use(done_json);
+    std::vector<const Outcome*> unapplied;
     for (const auto* outcome : successes) {
-      if (!succeeded.contains(outcome->id)) {
-        stale += finish_unsuccessfully(*outcome, "cancelled", now) ? 0 : 1;
-      }
+      if (!succeeded.contains({outcome->id, outcome->token})) unapplied.push_back(outcome);
+    }
+    return unapplied;
+  }
+
+  // Cancels those whose cancellation was requested; the number stale.
+  std::size_t settle_unapplied(const std::vector<const Outcome*>& unapplied, std::int64_t now) {
+    std::size_t stale = 0;
+    for (const auto* outcome : unapplied) {
+      stale += finish_unsuccessfully(*outcome, "cancelled", now) ? 0 : 1;
     }
     return stale;
   }
@@ -423,9 +450,8 @@ class Work {
     writer.EndArray();
     std::string rows(buffer.GetString(), buffer.GetSize());
     std::set<std::string> inserted;
-    {
-      soci::rowset<soci::row> result = (session_.prepare << kInsertMany, soci::use(rows));
-      for (const auto& row : result) inserted.insert(text_at(row, 0));
+    for (auto& row : db::query_postgres(session_, kInsertMany, {rows})) {
+      inserted.insert(std::move(*row[0]));
     }
     std::vector<std::string> ids;
     for (const auto* spec : specs) {
@@ -573,14 +599,18 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
                                                 std::size_t& stale) {
   soci::session session(database_.pool());
   auto writer = lock_writer();
-  // A PostgreSQL claim with nothing to report is one UPDATE per queue, each
-  // atomic on its own; the transaction is for outcomes (several
-  // statements that must land together) and for SQLite's write lock.
+  // On PostgreSQL a claim is one UPDATE per queue and a batch of successes
+  // one statement, each atomic on its own; the transaction is for other
+  // outcomes (several statements that must land together) and for SQLite's
+  // write lock.
+  bool successes_only = std::all_of(outcomes.begin(), outcomes.end(), [](const auto& outcome) {
+    return outcome.kind == Outcome::Kind::succeeded;
+  });
   std::optional<db::WriteTransaction> transaction;
-  if (dialect_ == Dialect::sqlite || !outcomes.empty()) transaction.emplace(session, dialect_);
+  if (dialect_ == Dialect::sqlite || !successes_only) transaction.emplace(session, dialect_);
   Work work(session, dialect_);
   auto now = now_millis();
-  stale = work.apply_all(outcomes, now);
+  stale = transaction ? work.apply_all(outcomes, now) : work.apply_successes_alone(outcomes, now);
   std::vector<ClaimedTask> claimed;
   if (!types.empty()) {
     auto type_list = join_commas(types);

@@ -188,6 +188,7 @@ Worker::Reservation Worker::reserve() {
   auto slots = capacity();
   auto busy = reserved_ + ready_.size() + running_.size();
   reservation.free = slots > busy ? slots - busy : 0;
+  reservation.held = reservation.free;
   reservation.oldest_first = ++round_ % kOldestFirstEvery == 0;
   reserved_ += reservation.free;
   auto now = Steady::now();
@@ -219,16 +220,12 @@ Worker::Reservation Worker::reserve() {
   return reservation;
 }
 
-// Gives back what the reservation held and counts the tasks it brought
-// instead; mutex_ held.
-void Worker::settle(const Reservation& reservation, std::vector<ClaimedTask> claimed) {
-  reserved_ -= reservation.free;
-  for (const auto& [type, allowance] : reservation.limited) {
-    active_by_type_[type] -= static_cast<int>(allowance);
-    if (auto bucket = rate_buckets_.find(type); bucket != rate_buckets_.end()) {
-      bucket->second.tokens += static_cast<double>(allowance);
-    }
-  }
+// Tasks go to the handlers as soon as each exchange brings them, not after
+// the round's last exchange; mutex_ held.
+void Worker::hand_over(Reservation& reservation, std::vector<ClaimedTask> claimed) {
+  auto slots = std::min(claimed.size(), reservation.held);
+  reservation.held -= slots;
+  reserved_ -= slots;
   for (auto& task : claimed) {
     ++active_by_type_[task.type];
     if (auto bucket = rate_buckets_.find(task.type); bucket != rate_buckets_.end()) {
@@ -236,37 +233,51 @@ void Worker::settle(const Reservation& reservation, std::vector<ClaimedTask> cla
     }
     ready_.push_back(std::move(task));
   }
+  if (!claimed.empty()) ready_changed_.notify_all();
+}
+
+// Gives back what the reservation still holds; mutex_ held.
+void Worker::release(const Reservation& reservation) {
+  reserved_ -= reservation.held;
+  for (const auto& [type, allowance] : reservation.limited) {
+    active_by_type_[type] -= static_cast<int>(allowance);
+    if (auto bucket = rate_buckets_.find(type); bucket != rate_buckets_.end()) {
+      bucket->second.tokens += static_cast<double>(allowance);
+    }
+  }
 }
 
 void Worker::claim_round(std::vector<Outcome>& outcomes) {
   auto reservation = reserve();
-  std::vector<ClaimedTask> claimed;
+  std::size_t total = 0;
   try {
     std::size_t stale = 0;
-    claimed = queue_.exchange(outcomes, options_.name, queue_order(), reservation.unlimited,
-                              reservation.free, reservation.oldest_first, stale);
+    auto claimed = queue_.exchange(outcomes, options_.name, queue_order(), reservation.unlimited,
+                                   reservation.free, reservation.oldest_first, stale);
     outcomes.clear();
     metrics_.stale_results += stale;
+    total += claimed.size();
+    {
+      std::lock_guard lock(mutex_);
+      hand_over(reservation, std::move(claimed));
+    }
     for (const auto& [type, allowance] : reservation.limited) {
-      auto room = reservation.free > claimed.size() ? reservation.free - claimed.size() : 0;
+      auto room = reservation.free > total ? reservation.free - total : 0;
       if (room == 0) break;
       auto more = queue_.exchange({}, options_.name, queue_order(), {type},
                                   std::min(room, allowance), reservation.oldest_first, stale);
-      claimed.insert(claimed.end(), std::make_move_iterator(more.begin()),
-                     std::make_move_iterator(more.end()));
+      total += more.size();
+      std::lock_guard lock(mutex_);
+      hand_over(reservation, std::move(more));
     }
   } catch (...) {
     std::lock_guard lock(mutex_);
-    settle(reservation, std::move(claimed));
+    release(reservation);
     throw;
   }
-  bool got_work = !claimed.empty();
   std::unique_lock lock(mutex_);
-  settle(reservation, std::move(claimed));
-  if (got_work) {
-    ready_changed_.notify_all();
-    return;
-  }
+  release(reservation);
+  if (total > 0) return;
   // Nothing due (or no room asked for): wait for new work, an outcome or
   // the next poll.
   if (reservation.free > 0 && outcomes_.empty() && !woken_ && !stopping_) {

@@ -62,6 +62,7 @@ class Worker {
   // its claims arrive: free slots, and per limited type its allowance.
   struct Reservation {
     std::size_t free = 0;
+    std::size_t held = 0;  // of the free slots, those not yet filled
     bool oldest_first = false;
     std::vector<std::string> unlimited;
     std::vector<std::pair<std::string, std::size_t>> limited;
@@ -72,7 +73,8 @@ class Worker {
   void maintenance_loop();
   void claim_round(std::vector<Outcome>& outcomes);
   Reservation reserve();
-  void settle(const Reservation& reservation, std::vector<ClaimedTask> claimed);
+  void hand_over(Reservation& reservation, std::vector<ClaimedTask> claimed);
+  void release(const Reservation& reservation);
   std::vector<std::string> queue_order();
   Outcome run(const ClaimedTask& task, const std::shared_ptr<Context>& context);
   void heartbeat_leases();

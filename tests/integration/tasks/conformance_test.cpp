@@ -104,6 +104,33 @@ TEST_CASE("an expired lease is reclaimed and the late result of its old holder i
   }
 }
 
+TEST_CASE("a batch of successes: applied ones succeed, a cancelled one ends cancelled, a stale one is counted") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto ok = harness.enqueue(task("test.noop"));
+    auto cancelled = harness.enqueue(task("test.noop"));
+    auto child = task("test.sum");
+    child.depends_on = {cancelled};
+    auto dependent = harness.enqueue(child);
+    auto held = claim(harness.queue(), 2);
+    REQUIRE(held.size() == 2);
+    CHECK(harness.queue().cancel(cancelled) == Transition::done);  // running: only requested
+    std::vector<Outcome> outcomes;
+    for (const auto& claimed : held) {
+      outcomes.push_back(Outcome{claimed.id, claimed.token, Outcome::Kind::succeeded, "{}", 0});
+    }
+    outcomes.push_back(Outcome{ok, held[0].id == ok ? held[0].token + 7 : held[1].token + 7,
+                               Outcome::Kind::succeeded, "{}", 0});
+    std::size_t stale = 0;
+    harness.queue().exchange(outcomes, "probe", {}, {}, 0, false, stale);
+    CHECK(stale == 1);
+    CHECK(harness.queue().get(ok)->state == State::succeeded);
+    CHECK(harness.queue().get(cancelled)->state == State::cancelled);
+    CHECK(harness.queue().get(dependent)->state == State::dead);
+  }
+}
+
 TEST_CASE("heartbeats keep a long task's lease alive") {
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);
