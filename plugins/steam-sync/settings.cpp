@@ -16,13 +16,6 @@ std::string read_url(const orchestra::ConfigSection& config, const std::string& 
   return url;
 }
 
-milliseconds positive(const orchestra::ConfigSection& config, const std::string& key,
-                      milliseconds fallback) {
-  auto value = config.get(key, fallback);
-  if (value.count() <= 0) config.report(key, "must be a positive duration");
-  return value;
-}
-
 int bounded(const orchestra::ConfigSection& config, const std::string& key, int fallback,
             int min, int max) {
   return static_cast<int>(config.get_int(key, fallback, min, max));
@@ -40,8 +33,10 @@ Settings read_settings(const orchestra::ConfigSection& config) {
   endpoints.page_size = bounded(config, "page_size", endpoints.page_size, 1, 50'000);
   auto requests = config.section("requests");
   settings.retry.attempts = bounded(requests, "attempts", settings.retry.attempts, 1, 100);
-  settings.retry.first_backoff = positive(requests, "backoff", settings.retry.first_backoff);
-  settings.retry.max_backoff = positive(requests, "max_backoff", settings.retry.max_backoff);
+  settings.retry.first_backoff =
+      requests.get_positive_duration("backoff", settings.retry.first_backoff);
+  settings.retry.max_backoff =
+      requests.get_positive_duration("max_backoff", settings.retry.max_backoff);
   settings.countries = config.get<std::vector<std::string>>("countries", settings.countries);
   if (settings.countries.empty()) config.report("countries", "must name at least one country");
   for (const auto& country : settings.countries) {
@@ -54,11 +49,11 @@ Settings read_settings(const orchestra::ConfigSection& config) {
   settings.pick_size = bounded(config, "pick_size", settings.pick_size, 1, 100'000);
   settings.batch_size = bounded(config, "batch_size", settings.batch_size, 1, 10'000);
   settings.max_pending = bounded(config, "max_pending", settings.max_pending, 1, 100'000);
-  settings.lease_timeout = positive(config, "lease_timeout", settings.lease_timeout);
+  settings.lease_timeout = config.get_positive_duration("lease_timeout", settings.lease_timeout);
   settings.min_age = config.get("min_age", settings.min_age);
-  settings.task_lease = positive(config, "task_lease", settings.task_lease);
+  settings.task_lease = config.get_positive_duration("task_lease", settings.task_lease);
   settings.task_attempts = bounded(config, "task_attempts", settings.task_attempts, 1, 100);
-  settings.task_backoff = positive(config, "task_backoff", settings.task_backoff);
+  settings.task_backoff = config.get_positive_duration("task_backoff", settings.task_backoff);
   // Each id is one bound parameter of a query; databases allow ~32,000.
   settings.max_app_ids = bounded(config, "max_app_ids", settings.max_app_ids, 1, 10'000);
   settings.max_countries = bounded(config, "max_countries", settings.max_countries, 1, 249);

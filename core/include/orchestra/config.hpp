@@ -39,6 +39,9 @@ class BOOST_SYMBOL_VISIBLE ConfigSection {
   // Integer read with an inclusive range check.
   std::int64_t get_int(const std::string& key, std::int64_t fallback,
                        std::int64_t min, std::int64_t max) const;
+  // A duration that must be above zero.
+  std::chrono::milliseconds get_positive_duration(const std::string& key,
+                                                  std::chrono::milliseconds fallback) const;
   // A string that must be one of `choices`.
   std::string get_choice(const std::string& key, const std::string& fallback,
                          const std::vector<std::string>& choices) const;

@@ -105,14 +105,6 @@ LogConfig read_log(const ConfigSection& section) {
   return log;
 }
 
-
-milliseconds positive_duration(const ConfigSection& section, const std::string& key,
-                               milliseconds fallback) {
-  auto value = section.get(key, fallback);
-  if (value.count() <= 0) section.report(key, "must be a positive duration");
-  return value;
-}
-
 BlobsConfig read_blobs(const ConfigSection& section) {
   BlobsConfig blobs;
   blobs.file_roots = section.section("local").get<std::vector<std::string>>("roots", {});
@@ -122,7 +114,7 @@ BlobsConfig read_blobs(const ConfigSection& section) {
   blobs.s3_region = s3.get<std::string>("region", blobs.s3_region);
   blobs.s3_path_style = s3.get("path_style", false);
   blobs.s3_max_attempts = static_cast<int>(s3.get_int("max_attempts", 8, 1, 100));
-  blobs.s3_stall_timeout = positive_duration(s3, "stall_timeout", blobs.s3_stall_timeout);
+  blobs.s3_stall_timeout = s3.get_positive_duration("stall_timeout", blobs.s3_stall_timeout);
   blobs.s3_range_bytes = s3.get_int("range_bytes", 8 << 20, 64 << 10, 1LL << 30);
   return blobs;
 }
@@ -142,8 +134,8 @@ http_client::HostRateLimit read_host_rate_limit(const ConfigSection& section,
     limit.per = std::chrono::seconds(1);
   }
   limit.budget = http_client::window_budget(limit.requests, limit.per);
-  limit.penalty = positive_duration(section, "penalty", limit.penalty);
-  limit.max_penalty = positive_duration(section, "max_penalty", limit.max_penalty);
+  limit.penalty = section.get_positive_duration("penalty", limit.penalty);
+  limit.max_penalty = section.get_positive_duration("max_penalty", limit.max_penalty);
   auto statuses = section.get<std::vector<std::string>>("throttle_statuses", {"429"});
   limit.throttle_statuses.clear();
   for (const auto& status : statuses) {
@@ -161,8 +153,8 @@ http_client::HostRateLimit read_host_rate_limit(const ConfigSection& section,
 
 http_client::ClientConfig read_http_client(const ConfigSection& section) {
   http_client::ClientConfig client;
-  client.timeout = positive_duration(section, "timeout", client.timeout);
-  client.connect_timeout = positive_duration(section, "connect_timeout", client.connect_timeout);
+  client.timeout = section.get_positive_duration("timeout", client.timeout);
+  client.connect_timeout = section.get_positive_duration("connect_timeout", client.connect_timeout);
   client.max_response_bytes =
       section.get_int("max_response_bytes", client.max_response_bytes, 1024, 1LL << 32);
   client.user_agent = section.get<std::string>("user_agent", "orchestra/" ORCHESTRA_VERSION);
@@ -186,9 +178,9 @@ AuthConfig read_auth(const ConfigSection& section) {
   }
   auth.secret_file = section.get<std::string>("secret_file", auth.secret_file);
   auth.issuer = section.get<std::string>("issuer", auth.issuer);
-  auth.access_token_ttl = positive_duration(section, "access_token_ttl", auth.access_token_ttl);
+  auth.access_token_ttl = section.get_positive_duration("access_token_ttl", auth.access_token_ttl);
   auth.refresh_token_ttl =
-      positive_duration(section, "refresh_token_ttl", auth.refresh_token_ttl);
+      section.get_positive_duration("refresh_token_ttl", auth.refresh_token_ttl);
   auth.clock_skew = section.get("clock_skew", auth.clock_skew);
   if (auth.clock_skew.count() < 0 || auth.clock_skew > std::chrono::minutes(5)) {
     section.report("clock_skew", "must be between 0s and 5m");
@@ -200,7 +192,7 @@ AuthConfig read_auth(const ConfigSection& section) {
   }
   auto limit = section.section("login_rate_limit");
   auth.login_attempts = static_cast<int>(limit.get_int("attempts", 10, 1, 1'000'000));
-  auth.login_window = positive_duration(limit, "window", auth.login_window);
+  auth.login_window = limit.get_positive_duration("window", auth.login_window);
   auth.always_secure_cookies =
       section.get_choice("secure_cookies", "auto", {"auto", "always"}) == "always";
   return auth;

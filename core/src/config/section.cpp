@@ -169,6 +169,17 @@ std::int64_t ConfigSection::get_int(const std::string& key, std::int64_t fallbac
   return *value;
 }
 
+std::chrono::milliseconds ConfigSection::get_positive_duration(
+    const std::string& key, std::chrono::milliseconds fallback) const {
+  auto value = read<std::chrono::milliseconds>(*state_, key);
+  if (!value) return fallback;
+  if (value->count() <= 0) {
+    report(key, "must be a positive duration");
+    return fallback;
+  }
+  return *value;
+}
+
 std::string ConfigSection::get_choice(const std::string& key,
                                       const std::string& fallback,
                                       const std::vector<std::string>& choices) const {

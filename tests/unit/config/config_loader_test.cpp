@@ -206,6 +206,13 @@ TEST_CASE("integers outside their range are reported with the range") {
                        "test.yaml:5:10: worker.queues.low: must be between 1 and 1000, got 0");
 }
 
+TEST_CASE("durations that must be positive are reported when zero") {
+  check_single_problem(kMinimal + "http_client:\n  timeout: 0s\n",
+                       "test.yaml:4:12: http_client.timeout: must be a positive duration");
+  check_single_problem(kMinimal + "auth:\n  refresh_token_ttl: 0ms\n",
+                       "test.yaml:4:22: auth.refresh_token_ttl: must be a positive duration");
+}
+
 TEST_CASE("a value outside its choices lists the choices") {
   check_single_problem(kMinimal + "queue:\n  backend: kafka\n",
                        "test.yaml:4:12: queue.backend: must be one of sql, redis, got \"kafka\"");
