@@ -1,6 +1,7 @@
 #include "config/core_config.hpp"
 
 #include "auth/scopes.hpp"
+#include "db/url.hpp"
 
 #include <fmt/format.h>
 
@@ -44,14 +45,27 @@ ServerConfig read_server(const ConfigSection& section) {
   return server;
 }
 
+// The database layer's own parse, so a URL it would refuse at start is a
+// configuration problem with a line number.
+void check_database_url(const ConfigSection& section, const std::string& url) {
+  if (!url.starts_with("sqlite://") && !url.starts_with("postgresql://") &&
+      !url.starts_with("postgres://")) {
+    section.report("url", "expected a sqlite:///path or postgresql:// URL");
+    return;
+  }
+  try {
+    db::parse_database_url(url, 1);
+  } catch (const std::invalid_argument& error) {
+    std::string_view problem = error.what();
+    if (problem.starts_with("database.url: ")) problem.remove_prefix(14);
+    section.report("url", std::string(problem));
+  }
+}
+
 DatabaseConfig read_database(const ConfigSection& section) {
   DatabaseConfig database;
   database.url = section.require<std::string>("url");
-  if (!database.url.empty() && !database.url.starts_with("sqlite://") &&
-      !database.url.starts_with("postgresql://") &&
-      !database.url.starts_with("postgres://")) {
-    section.report("url", "expected a sqlite:///path or postgresql:// URL");
-  }
+  if (section.has("url")) check_database_url(section, database.url);
   database.pool_size = static_cast<int>(section.get_int("pool_size", 8, 1, 1024));
   database.busy_timeout = section.get("busy_timeout", database.busy_timeout);
   database.migrations_dir = section.get<std::string>("migrations_dir", "");

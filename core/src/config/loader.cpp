@@ -87,6 +87,8 @@ void apply_environment(Document& document,
     auto segments = split_env_name(rest);
     if (std::any_of(segments.begin(), segments.end(),
                     [](const std::string& s) { return s.empty(); })) {
+      // Located at the variable: the file is not what is wrong.
+      document.record_env_origin(name, name);
       document.add_problem(name, YAML::Node(), "malformed override variable name");
       continue;
     }

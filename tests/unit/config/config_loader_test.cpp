@@ -472,29 +472,27 @@ TEST_CASE("KNOWN BUG: a key written twice is reported" * doctest::skip()) {
   CHECK_MESSAGE(sections.size() >= 1, joined(sections));
 }
 
-// KNOWN BUG (reported, excluded from the default run; `--no-skip` runs it):
-// read_database only checks the URL's prefix, so URLs that
-// db::parse_database_url refuses pass the configuration check and fail
-// later at start, without a line number.
-TEST_CASE("KNOWN BUG: a database.url the database layer refuses is a config problem" *
-          doctest::skip()) {
-  MESSAGE("KNOWN BUG: core/src/config/core_config.cpp:48-51 accepts 'sqlite://x.db', "
-          "'sqlite:///' and '' which parse_database_url rejects");
-  for (const auto* url : {"sqlite://x.db", "sqlite:///", "''"}) {
-    CAPTURE(url);
-    CHECK_FALSE(problems_of(std::string("database:\n  url: ") + url + "\n").empty());
-  }
+TEST_CASE("a database.url the database layer would refuse is a config problem") {
+  check_single_problem("database:\n  url: sqlite://x.db\n",
+                       "test.yaml:2:8: database.url: unsupported URL 'sqlite://x.db'; expected "
+                       "sqlite:///path or postgresql://user@host:port/dbname");
+  check_single_problem("database:\n  url: sqlite:///\n",
+                       "test.yaml:2:8: database.url: the sqlite URL names no file");
+  check_single_problem("database:\n  url: ''\n",
+                       "test.yaml:2:8: database.url: expected a sqlite:///path or postgresql:// "
+                       "URL");
+  check_single_problem("database:\n  url: sqlite:///a b.db\n",
+                       "test.yaml:2:8: database.url: sqlite paths may contain neither spaces "
+                       "nor '?'");
 }
 
-// KNOWN BUG (reported, excluded from the default run; `--no-skip` runs it):
-// a malformed override variable is reported at the file's location, as if
-// the file were wrong.
-TEST_CASE("KNOWN BUG: a malformed override variable is located at the variable" *
-          doctest::skip()) {
-  MESSAGE("KNOWN BUG: core/src/config/loader.cpp:90 reports a malformed variable name with "
-          "location 'test.yaml' instead of '$ORCHESTRA_SERVER___THREADS'");
+TEST_CASE("a malformed override variable is located at the variable") {
   check_single_problem(kMinimal,
-                       "$ORCHESTRA_SERVER___THREADS: ORCHESTRA_SERVER___THREADS: malformed "
+                       "$ORCHESTRA_SERVER____THREADS: ORCHESTRA_SERVER____THREADS: malformed "
                        "override variable name",
+                       {{"ORCHESTRA_SERVER____THREADS", "4"}});
+  check_single_problem(kMinimal,
+                       "$ORCHESTRA_SERVER___THREADS: server._threads: unknown key (did you "
+                       "mean 'threads'?)",
                        {{"ORCHESTRA_SERVER___THREADS", "4"}});
 }
