@@ -98,11 +98,36 @@ void apply_environment(Document& document,
   }
 }
 
+// yaml-cpp keeps every entry of a map, and a lookup finds the first: a key
+// written twice, or a section repeated, would silently lose the second.
+void report_duplicate_keys(Document& document, const YAML::Node& node, const std::string& path) {
+  if (node.IsSequence()) {
+    for (const auto& item : node) report_duplicate_keys(document, item, path);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) continue;
+    auto key = entry.first.Scalar();
+    auto child_path = join_path(path, key);
+    auto [seen, inserted] = first_line.emplace(key, entry.first.Mark().line + 1);
+    if (!inserted) {
+      document.add_problem(child_path, entry.first,
+                           fmt::format("written twice (first at line {})", seen->second));
+      continue;
+    }
+    report_duplicate_keys(document, entry.second, child_path);
+  }
+}
+
 std::shared_ptr<Document> parse(const std::string& text, const std::string& name) {
   try {
     auto root = YAML::Load(text);
     if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-    return std::make_shared<Document>(name, root);
+    auto document = std::make_shared<Document>(name, root);
+    report_duplicate_keys(*document, root, "");
+    return document;
   } catch (const YAML::ParserException& error) {
     auto document = std::make_shared<Document>(name, YAML::Node(YAML::NodeType::Map));
     document->add_problem(

@@ -459,17 +459,13 @@ TEST_CASE("the shipped config/scale-out.yaml has no problems") {
   });
 }
 
-// KNOWN BUG (reported, excluded from the default run; `--no-skip` runs it):
-// yaml-cpp keeps duplicate map keys and ConfigSection reads the first one,
-// so a repeated key or a second `server:` section is silently ignored,
-// typos and all.
-TEST_CASE("KNOWN BUG: a key written twice is reported" * doctest::skip()) {
-  MESSAGE("KNOWN BUG: duplicate YAML keys are silently ignored; see "
-          "core/src/config/document.cpp (Document::report_unknown_keys)");
-  auto twice = problems_of(kMinimal + "server:\n  threads: 2\n  threads: 0\n");
-  CHECK_MESSAGE(twice.size() == 1, joined(twice));
-  auto sections = problems_of(kMinimal + "server:\n  threads: 2\nserver:\n  bogus: 1\n");
-  CHECK_MESSAGE(sections.size() >= 1, joined(sections));
+TEST_CASE("a key written twice, or a section repeated, is reported at the second") {
+  check_single_problem(kMinimal + "server:\n  threads: 2\n  threads: 0\n",
+                       "test.yaml:5:3: server.threads: written twice (first at line 4)");
+  check_single_problem(kMinimal + "server:\n  threads: 2\nserver:\n  bogus: 1\n",
+                       "test.yaml:5:1: server: written twice (first at line 3)");
+  check_single_problem(kMinimal + "worker:\n  queues:\n    low: 1\n    low: 2\n",
+                       "test.yaml:6:5: worker.queues.low: written twice (first at line 5)");
 }
 
 TEST_CASE("a database.url the database layer would refuse is a config problem") {
