@@ -5,19 +5,42 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string_view>
+#include <thread>
 
 namespace orchestra::db {
 namespace {
 
 constexpr auto kCheckpointEvery = std::chrono::milliseconds(500);
+constexpr auto kWalRetryMax = std::chrono::milliseconds(50);
+
+// Switching a new file to WAL takes its lock without calling the busy
+// handler, so processes opening one fresh file at once (api and worker
+// started together) retry here, within the busy timeout.
+void switch_to_wal(soci::session& session, std::chrono::milliseconds busy_timeout) {
+  auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, kWalRetryMax)) {
+    try {
+      execute_script(session, Dialect::sqlite, "PRAGMA journal_mode=WAL;");
+      return;
+    } catch (const std::exception& error) {
+      bool locked = std::string_view(error.what()).find("database is locked") !=
+                    std::string_view::npos;
+      if (!locked || std::chrono::steady_clock::now() >= deadline) throw;
+      std::this_thread::sleep_for(pause);
+    }
+  }
+}
 
 void configure_sqlite(soci::session& session, std::chrono::milliseconds busy_timeout) {
   execute_script(session, Dialect::sqlite,
-                 fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout={}; "
-                             "PRAGMA wal_autocheckpoint=0;",
-                             busy_timeout.count()));
+                 fmt::format("PRAGMA busy_timeout={};", busy_timeout.count()));
+  switch_to_wal(session, busy_timeout);
+  execute_script(session, Dialect::sqlite,
+                 "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                 "PRAGMA wal_autocheckpoint=0;");
 }
 
 std::string describe(const Target& target) {

@@ -213,8 +213,7 @@ TEST_CASE("SQLite: processes starting together apply each migration exactly once
                    fmt::format("INSERT INTO runs VALUES ({}); CREATE TABLE t{} (x INTEGER);",
                                version, version));
   }
-  // The database file exists already (see the KNOWN BUG below for a fresh
-  // one); each "process" has its own pool.
+  // Each "process" has its own pool.
   std::vector<std::unique_ptr<ConnectionPool>> pools;
   for (int i = 0; i < 4; ++i) pools.push_back(database.open(1));
   std::latch start(4);
@@ -252,14 +251,9 @@ TEST_CASE("SQLite: schema_migrations.applied_at is the UTC time of applying") {
   }
 }
 
-// KNOWN BUG (reported, excluded from the default run; `--no-skip` runs it):
-// processes opening a fresh SQLite file at the same moment (api and worker
-// roles started together) sometimes fail with "database is locked": SQLite
-// does not call the busy handler for the switch to WAL mode, and
-// ConnectionPool does not retry it.
-TEST_CASE("KNOWN BUG: SQLite: pools opened at once on a fresh file all open" * doctest::skip()) {
-  MESSAGE("KNOWN BUG: core/src/db/connection_pool.cpp:15-21 (configure_sqlite) fails with "
-          "'database is locked' when several connections switch a new file to WAL at once");
+// Regression test for a reported bug (fixed): "database is locked" when
+// several connections switched a new file to WAL at once.
+TEST_CASE("SQLite: pools opened at once on a fresh file all open") {
   for (int round = 0; round < 50; ++round) {
     CAPTURE(round);
     SqliteDatabase database;
