@@ -56,9 +56,13 @@ void check_database_url(const ConfigSection& section, const std::string& url) {
   try {
     db::parse_database_url(url, 1);
   } catch (const std::invalid_argument& error) {
-    std::string_view problem = error.what();
-    if (problem.starts_with("database.url: ")) problem.remove_prefix(14);
-    section.report("url", std::string(problem));
+    std::string problem = error.what();
+    if (problem.starts_with("database.url: ")) problem.erase(0, 14);
+    // A PostgreSQL URL may hold a password; the problem is located anyway.
+    if (auto at = problem.find(url); at != std::string::npos && !url.starts_with("sqlite")) {
+      problem.replace(at, url.size(), "the URL");
+    }
+    section.report("url", problem);
   }
 }
 

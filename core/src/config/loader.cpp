@@ -13,6 +13,7 @@ namespace orchestra::config {
 namespace {
 
 constexpr std::string_view kEnvPrefix = "ORCHESTRA_";
+constexpr int kMaxYamlDepth = 64;
 
 std::string join_problems(const std::vector<Problem>& problems) {
   std::string text;
@@ -100,12 +101,20 @@ void apply_environment(Document& document,
 
 // yaml-cpp keeps every entry of a map, and a lookup finds the first: a key
 // written twice, or a section repeated, would silently lose the second.
-void report_duplicate_keys(Document& document, const YAML::Node& node, const std::string& path) {
-  if (node.IsSequence()) {
-    for (const auto& item : node) report_duplicate_keys(document, item, path);
+// Aliases share nodes and can make the tree refer to itself, so each node is
+// walked once (`walked`) and the depth is bounded.
+void report_duplicate_keys(Document& document, const YAML::Node& node, const std::string& path,
+                           std::vector<YAML::Node>& walked, int depth) {
+  if (!node.IsMap() && !node.IsSequence()) return;
+  if (depth > kMaxYamlDepth) return;
+  if (std::any_of(walked.begin(), walked.end(), [&](const auto& seen) { return seen.is(node); })) {
     return;
   }
-  if (!node.IsMap()) return;
+  walked.push_back(node);
+  if (node.IsSequence()) {
+    for (const auto& item : node) report_duplicate_keys(document, item, path, walked, depth + 1);
+    return;
+  }
   std::map<std::string, int> first_line;
   for (const auto& entry : node) {
     if (!entry.first.IsScalar()) continue;
@@ -117,7 +126,7 @@ void report_duplicate_keys(Document& document, const YAML::Node& node, const std
                            fmt::format("written twice (first at line {})", seen->second));
       continue;
     }
-    report_duplicate_keys(document, entry.second, child_path);
+    report_duplicate_keys(document, entry.second, child_path, walked, depth + 1);
   }
 }
 
@@ -126,7 +135,8 @@ std::shared_ptr<Document> parse(const std::string& text, const std::string& name
     auto root = YAML::Load(text);
     if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
     auto document = std::make_shared<Document>(name, root);
-    report_duplicate_keys(*document, root, "");
+    std::vector<YAML::Node> walked;
+    report_duplicate_keys(*document, root, "", walked, 0);
     return document;
   } catch (const YAML::ParserException& error) {
     auto document = std::make_shared<Document>(name, YAML::Node(YAML::NodeType::Map));

@@ -599,15 +599,20 @@ std::vector<ClaimedTask> SqlTaskQueue::exchange(const std::vector<Outcome>& outc
                                                 std::size_t& stale) {
   soci::session session(database_.pool());
   auto writer = lock_writer();
-  // On PostgreSQL a claim is one UPDATE per queue and a batch of successes
-  // one statement, each atomic on its own; the transaction is for other
-  // outcomes (several statements that must land together) and for SQLite's
-  // write lock.
+  // On PostgreSQL a claim from one queue is one UPDATE and a batch of
+  // successes one statement, each atomic on its own; the transaction is for
+  // other outcomes and several queues (several statements that must land
+  // together) and for SQLite's write lock.
   bool successes_only = std::all_of(outcomes.begin(), outcomes.end(), [](const auto& outcome) {
     return outcome.kind == Outcome::Kind::succeeded;
   });
+  // Claims from several queues are several statements: one failing must
+  // not leave the others' tasks leased to a worker that never hears of them.
+  bool one_claim = types.empty() || queues.size() <= 1;
   std::optional<db::WriteTransaction> transaction;
-  if (dialect_ == Dialect::sqlite || !successes_only) transaction.emplace(session, dialect_);
+  if (dialect_ == Dialect::sqlite || !successes_only || !one_claim) {
+    transaction.emplace(session, dialect_);
+  }
   Work work(session, dialect_);
   auto now = now_millis();
   stale = transaction ? work.apply_all(outcomes, now) : work.apply_successes_alone(outcomes, now);

@@ -245,6 +245,8 @@ void Worker::release(const Reservation& reservation) {
       bucket->second.tokens += static_cast<double>(allowance);
     }
   }
+  // Another dispatcher may be waiting only because of these slots.
+  if (reservation.held > 0 || !reservation.limited.empty()) dispatch_wanted_.notify_one();
 }
 
 void Worker::claim_round(std::vector<Outcome>& outcomes) {

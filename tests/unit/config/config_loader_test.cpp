@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -468,6 +470,19 @@ TEST_CASE("a key written twice, or a section repeated, is reported at the second
                        "test.yaml:6:5: worker.queues.low: written twice (first at line 5)");
 }
 
+TEST_CASE("aliases that refer to their own map, or nest many times, are checked once") {
+  // Only what the readers make of them is reported: unknown keys.
+  auto recursive = problems_of(kMinimal + "extra: &loop\n  self: *loop\n");
+  CHECK_MESSAGE(recursive.size() == 1, joined(recursive));
+  std::string laughs = kMinimal + "l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n";
+  for (int level = 1; level < 12; ++level) {
+    laughs += fmt::format("l{0}: &l{0} [*l{1}, *l{1}, *l{1}, *l{1}, *l{1}, *l{1}, *l{1}, *l{1}, "
+                          "*l{1}, *l{1}]\n",
+                          level, level - 1);
+  }
+  CHECK(problems_of(laughs).size() == 12);
+}
+
 TEST_CASE("a database.url the database layer would refuse is a config problem") {
   check_single_problem("database:\n  url: sqlite://x.db\n",
                        "test.yaml:2:8: database.url: unsupported URL 'sqlite://x.db'; expected "
@@ -477,6 +492,8 @@ TEST_CASE("a database.url the database layer would refuse is a config problem") 
   check_single_problem("database:\n  url: ''\n",
                        "test.yaml:2:8: database.url: expected a sqlite:///path or postgresql:// "
                        "URL");
+  check_single_problem("database:\n  url: 'postgresql://u:secret@h/db?sslmode=%zz'\n",
+                       "test.yaml:2:8: database.url: malformed query string in the URL");
   check_single_problem("database:\n  url: sqlite:///a b.db\n",
                        "test.yaml:2:8: database.url: sqlite paths may contain neither spaces "
                        "nor '?'");
