@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -49,14 +48,10 @@ std::string join_ids(const std::vector<std::int64_t>& ids) {
   return fmt::format("{}", fmt::join(ids, ","));
 }
 
-// Retry-After in seconds, at most `cap` (a server may ask for years).
+// Retry-After (seconds or an HTTP date), at most `cap` (a server may ask
+// for years).
 milliseconds retry_after(const orchestra::http::ClientResponse& response, milliseconds cap) {
-  auto header = response.header("retry-after");
-  if (!header) return milliseconds(0);
-  long long seconds = 0;
-  auto [end, error] = std::from_chars(header->data(), header->data() + header->size(), seconds);
-  if (error != std::errc{} || seconds < 0) return milliseconds(0);
-  return std::min(cap, milliseconds(std::min<long long>(seconds, cap.count() / 1000 + 1) * 1000));
+  return std::min(cap, response.retry_after().value_or(milliseconds(0)));
 }
 
 milliseconds backoff(const RetryPolicy& retry, int attempt) {

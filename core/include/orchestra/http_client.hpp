@@ -41,6 +41,9 @@ struct ClientResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
   std::string body;
   std::optional<std::string> header(std::string_view lower_name) const;
+  // The wait the Retry-After header asks for (delay-seconds or an HTTP
+  // date); nullopt when it is absent or unreadable. Uncapped.
+  std::optional<std::chrono::milliseconds> retry_after() const;
   // Whether the rate limit of the host treated this answer as throttling.
   bool throttled = false;
 };

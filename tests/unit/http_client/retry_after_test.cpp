@@ -65,3 +65,18 @@ TEST_CASE("parse_retry_after: an HTTP date in the past is no delay") {
   CHECK(parse_retry_after(http_date(kNow - 30), now) == 0ms);
   CHECK(parse_retry_after("Sat, 01 Jan 1994 00:00:00 GMT", now) == 0ms);
 }
+
+TEST_CASE("ClientResponse::retry_after reads the header in either form, or nothing") {
+  orchestra::http::ClientResponse response;
+  CHECK_FALSE(response.retry_after().has_value());
+  response.headers = {{"retry-after", "30"}};
+  CHECK(response.retry_after() == 30000ms);
+  auto in_an_hour = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 3600;
+  response.headers = {{"retry-after", http_date(in_an_hour)}};
+  auto wait = response.retry_after();
+  REQUIRE(wait.has_value());
+  CHECK(*wait > 3590s);
+  CHECK(*wait <= 3600s);
+  response.headers = {{"retry-after", "soon"}};
+  CHECK_FALSE(response.retry_after().has_value());
+}
