@@ -1,9 +1,11 @@
 #include "blobs/s3_blob_store.hpp"
+#include "http_client/curl_support.hpp"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -17,10 +19,6 @@ using Kind = BlobError::Kind;
 constexpr std::string_view kEmptyPayloadHash =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-
 struct Response {
   long status = 0;
   CURLcode code = CURLE_OK;
@@ -29,19 +27,11 @@ struct Response {
   std::optional<std::uint64_t> length;
 };
 
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\r' || text.back() == '\n' || text.back() == ' ')) {
-    text.pop_back();
-  }
-  auto first = text.find_first_not_of(' ');
-  return first == std::string::npos ? std::string() : text.substr(first);
-}
-
 // One HTTP exchange. `sink` receives body bytes (GET); HEAD when null.
 class Exchange {
  public:
   Exchange(const S3Config& config, const std::string& url) : config_(config), url_(url) {
-    static CurlGlobal global;
+    http_client::ensure_curl_initialised();
     curl_.reset(curl_easy_init());
     if (!curl_) throw BlobError(Kind::unavailable, "cannot initialise libcurl");
   }
@@ -98,15 +88,18 @@ class Exchange {
   }
   static std::size_t header(char* data, std::size_t size, std::size_t count, void* self) {
     auto* exchange = static_cast<Exchange*>(self);
-    std::string line(data, size * count);
-    auto colon = line.find(':');
-    if (colon != std::string::npos) {
-      auto name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      auto value = trim(line.substr(colon + 1));
+    if (auto header = http_client::parse_header_line(std::string_view(data, size * count))) {
+      const auto& [name, value] = *header;
       if (name == "etag") exchange->status_->etag = value;
-      if (name == "content-length") exchange->status_->length = std::stoull(value);
+      if (name == "content-length") {
+        // No exception may cross libcurl's C frames: an unreadable length is
+        // left unknown, and reported as a missing Content-Length.
+        std::uint64_t length = 0;
+        auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), length);
+        if (error == std::errc{} && end == value.data() + value.size()) {
+          exchange->status_->length = length;
+        }
+      }
     }
     return size * count;
   }

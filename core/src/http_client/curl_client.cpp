@@ -1,4 +1,5 @@
 #include "http_client/curl_client.hpp"
+#include "http_client/curl_support.hpp"
 
 #include <fmt/format.h>
 
@@ -11,23 +12,6 @@ namespace {
 
 using http::ClientError;
 using Kind = http::ClientError::Kind;
-
-struct CurlGlobal {
-  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string trim(std::string_view text) {
-  auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
 
 // The URL without its query, for messages: queries carry API keys.
 std::string shown(const std::string& url) { return url.substr(0, url.find('?')); }
@@ -50,12 +34,12 @@ Authority authority_of(const std::string& url) {
     curl_free(text);
     return out;
   };
-  auto scheme = lower(part(CURLUPART_SCHEME, 0));
+  auto scheme = lower_ascii(part(CURLUPART_SCHEME, 0));
   if (scheme != "http" && scheme != "https") {
     throw ClientError(Kind::invalid_url,
                       fmt::format("'{}': only http:// and https:// URLs are allowed", shown(url)));
   }
-  return {lower(part(CURLUPART_HOST, 0)), part(CURLUPART_PORT, CURLU_DEFAULT_PORT)};
+  return {lower_ascii(part(CURLUPART_HOST, 0)), part(CURLUPART_PORT, CURLU_DEFAULT_PORT)};
 }
 
 const char* method_verb(http::Method method) {
@@ -91,10 +75,8 @@ struct Collector {
     auto* collector = static_cast<Collector*>(self);
     std::string_view line(data, size * count);
     if (line.rfind("HTTP/", 0) == 0) collector->response.headers.clear();  // a new response
-    auto colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      collector->response.headers.emplace_back(lower(std::string(line.substr(0, colon))),
-                                               trim(line.substr(colon + 1)));
+    if (auto header = parse_header_line(line)) {
+      collector->response.headers.push_back(std::move(*header));
     }
     return size * count;
   }
@@ -104,7 +86,7 @@ struct Collector {
 
 std::optional<milliseconds> parse_retry_after(const std::string& value,
                                               std::chrono::system_clock::time_point now) {
-  auto text = trim(value);
+  auto text = trim_header_value(value);
   if (text.empty()) return std::nullopt;
   if (std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); })) {
     if (text.size() > 9) return std::nullopt;
@@ -118,8 +100,8 @@ std::optional<milliseconds> parse_retry_after(const std::string& value,
 
 CurlClient::CurlClient(ClientConfig config, limits::RateLimiter* limiter)
     : config_(std::move(config)), limiter_(limiter) {
-  static CurlGlobal global;
-  for (auto& limit : config_.rate_limits) limit.host = lower(limit.host);
+  ensure_curl_initialised();
+  for (auto& limit : config_.rate_limits) limit.host = lower_ascii(limit.host);
 }
 
 CurlClient::~CurlClient() {
