@@ -173,8 +173,9 @@ int main(int argc, char** argv) try {
       options.concurrency, options.tasks / enqueue_seconds, options.tasks / run_seconds,
       percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.size(), memory);
   if (redis) {
-    std::cout << fmt::format("  redis server CPU while running: {:.1f} us per task, {:.0f}% of one core\n",
-                             redis_cpu * 1e6 / options.tasks, 100 * redis_cpu / run_seconds);
+    std::cout << fmt::format(
+        "  redis server CPU while running: {:.1f} us per task, {:.0f}% of one core\n",
+        redis_cpu * 1e6 / options.tasks, 100 * redis_cpu / run_seconds);
   }
   return 0;
 } catch (const std::exception& error) {

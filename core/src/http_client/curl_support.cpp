@@ -8,8 +8,9 @@
 namespace orchestra::http_client {
 
 void ensure_curl_initialised() {
-  static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  (void)initialised;
+  // A function-local static: initialised once, thread-safely, on first use.
+  static const CURLcode result = curl_global_init(CURL_GLOBAL_DEFAULT);
+  (void)result;
 }
 
 std::string lower_ascii(std::string text) {

@@ -161,8 +161,7 @@ void Worker::dispatch_loop() {
     {
       std::unique_lock lock(mutex_);
       if (stopping_) break;
-      auto busy = reserved_ + ready_.size() + running_.size();
-      if (outcomes_.empty() && outcomes.empty() && busy >= capacity()) {
+      if (outcomes_.empty() && outcomes.empty() && busy() >= capacity()) {
         dispatch_wanted_.wait(lock);
         continue;
       }
@@ -186,8 +185,8 @@ Worker::Reservation Worker::reserve() {
   std::lock_guard lock(mutex_);
   Reservation reservation;
   auto slots = capacity();
-  auto busy = reserved_ + ready_.size() + running_.size();
-  reservation.free = slots > busy ? slots - busy : 0;
+  auto taken = busy();
+  reservation.free = slots > taken ? slots - taken : 0;
   reservation.held = reservation.free;
   reservation.oldest_first = ++round_ % kOldestFirstEvery == 0;
   reserved_ += reservation.free;
@@ -286,6 +285,9 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
     dispatch_wanted_.wait_for(lock, options_.poll_interval);
   }
 }
+
+// Slots reserved by calls in flight, claimed and running; mutex_ held.
+std::size_t Worker::busy() const { return reserved_ + ready_.size() + running_.size(); }
 
 std::size_t Worker::capacity() const {
   auto threads = static_cast<std::size_t>(options_.concurrency);

@@ -1,8 +1,9 @@
 #pragma once
 // A worker process's task engine: dispatcher threads (as many as the
 // backend takes calls at once) that exchange finished outcomes for new
-// claims in one backend call, `concurrency` handler threads, and a maintenance thread for lease heartbeats, expired
-// lease reclaims, worker heartbeats and retention.
+// claims in one backend call, `concurrency` handler threads, and a
+// maintenance thread for lease heartbeats, expired lease reclaims, worker
+// heartbeats and retention.
 
 #include "tasks/task_metrics.hpp"
 #include "tasks/task_queue.hpp"
@@ -78,6 +79,7 @@ class Worker {
   std::vector<std::string> queue_order();
   Outcome run(const ClaimedTask& task, const std::shared_ptr<Context>& context);
   void heartbeat_leases();
+  std::size_t busy() const;
   std::size_t capacity() const;
   void flush_final(std::vector<Outcome> outcomes);
 

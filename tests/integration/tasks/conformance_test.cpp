@@ -528,8 +528,8 @@ TEST_CASE("redis: the leases set stays a skiplist however few tasks run; its sen
         orchestra::tasks::redis::parse_redis_url(harness.queue_config().redis_url), 1);
     auto leases = harness.queue_config().redis_prefix + "leases";
     // A small set in the listpack encoding would cost O(n) per lease.
-    CHECK(orchestra::tasks::redis::as_string(client.command({"OBJECT", "ENCODING", leases}).get()) ==
-          "skiplist");
+    auto encoding = client.command({"OBJECT", "ENCODING", leases});
+    CHECK(orchestra::tasks::redis::as_string(encoding.get()) == "skiplist");
     CHECK(orchestra::tasks::redis::as_integer(client.command({"ZCARD", leases}).get()) == 1);
     CHECK(harness.queue().reclaim_expired() == 0);
     CHECK(orchestra::tasks::redis::as_integer(client.command({"ZCARD", leases}).get()) == 1);

@@ -140,14 +140,9 @@ local LEASES = P .. 'leases'
 local LEASES_SENTINEL = 'sentinel: keeps this set in the skiplist encoding ' .. string.rep('-', 64)
 
 local function later_zadd(key, score, member)
-  local list = deferred_zadd[key]
-  if not list then
-    list = {}
-    deferred_zadd[key] = list
-    if key == LEASES then
-      list[1], list[2] = '+inf', LEASES_SENTINEL
-    end
-  end
+  local first = not deferred_zadd[key]
+  local list = list_of(deferred_zadd, key)
+  if first and key == LEASES then list[1], list[2] = '+inf', LEASES_SENTINEL end
   list[#list + 1] = score
   list[#list + 1] = member
 end
