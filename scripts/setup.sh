@@ -12,8 +12,11 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-program-options1.81-dev
   libsoci-dev libhiredis-dev rapidjson-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
-  libsodium-dev libcurl4-openssl-dev doctest-dev libpq-dev libsqlite3-dev sqlite3
-  redis-server postgresql wrk curl ca-certificates clang
+  libsodium-dev libcurl4-openssl-dev doctest-dev libpq-dev libsqlite3-dev
+  redis-server postgresql wrk curl ca-certificates
+  # The fuzz targets: clang and its sanitizer/libFuzzer runtime, which
+  # --no-install-recommends would otherwise leave out.
+  clang libclang-rt-14-dev
 )
 
 say() { echo "setup: $*"; }

@@ -6,7 +6,9 @@ set -euo pipefail
 source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build_dir=${1:?usage: run_csv_fuzz.sh BUILD_DIR}
 seconds=${FUZZ_SECONDS:-20}
-command -v clang++ >/dev/null || { echo "run_csv_fuzz: clang++ is not installed (scripts/setup.sh installs it)"; exit 1; }
+command -v clang++ >/dev/null || { echo "run_csv_fuzz: clang++ is not installed (apt-get install clang; scripts/setup.sh installs it)"; exit 1; }
+runtime=$(clang++ -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a
+[[ -f $runtime ]] || { echo "run_csv_fuzz: $runtime is missing (apt-get install libclang-rt-14-dev; scripts/setup.sh installs it)"; exit 1; }
 out="$build_dir/fuzz"
 mkdir -p "$out/corpus"
 binary="$out/csv_fuzz"
