@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
-#   ./scripts/bench.sh [http|tasks|calculator|csv|steam|all] [duration for http, default 10s]
+#   ./scripts/bench.sh [http|tasks|calculator|csv|steam|waiting|all] [duration for http, default 10s]
 #
 # http:  wrk against GET /healthz and the echo plugin's small JSON route,
 #        64 connections; requests/s and p99, access log on and off, with 1
@@ -11,6 +11,10 @@
 #        worker; enqueue and end-to-end tasks/s, idle latency, peak memory.
 # calculator: tests/bench/calculator_bench.cpp through the real binary:
 #        submit-to-result overhead, parallel efficiency, throughput.
+# waiting: tests/bench/waiting_bench.cpp: an 8-operand sum against its
+#        critical path, idle and with steam-sync fetches waiting on a rate
+#        limit; a small CSV sum meanwhile; RSS and threads with 10,000
+#        operations waiting.
 # steam: tests/bench/steam_bench.cpp against the fake Steam: apps/s with no
 #        rate limit (vs one sequential libcurl client), requests per window
 #        vs the budget with one.
@@ -133,6 +137,11 @@ bench_calculator() {
   stop_services
 }
 
+bench_waiting() {
+  echo "== waiting tasks: critical path under contention, 10,000 waiting (tests/bench/waiting_bench.cpp)"
+  "$build/bin/bench_waiting" 2>/dev/null
+}
+
 bench_steam() {
   echo "== steam-sync: throughput and rate-limit use (tests/bench/steam_bench.cpp)"
   "$build/bin/bench_steam" 2>/dev/null
@@ -144,6 +153,7 @@ case $what in
   calculator) bench_calculator ;;
   csv) bench_csv ;;
   steam) bench_steam ;;
-  all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam ;;
-  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam or all)"; exit 2 ;;
+  waiting) bench_waiting ;;
+  all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam; bench_waiting ;;
+  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam, waiting or all)"; exit 2 ;;
 esac

@@ -5,7 +5,7 @@
 namespace calculator {
 
 AgentHeartbeat::AgentHeartbeat(ExpressionStore& store, Agent identity,
-                               const std::atomic<int>& running, std::chrono::milliseconds interval,
+                               InProgress& running, std::chrono::milliseconds interval,
                                std::shared_ptr<spdlog::logger> log)
     : store_(store),
       agent_(std::move(identity)),
@@ -20,7 +20,7 @@ AgentHeartbeat::~AgentHeartbeat() {
 }
 
 void AgentHeartbeat::beat() {
-  agent_.running = running_.load();
+  agent_.running = running_.count();
   agent_.last_heartbeat_at = orchestra::unix_ms();
   try {
     store_.heartbeat(agent_);

@@ -1,8 +1,9 @@
 #pragma once
 // A worker process computing operations reports itself every `interval`:
-// name, slots, operations running now. GET /agents reads these rows.
+// name, computing power, operations computing now. GET /agents reads these rows.
 
 #include "expression_store.hpp"
+#include "in_progress.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -15,7 +16,7 @@ namespace calculator {
 
 class AgentHeartbeat {
  public:
-  AgentHeartbeat(ExpressionStore& store, Agent identity, const std::atomic<int>& running,
+  AgentHeartbeat(ExpressionStore& store, Agent identity, InProgress& running,
                  std::chrono::milliseconds interval, std::shared_ptr<spdlog::logger> log);
   ~AgentHeartbeat();
   AgentHeartbeat(const AgentHeartbeat&) = delete;
@@ -27,7 +28,7 @@ class AgentHeartbeat {
 
   ExpressionStore& store_;
   Agent agent_;
-  const std::atomic<int>& running_;
+  InProgress& running_;
   std::chrono::milliseconds interval_;
   std::shared_ptr<spdlog::logger> log_;
   std::mutex mutex_;

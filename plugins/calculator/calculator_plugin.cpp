@@ -31,11 +31,15 @@ class CalculatorPlugin final : public orchestra::Plugin {
     settings_.max_waiting = static_cast<int>(config.get_int("max_waiting", 4, 0, 1024));
     heartbeat_interval_ = config.get("agent_heartbeat", std::chrono::milliseconds(2'000));
     settings_.agent_timeout = config.get("agent_timeout", std::chrono::milliseconds(10'000));
+    computing_power_ = static_cast<int>(config.get_int("computing_power", 8, 1, 100'000));
     retention_ = config.get("operation_retention", std::chrono::milliseconds(7LL * 86'400'000));
 
     orchestra::tasks::TaskOptions options;
     options.priority = orchestra::tasks::kUserPriority;
     options.max_attempts = 5;
+    // Operations wait out their duration without a thread, so how many one
+    // worker process computes at once is this, not worker.concurrency.
+    options.concurrency = computing_power_;
     // How soon another worker re-runs the operations of a worker that died.
     options.lease = config.get("operation_lease", std::chrono::milliseconds(30'000));
     host.tasks().define(
@@ -53,11 +57,11 @@ class CalculatorPlugin final : public orchestra::Plugin {
   void start() override {
     store_ = std::make_unique<ExpressionStore>(host_->db());
     durations_ = std::make_unique<Durations>(*store_);
-    handler_ = std::make_unique<OperationHandler>(*store_, *durations_, running_, finished_);
+    handler_ = std::make_unique<OperationHandler>(*store_, *durations_, in_progress_, finished_);
     if (host_->role() != orchestra::Role::api) {
       const auto& worker = host_->worker();
       heartbeat_ = std::make_unique<AgentHeartbeat>(
-          *store_, Agent{worker.name, worker.slots, 0, orchestra::unix_ms(), 0}, running_,
+          *store_, Agent{worker.name, computing_power_, 0, orchestra::unix_ms(), 0}, in_progress_,
           heartbeat_interval_, host_->log());
     }
   }
@@ -69,7 +73,8 @@ class CalculatorPlugin final : public orchestra::Plugin {
   RouteSettings settings_;
   std::chrono::milliseconds heartbeat_interval_{2'000};
   std::chrono::milliseconds retention_{0};
-  std::atomic<int> running_{0};
+  int computing_power_ = 8;
+  InProgress in_progress_;
   FinishSignal finished_;
   std::unique_ptr<ExpressionStore> store_;
   std::unique_ptr<Durations> durations_;

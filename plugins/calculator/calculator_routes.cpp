@@ -208,9 +208,9 @@ CalculatorRoutes::Response CalculatorRoutes::agents(const Request&) {
   for (const auto& agent : store_->agents()) {
     bool alive = now - agent.last_heartbeat_at <= settings_.agent_timeout.count();
     out += fmt::format(
-        R"({}{{"name":{},"slots":{},"operations_running":{},"created_at":{},)"
+        R"({}{{"name":{},"computing_power":{},"operations_running":{},"created_at":{},)"
         R"("last_heartbeat_at":{},"alive":{}}})",
-        first ? "" : ",", quote(agent.name), agent.slots, alive ? agent.running : 0,
+        first ? "" : ",", quote(agent.name), agent.computing_power, alive ? agent.running : 0,
         quote(rfc3339(agent.created_at)), quote(rfc3339(agent.last_heartbeat_at)), alive);
     first = false;
   }

@@ -211,11 +211,11 @@ void ExpressionStore::set_durations(const std::map<std::string, int>& durations)
 void ExpressionStore::heartbeat(const Agent& agent) {
   soci::session session(database_.pool());
   long long created = agent.created_at, seen = agent.last_heartbeat_at;
-  session << "INSERT INTO calculator_agents (name, slots, running, created_at, last_heartbeat_at) "
-             "VALUES (:name, :slots, :running, :created, :seen) ON CONFLICT (name) DO UPDATE SET "
-             "slots = excluded.slots, running = excluded.running, "
+  session << "INSERT INTO calculator_agents (name, computing_power, running, created_at, last_heartbeat_at) "
+             "VALUES (:name, :computing_power, :running, :created, :seen) ON CONFLICT (name) DO UPDATE SET "
+             "computing_power = excluded.computing_power, running = excluded.running, "
              "last_heartbeat_at = excluded.last_heartbeat_at",
-      soci::use(agent.name), soci::use(agent.slots), soci::use(agent.running), soci::use(created),
+      soci::use(agent.name), soci::use(agent.computing_power), soci::use(agent.running), soci::use(created),
       soci::use(seen);
 }
 
@@ -224,9 +224,9 @@ std::vector<Agent> ExpressionStore::agents() {
   Agent agent;
   long long created = 0, seen = 0;
   soci::statement statement =
-      (session.prepare << "SELECT name, slots, running, created_at, last_heartbeat_at "
+      (session.prepare << "SELECT name, computing_power, running, created_at, last_heartbeat_at "
                           "FROM calculator_agents ORDER BY name",
-       soci::into(agent.name), soci::into(agent.slots), soci::into(agent.running),
+       soci::into(agent.name), soci::into(agent.computing_power), soci::into(agent.running),
        soci::into(created), soci::into(seen));
   statement.execute(false);
   std::vector<Agent> out;

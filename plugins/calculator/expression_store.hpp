@@ -34,7 +34,7 @@ struct Expression {
 
 struct Agent {
   std::string name;
-  int slots = 0;
+  int computing_power = 0;
   int running = 0;
   std::int64_t created_at = 0;
   std::int64_t last_heartbeat_at = 0;

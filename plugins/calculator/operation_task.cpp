@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
-#include <thread>
+#include <orchestra/clock.hpp>
+
+#include <string_view>
 
 namespace calculator {
 namespace {
@@ -15,8 +17,12 @@ using orchestra::tasks::TaskContext;
 
 // A task can start before the expression row exists: on the redis backend
 // the flow is enqueued before the row is written.
-constexpr auto kRowWait = std::chrono::seconds(5);
-constexpr auto kPollStep = std::chrono::milliseconds(20);
+constexpr auto kRowWait = std::chrono::milliseconds(5000);
+constexpr auto kRowPoll = std::chrono::milliseconds(20);
+// What a waiting operation carries: "row:<deadline, Unix ms>" while its
+// expression row is awaited, "computing" while its duration runs.
+constexpr std::string_view kRowState = "row:";
+constexpr std::string_view kComputingState = "computing";
 
 std::string operand_json(const Operand& operand) {
   std::string out = operand.operation ? fmt::format(R"({{"n":{})", *operand.operation)
@@ -92,36 +98,37 @@ std::chrono::milliseconds Durations::of(char op) {
   return std::chrono::milliseconds(it == cached_.end() ? 0 : it->second);
 }
 
-Expression OperationHandler::wait_for_expression(const std::string& id, TaskContext& context) {
-  auto deadline = std::chrono::steady_clock::now() + kRowWait;
-  for (;;) {
-    if (auto expression = store_.find(id)) return *expression;
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw PermanentError("expression " + id + " does not exist");
-    }
-    if (context.cancelled()) throw std::runtime_error("interrupted");
-    std::this_thread::sleep_for(kPollStep);
+// The expression, or (in `wait`) a short wait for its row to appear.
+std::optional<Expression> OperationHandler::expression_or_wait(
+    const std::string& id, TaskContext& context, std::optional<orchestra::tasks::Step>& wait) {
+  if (auto expression = store_.find(id)) return expression;
+  auto deadline = orchestra::unix_ms() + kRowWait.count();
+  if (context.state().starts_with(kRowState)) {
+    deadline = std::stoll(context.state().substr(kRowState.size()));
   }
+  if (orchestra::unix_ms() > deadline) throw PermanentError("expression " + id + " does not exist");
+  wait = orchestra::tasks::Step::wait_for(kRowPoll, fmt::format("{}{}", kRowState, deadline));
+  return std::nullopt;
 }
 
-void OperationHandler::wait(std::chrono::milliseconds duration, TaskContext& context) {
-  auto deadline = std::chrono::steady_clock::now() + duration;
-  while (std::chrono::steady_clock::now() < deadline) {
-    // Shutting down or cancelled: give the operation back (the worker
-    // re-queues it without counting the attempt at shutdown).
-    if (context.cancelled()) throw std::runtime_error("interrupted");
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        kPollStep, deadline - std::chrono::steady_clock::now()));
-  }
-}
-
-std::string OperationHandler::operator()(TaskContext& context) {
+orchestra::tasks::Step OperationHandler::operator()(TaskContext& context) {
   auto payload = parse(context.payload());
   std::string expression_id = payload["e"].GetString();
   auto index = payload["n"].GetUint64();
   auto skipped = fmt::format(R"({{"n":{},"skipped":true}})", index);
-  auto expression = wait_for_expression(expression_id, context);
-  if (expression.finished()) return skipped;
+  // Cancelled or shutting down while it waited: give the operation back
+  // (the worker re-queues it without counting the attempt at shutdown).
+  if (context.cancelled()) {
+    in_progress_.remove(context.id());
+    throw std::runtime_error("interrupted");
+  }
+  std::optional<orchestra::tasks::Step> wait;
+  auto expression = expression_or_wait(expression_id, context, wait);
+  if (!expression) return std::move(*wait);
+  if (expression->finished()) {
+    in_progress_.remove(context.id());
+    return skipped;
+  }
 
   Operation operation;
   operation.op = payload["op"].GetString()[0];
@@ -138,15 +145,17 @@ std::string OperationHandler::operator()(TaskContext& context) {
     inputs[side] = input(*sides[side], *produced);
   }
 
-  // One write fewer per operation once the expression is under way: on
-  // SQLite every write queues behind the others.
-  if (expression.status == "pending") store_.mark_started(expression_id);
-  ++running_;
-  struct Leave {
-    std::atomic<int>& running;
-    ~Leave() { --running; }
-  } leave{running_};
-  wait(durations_.of(operation.op), context);
+  if (context.state() != kComputingState) {
+    // One write fewer per operation once the expression is under way: on
+    // SQLite every write queues behind the others.
+    if (expression->status == "pending") store_.mark_started(expression_id);
+    auto duration = durations_.of(operation.op);
+    if (duration.count() > 0) {
+      in_progress_.add(context.id(), duration);
+      return orchestra::tasks::Step::wait_for(duration, std::string(kComputingState));
+    }
+  }
+  in_progress_.remove(context.id());
 
   auto outcome = apply(operation, *inputs[0], *inputs[1]);
   Finish finish;

@@ -7,12 +7,15 @@
 #include "expression_store.hpp"
 #include "finish_signal.hpp"
 #include "graph.hpp"
+#include "in_progress.hpp"
 
 #include <orchestra/tasks.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,23 +41,28 @@ class Durations {
   std::chrono::steady_clock::time_point read_at_{};
 };
 
+// The task handler of an operation. Its duration is waited out as a
+// Step::wait_for, holding no thread; how many operations one worker
+// process computes at once is the type's concurrency
+// (plugins.calculator.computing_power).
 class OperationHandler {
  public:
-  OperationHandler(ExpressionStore& store, Durations& durations, std::atomic<int>& running,
+  OperationHandler(ExpressionStore& store, Durations& durations, InProgress& in_progress,
                    FinishSignal& finished)
-      : store_(store), durations_(durations), running_(running), finished_(finished) {}
+      : store_(store), durations_(durations), in_progress_(in_progress), finished_(finished) {}
 
-  // The task handler: returns {"n": index, "v": value} (or "skipped" when
-  // the expression already failed).
-  std::string operator()(orchestra::tasks::TaskContext& context);
+  // Waits the operator's duration, then returns {"n": index, "v": value}
+  // (or "skipped" when the expression already failed).
+  orchestra::tasks::Step operator()(orchestra::tasks::TaskContext& context);
 
  private:
-  Expression wait_for_expression(const std::string& id, orchestra::tasks::TaskContext& context);
-  void wait(std::chrono::milliseconds duration, orchestra::tasks::TaskContext& context);
+  std::optional<Expression> expression_or_wait(const std::string& id,
+                                               orchestra::tasks::TaskContext& context,
+                                               std::optional<orchestra::tasks::Step>& wait);
 
   ExpressionStore& store_;
   Durations& durations_;
-  std::atomic<int>& running_;
+  InProgress& in_progress_;
   FinishSignal& finished_;
 };
 

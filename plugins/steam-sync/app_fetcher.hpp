@@ -8,12 +8,16 @@
 // and the others go on; a request that fails for good otherwise throws,
 // leaving the remaining apps to the task's next attempt.
 //
-// The leases are renewed while the task runs, also while it waits for the
-// rate limit; an app whose lease was lost to another fetch is dropped. A
+// Waits (a rate-limit token, a retry's backoff) are handed back as
+// SteamWait with the progress so far (progress()), for the task to wait as
+// a Step and run again from there. The leases are renewed while the task
+// runs and each time it resumes; an app whose lease was lost to another
+// fetch is dropped. A
 // fetch queued by hand takes over apps leased by a scheduled batch that
 // has not started, so hand-queued work really runs first.
 
 #include "app_store.hpp"
+#include "fetch_progress.hpp"
 #include "fetch_request.hpp"
 #include "steam_api.hpp"
 
@@ -25,32 +29,24 @@
 
 namespace steam_sync {
 
-struct FetchOutcome {
-  int fetched = 0;
-  int unavailable = 0;
-  int failed = 0;          // marked `error`: Steam's answer for the app cannot be used
-  int held_elsewhere = 0;  // leased by another fetch: left to it
-  int already_fresh = 0;   // updated since the task was created (an earlier attempt)
-  int lease_lost = 0;      // the lease expired and another fetch took the app
-  std::string to_json() const;
-};
-
 class AppFetcher {
  public:
   AppFetcher(AppStore& store, int price_batch, std::chrono::milliseconds lease_timeout,
-             orchestra::tasks::TaskContext& context);
+             orchestra::tasks::TaskContext& context, FetchProgress progress = {});
 
   // Renews the leases when due; true when the task should stop. Meant as
   // SteamApi's `stop` callback, which is polled during every wait.
   bool keep_alive();
   // `created_at`: when the task was created (Unix ms).
   FetchOutcome run(SteamApi& api, const FetchRequest& request, std::int64_t created_at);
+  // Where a run stopped for a SteamWait (with that wait's attempt).
+  const FetchProgress& progress() const { return progress_; }
 
  private:
-  using Prices = std::map<std::int64_t, std::map<std::string, std::optional<Price>>>;
-  Prices secondary_prices(SteamApi& api, const std::vector<std::string>& countries);
-  void fetch_one(SteamApi& api, std::int64_t id, const std::string& country, Prices& prices,
-                 FetchOutcome& outcome);
+  void lease_first(const FetchRequest& request, std::int64_t created_at);
+  void lease_again();
+  void secondary_prices(SteamApi& api, const std::vector<std::string>& countries);
+  void fetch_one(SteamApi& api, std::int64_t id, const std::string& country);
   void renew_leases();
 
   AppStore& store_;
@@ -60,6 +56,7 @@ class AppFetcher {
   std::string token_;
   std::set<std::int64_t> owned_;  // leased and not stored yet
   std::int64_t lease_renewed_at_ = 0;
+  FetchProgress progress_;
 };
 
 }  // namespace steam_sync

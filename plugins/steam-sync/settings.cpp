@@ -49,6 +49,8 @@ Settings read_settings(const orchestra::ConfigSection& config) {
   settings.pick_size = bounded(config, "pick_size", settings.pick_size, 1, 100'000);
   settings.batch_size = bounded(config, "batch_size", settings.batch_size, 1, 10'000);
   settings.max_pending = bounded(config, "max_pending", settings.max_pending, 1, 100'000);
+  settings.fetch_concurrency =
+      bounded(config, "fetch_concurrency", settings.fetch_concurrency, 1, 10'000);
   settings.lease_timeout = config.get_positive_duration("lease_timeout", settings.lease_timeout);
   settings.min_age = config.get("min_age", settings.min_age);
   settings.task_lease = config.get_positive_duration("task_lease", settings.task_lease);

@@ -20,6 +20,10 @@ struct Settings {
   int pick_size = 30;       // apps leased by each firing of the pick schedule
   int batch_size = 10;      // apps per scheduled fetch task
   int max_pending = 6;      // no new picks while this many fetch tasks wait
+  // Fetch tasks under way per worker process, waiting ones included: more
+  // would only wait for the same host's tokens, and hand-queued fetches
+  // would find the backlog's apps already taken.
+  int fetch_concurrency = 4;
   milliseconds lease_timeout{10 * 60'000};  // a crashed fetch frees its apps after this
   milliseconds min_age{3'600'000};          // apps fetched more recently are not picked
   milliseconds task_lease{30'000};          // how soon a dead worker's fetch runs elsewhere

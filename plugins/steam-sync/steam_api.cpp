@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 #include <thread>
+#include <utility>
 
 namespace steam_sync {
 namespace {
@@ -83,12 +84,33 @@ void SteamApi::pause(milliseconds delay) {
   }
 }
 
+void SteamApi::hand_back_waits(int attempt) {
+  hand_back_ = true;
+  next_attempt_ = std::max(1, attempt);
+}
+
+int SteamApi::first_attempt() {
+  return std::exchange(next_attempt_, 1);
+}
+
 std::string SteamApi::get_ok(const std::string& url, const std::string& what, int attempt) {
   orchestra::http::ClientResponse response;
   try {
-    response = client_.get(url, stop_);
+    orchestra::http::ClientRequest request;
+    request.url = url;
+    request.stop = stop_;
+    request.wait_for_rate_limit = !hand_back_;
+    response = client_.send(request);
   } catch (const ClientError& error) {
     if (error.kind() == ClientError::Kind::stopped) throw SteamStopped(error.what());
+    if (error.kind() == ClientError::Kind::rate_limited) {
+      // Up to twice the wait: tasks waiting for one host's tokens spread
+      // out instead of all asking again at the same moment.
+      thread_local std::mt19937 random{std::random_device{}()};
+      std::uniform_int_distribution<std::int64_t> spread(0, error.retry_in().count());
+      throw SteamWait(fmt::format("{}: {}", what, error.what()),
+                      error.retry_in() + milliseconds(spread(random)), attempt);
+    }
     if (error.kind() == ClientError::Kind::invalid_url ||
         error.kind() == ClientError::Kind::too_large) {
       throw SteamError(fmt::format("{}: {}", what, error.what()), false);
@@ -109,7 +131,7 @@ std::string SteamApi::get_ok(const std::string& url, const std::string& what, in
 
 template <typename Parse>
 auto SteamApi::fetch(const std::string& url, const std::string& what, Parse parse) {
-  for (int attempt = 1;; ++attempt) {
+  for (int attempt = first_attempt();; ++attempt) {
     try {
       try {
         return parse(get_ok(url, what, attempt));
@@ -129,6 +151,7 @@ auto SteamApi::fetch(const std::string& url, const std::string& what, Parse pars
         log_->warn("{}; attempt {} of {}, retrying when the rate limit allows", failure.what(),
                    attempt, retry_.attempts);
       }
+      if (hand_back_) throw SteamWait(failure.what(), failure.at_least(), attempt + 1);
       pause(failure.at_least());
     }
   }

@@ -55,10 +55,31 @@ class SteamStopped : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown, instead of waiting, by a SteamApi that hands its waits back: a
+// rate-limit token or a retry's backoff is `delay` away. The task waits as
+// a Step, then calls again with `attempt` as the attempt number of the
+// request it retries.
+class SteamWait : public std::runtime_error {
+ public:
+  SteamWait(const std::string& message, milliseconds delay, int attempt)
+      : std::runtime_error(message), delay_(delay), attempt_(attempt) {}
+  milliseconds delay() const { return delay_; }
+  int attempt() const { return attempt_; }
+
+ private:
+  milliseconds delay_;
+  int attempt_;
+};
+
 class SteamApi {
  public:
   SteamApi(orchestra::http::Client& client, SteamEndpoints endpoints, RetryPolicy retry,
            std::function<bool()> stop, std::shared_ptr<spdlog::logger> log);
+
+  // From now on waits throw SteamWait instead of holding the thread; the
+  // next request counts its attempts from `attempt` (the one a SteamWait
+  // named, when resuming).
+  void hand_back_waits(int attempt);
 
   // Every app Steam lists, all pages (`skipped`: entries without an appid).
   AppListPage app_list();
@@ -75,12 +96,15 @@ class SteamApi {
   auto fetch(const std::string& url, const std::string& what, Parse parse);
   std::string get_ok(const std::string& url, const std::string& what, int attempt);
   void pause(milliseconds delay);
+  int first_attempt();
 
   orchestra::http::Client& client_;
   SteamEndpoints endpoints_;
   RetryPolicy retry_;
   std::function<bool()> stop_;
   std::shared_ptr<spdlog::logger> log_;
+  bool hand_back_ = false;
+  int next_attempt_ = 1;
 };
 
 }  // namespace steam_sync

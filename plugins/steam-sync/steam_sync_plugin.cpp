@@ -26,8 +26,10 @@ class SteamSyncPlugin final : public orchestra::Plugin {
     refresh.unique = orchestra::tasks::Uniqueness::by_payload;
     host.tasks().define(kRefreshType, [this](TaskContext& c) { return tasks_->refresh_app_list(c); },
                         refresh);
+    auto fetch = options;
+    fetch.concurrency = settings_.fetch_concurrency;
     host.tasks().define(kFetchType, [this](TaskContext& c) { return tasks_->fetch_apps(c); },
-                        options);
+                        fetch);
     host.tasks().define(kPickType, [this](TaskContext& c) { return tasks_->pick_stalest(c); });
     host.schedules().cron("refresh_app_list", "0 3 * * *", kRefreshType);
     host.schedules().every("pick_stalest", std::chrono::minutes(1), kPickType);

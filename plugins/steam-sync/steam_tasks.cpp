@@ -14,7 +14,7 @@ using orchestra::tasks::PermanentError;
 
 // Steam errors that no retry can mend fail the task for good.
 template <typename Work>
-std::string failing_clearly(Work work) {
+auto failing_clearly(Work work) {
   try {
     return work();
   } catch (const SteamError& error) {
@@ -44,20 +44,30 @@ std::string SteamTasks::refresh_app_list(orchestra::tasks::TaskContext& context)
   });
 }
 
-std::string SteamTasks::fetch_apps(orchestra::tasks::TaskContext& context) {
+orchestra::tasks::Step SteamTasks::fetch_apps(orchestra::tasks::TaskContext& context) {
   FetchRequest request;
+  FetchProgress progress;
   try {
     request = from_payload(context.payload());
+    progress = FetchProgress::from_state(context.state());
   } catch (const std::invalid_argument& error) {
-    throw PermanentError(std::string("malformed fetch_apps payload: ") + error.what());
+    throw PermanentError(std::string("malformed fetch_apps task: ") + error.what());
   }
-  auto status = host_.tasks().status(context.id());
-  auto created_at = status ? status->created_at : orchestra::unix_ms();
-  return failing_clearly([&] {
-    AppFetcher fetcher(store_, settings_.price_batch, settings_.lease_timeout, context);
+  std::int64_t created_at = orchestra::unix_ms();
+  if (!context.resumed()) {
+    if (auto status = host_.tasks().status(context.id())) created_at = status->created_at;
+  }
+  return failing_clearly([&]() -> orchestra::tasks::Step {
+    AppFetcher fetcher(store_, settings_.price_batch, settings_.lease_timeout, context,
+                       std::move(progress));
     SteamApi steam(host_.http_client(), settings_.endpoints, settings_.retry,
                    [&fetcher] { return fetcher.keep_alive(); }, host_.log());
-    return fetcher.run(steam, request, created_at).to_json();
+    steam.hand_back_waits(fetcher.progress().attempt);
+    try {
+      return fetcher.run(steam, request, created_at).to_json();
+    } catch (const SteamWait& wait) {
+      return orchestra::tasks::Step::wait_for(wait.delay(), fetcher.progress().to_state());
+    }
   });
 }
 

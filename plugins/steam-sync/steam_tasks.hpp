@@ -17,7 +17,9 @@ class SteamTasks {
   // Fetches the whole app list and adds the new apps: {"listed", "new"}.
   std::string refresh_app_list(orchestra::tasks::TaskContext& context);
   // Fetches the apps of the payload (see fetch_request.hpp).
-  std::string fetch_apps(orchestra::tasks::TaskContext& context);
+  // Waits for the rate limit and retry backoffs as Steps, holding no
+  // handler thread.
+  orchestra::tasks::Step fetch_apps(orchestra::tasks::TaskContext& context);
   // Leases the stalest apps and queues fetch tasks for them, unless enough
   // scheduled fetches still wait.
   std::string pick_stalest(orchestra::tasks::TaskContext& context);

@@ -58,7 +58,7 @@ TEST_CASE("an api process enqueues and a worker process runs the task") {
   CHECK(done["result"]["value"].GetInt() == 7);
   CHECK(done["attempts"].GetInt() == 1);
   auto workers = admin_get(api.port(), "/api/v1/workers").body;
-  CHECK(workers.find(R"("queues":["default"])") != std::string::npos);
+  CHECK(workers.find(R"("queues":["echo"])") != std::string::npos);  // the plugin's own queue
   auto stats = admin_get(api.port(), "/api/v1/tasks/stats").body;
   CHECK(stats.find(R"("echo.value":{"succeeded":1})") != std::string::npos);
 }
@@ -128,7 +128,7 @@ TEST_CASE("task REST: errors, retries of dead tasks, cancellation, listing") {
   CHECK(page.body.find(dead) != std::string::npos);
   auto metrics = client.get("/metrics").body;
   CHECK(metrics.find(R"(orchestra_tasks_dead_total{type="echo.permanent"} 2)") != std::string::npos);
-  CHECK(metrics.find("orchestra_task_queue_depth{queue=\"default\"") != std::string::npos);
+  CHECK(metrics.find("orchestra_task_queue_depth{queue=\"echo\"") != std::string::npos);
 }
 
 TEST_CASE("a schedule fires once per fire time across two workers") {

@@ -57,6 +57,13 @@ std::int64_t payload_int(const std::string& payload, const char* field) {
 
 std::atomic<int> exclusive_running{0};
 std::atomic<int> exclusive_peak_seen{0};
+std::atomic<int> waiting_running{0};
+std::atomic<int> waiting_peak_seen{0};
+
+void note_peak(std::atomic<int>& peak_seen, int now) {
+  for (int peak = peak_seen; now > peak && !peak_seen.compare_exchange_weak(peak, now);) {
+  }
+}
 std::mutex throttled_mutex;
 std::vector<std::chrono::steady_clock::time_point> throttled_started;
 
@@ -73,6 +80,7 @@ std::map<std::string, int>& TaskHarness::executions() {
 }
 
 std::atomic<int>& TaskHarness::exclusive_peak() { return exclusive_peak_seen; }
+std::atomic<int>& TaskHarness::waiting_peak() { return waiting_peak_seen; }
 
 std::vector<std::chrono::steady_clock::time_point> TaskHarness::throttled_starts() {
   std::lock_guard lock(throttled_mutex);
@@ -153,7 +161,6 @@ void TaskHarness::start_worker(int concurrency, std::string name, int schedule_c
   config::WorkerConfig worker;
   worker.name = std::move(name);
   worker.concurrency = concurrency;
-  worker.queues = {{"default", 1}};
   worker.poll_interval = 20ms;
   worker.reclaim_interval = 100ms;
   worker.schedule_catch_up = schedule_catch_up;
@@ -205,10 +212,7 @@ void TaskHarness::define_test_types(tasks::TaskService& service) {
   TaskOptions exclusive = quick;
   exclusive.concurrency = 1;
   types.define("test", "test.exclusive", [](TaskContext&) {
-    auto now_running = ++exclusive_running;
-    for (int peak = exclusive_peak_seen; now_running > peak &&
-                                         !exclusive_peak_seen.compare_exchange_weak(peak, now_running);) {
-    }
+    note_peak(exclusive_peak_seen, ++exclusive_running);
     std::this_thread::sleep_for(50ms);
     --exclusive_running;
     return std::string("{}");
@@ -220,6 +224,25 @@ void TaskHarness::define_test_types(tasks::TaskService& service) {
     throttled_started.push_back(std::chrono::steady_clock::now());
     return std::string("{}");
   }, throttled);
+  // Waits `times` times for `ms` as Steps, counting its waits in its state;
+  // returns how many it saw and whether the last run was resumed.
+  auto waiter = [](TaskContext& context) -> tasks::Step {
+    if (!context.resumed()) {
+      count_execution(context.id());
+      note_peak(waiting_peak_seen, ++waiting_running);
+    }
+    int waits = context.state().empty() ? 0 : std::stoi(context.state());
+    if (!context.cancelled() && waits < payload_int(context.payload(), "times")) {
+      return tasks::Step::wait_for(std::chrono::milliseconds(payload_int(context.payload(), "ms")),
+                                   std::to_string(waits + 1));
+    }
+    --waiting_running;
+    return fmt::format(R"({{"waits":{},"resumed":{}}})", waits, context.resumed());
+  };
+  types.define("test", "test.wait", waiter, quick);
+  TaskOptions two_at_once = quick;
+  two_at_once.concurrency = 2;
+  types.define("test", "test.wait_two", waiter, two_at_once);
   types.define("test", "test.sleep", [](TaskContext& context) {
     count_execution(context.id());
     auto until = std::chrono::steady_clock::now() +

@@ -54,6 +54,8 @@ class TaskHarness {
   static std::mutex& executions_mutex();
   // test.exclusive (concurrency 1): most handlers seen running at once.
   static std::atomic<int>& exclusive_peak();
+  // Most test.wait / test.wait_two tasks started and not finished at once.
+  static std::atomic<int>& waiting_peak();
   // test.throttled (5 per second): when each run started.
   static std::vector<std::chrono::steady_clock::time_point> throttled_starts();
 

@@ -34,6 +34,10 @@ struct ClientRequest {
   // Polled while waiting for a rate-limit token: true gives up the wait
   // (ClientError::Kind::stopped), e.g. TaskContext::cancelled.
   std::function<bool()> stop;
+  // False: no waiting for a rate-limit token; without one the call throws
+  // ClientError::Kind::rate_limited saying when to try again, so a task
+  // can wait for it as a Step instead of in its thread.
+  bool wait_for_rate_limit = true;
 };
 
 struct ClientResponse {
@@ -53,13 +57,18 @@ class BOOST_SYMBOL_VISIBLE ClientError : public std::runtime_error {
   // invalid_url: the request can never work; transport: connection
   // refused, reset or timed out (worth retrying); too_large: the response
   // exceeded http_client.max_response_bytes; stopped: `stop` returned true
-  // while the call waited for a rate-limit token.
-  enum class Kind { invalid_url, transport, too_large, stopped };
-  ClientError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  // while the call waited for a rate-limit token; rate_limited: no token
+  // now for a request that would not wait (one is due after retry_in()).
+  enum class Kind { invalid_url, transport, too_large, stopped, rate_limited };
+  ClientError(Kind kind, const std::string& message,
+              std::chrono::milliseconds retry_in = std::chrono::milliseconds(0))
+      : std::runtime_error(message), kind_(kind), retry_in_(retry_in) {}
   Kind kind() const { return kind_; }
+  std::chrono::milliseconds retry_in() const { return retry_in_; }
 
  private:
   Kind kind_;
+  std::chrono::milliseconds retry_in_;
 };
 
 // A host's rate limit (at most `requests` in any window of `per`) and the

@@ -10,6 +10,7 @@
 
 #include <boost/config.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -54,7 +55,9 @@ enum class Uniqueness {
 enum class DependencyPolicy { fail, run_anyway };
 
 struct TaskOptions {
-  std::string queue = "default";
+  // Empty: the defining plugin's own queue (its name), so that the
+  // worker's queue weights share its slots between plugins.
+  std::string queue;
   int priority = kSchedulePriority;
   int max_attempts = 3;
   milliseconds timeout{0};       // 0: none; past it the handler sees cancelled()
@@ -62,7 +65,9 @@ struct TaskOptions {
   Backoff backoff;
   Uniqueness unique = Uniqueness::none;
   DependencyPolicy on_dependency_failure = DependencyPolicy::fail;
-  int concurrency = 0;           // per worker process; 0: no limit
+  // Tasks of the type started and not finished per worker process,
+  // waiting ones included (see Step); 0: no limit.
+  int concurrency = 0;
   double rate_per_second = 0;    // per worker process; 0: no limit
 };
 
@@ -113,6 +118,43 @@ class BOOST_SYMBOL_VISIBLE EnqueueError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// What a handler returns: the task's result (JSON), or a request to be
+// run again later without holding a thread meanwhile. A waiting task stays
+// with its worker and keeps its lease, its place under its type's
+// `concurrency` and its attempt number; no handler thread is spent on it.
+// When the time comes the handler runs again with TaskContext::state()
+// set to the state given here. Cancellation and the task's timeout wake it
+// at once (the handler then sees cancelled()); at shutdown, or when its
+// worker dies, the task goes back to the queue and starts over, since the
+// state lives in the worker's memory only. For waits of minutes or more,
+// prefer failing the attempt (the retry backoff waits in the backend).
+class Step {
+ public:
+  // Done: the result, as JSON text.
+  Step(std::string result) : result_(std::move(result)) {}  // NOLINT: implicit on purpose
+  Step(const char* result) : result_(result) {}             // NOLINT: implicit on purpose
+  static Step wait_for(milliseconds delay, std::string state = {}) {
+    Step step{std::string()};
+    step.wait_ = std::max(delay, milliseconds(0));
+    step.state_ = std::move(state);
+    return step;
+  }
+  static Step wait_until(Clock::time_point when, std::string state = {}) {
+    return wait_for(std::chrono::duration_cast<milliseconds>(when - Clock::now()),
+                    std::move(state));
+  }
+
+  bool waits() const { return wait_.has_value(); }
+  milliseconds wait() const { return wait_.value_or(milliseconds(0)); }
+  const std::string& result() const { return result_; }
+  const std::string& state() const { return state_; }
+
+ private:
+  std::string result_;
+  std::optional<milliseconds> wait_;
+  std::string state_;
+};
+
 class BOOST_SYMBOL_VISIBLE TaskContext {
  public:
   virtual ~TaskContext() = default;
@@ -120,6 +162,11 @@ class BOOST_SYMBOL_VISIBLE TaskContext {
   virtual const std::string& type() const = 0;
   virtual const std::string& payload() const = 0;
   virtual int attempt() const = 0;  // 1 on the first run
+  // The state of the Step::wait_* this run resumes; empty on a run that
+  // resumes no wait.
+  virtual const std::string& state() const = 0;
+  // Whether this run resumes a wait.
+  virtual bool resumed() const = 0;
   // Results (JSON) of the tasks this one depends on, by id.
   virtual const std::map<std::string, std::string>& dependency_results() const = 0;
   virtual void progress(double fraction, const std::string& message = {}) = 0;
@@ -135,8 +182,9 @@ class BOOST_SYMBOL_VISIBLE TaskContext {
   virtual spdlog::logger& log() = 0;
 };
 
-// Returns the result as JSON text; throwing fails the attempt.
-using Handler = std::function<std::string(TaskContext&)>;
+// Returns the result as JSON text, or a wait (Step); throwing fails the
+// attempt.
+using Handler = std::function<Step(TaskContext&)>;
 
 class BOOST_SYMBOL_VISIBLE Tasks {
  public:

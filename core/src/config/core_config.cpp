@@ -99,7 +99,8 @@ WorkerConfig read_worker(const ConfigSection& section) {
   for (const auto& name : queues.keys()) {
     worker.queues[name] = static_cast<int>(queues.get_int(name, 1, 1, 1000));
   }
-  if (worker.queues.empty()) worker.queues["default"] = 1;
+  worker.max_waiting =
+      static_cast<int>(section.get_int("max_waiting", worker.max_waiting, 1, 1'000'000));
   worker.poll_interval = section.get("poll_interval", worker.poll_interval);
   worker.reclaim_interval = section.get("reclaim_interval", worker.reclaim_interval);
   worker.retention = section.get("retention", worker.retention);

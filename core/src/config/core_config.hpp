@@ -52,7 +52,11 @@ struct QueueConfig {
 struct WorkerConfig {
   std::string name;  // empty: host:pid
   int concurrency = 0;  // 0: number of cores
-  std::map<std::string, int> queues;  // queue name -> weight
+  // Queue name -> weight; empty: every defined task type's queue (one per
+  // plugin), weight 1.
+  std::map<std::string, int> queues;
+  // Tasks waiting (Step::wait_*) at once; past it no new work is claimed.
+  int max_waiting = 10'000;
   ListenAddress listen;  // probes and metrics in the worker role
   milliseconds poll_interval{100};
   milliseconds reclaim_interval{1000};

@@ -149,8 +149,15 @@ std::optional<http::HostBudget> CurlClient::budget(const std::string& url) {
 http::ClientResponse CurlClient::send(const http::ClientRequest& request) {
   const auto* limit = limit_for(request.url);
   auto key = limit != nullptr ? "http:" + limit->host : std::string();
-  if (limit != nullptr && limiter_ != nullptr &&
-      !limiter_->acquire(key, limit->budget, request.stop)) {
+  if (limit != nullptr && limiter_ != nullptr && !request.wait_for_rate_limit) {
+    if (auto wait = limiter_->try_acquire(key, limit->budget)) {
+      throw ClientError(Kind::rate_limited,
+                        fmt::format("no token of the rate limit of {} for {} ms", limit->host,
+                                    wait->count()),
+                        std::max(*wait, std::chrono::milliseconds(1)));
+    }
+  } else if (limit != nullptr && limiter_ != nullptr &&
+             !limiter_->acquire(key, limit->budget, request.stop)) {
     throw ClientError(Kind::stopped,
                       fmt::format("stopped while waiting for the rate limit of {}", limit->host));
   }

@@ -22,7 +22,6 @@ void check_options(const std::string& type, const TaskOptions& options) {
   auto fail = [&](const std::string& problem) {
     throw std::invalid_argument(fmt::format("task type '{}': {}", type, problem));
   };
-  if (options.queue.empty()) fail("queue is empty");
   if (options.max_attempts < 1) fail("max_attempts must be at least 1");
   if (options.lease.count() < 100) fail("lease must be at least 100ms");
   if (options.backoff.factor < 1) fail("backoff factor must be at least 1");
@@ -55,6 +54,7 @@ void TaskTypes::define(const std::string& owner, const std::string& type, Handle
         fmt::format("task type '{}' must be named '{}.<name>'", type, owner));
   }
   if (!handler) throw std::invalid_argument(fmt::format("task type '{}' has no handler", type));
+  if (options.queue.empty()) options.queue = owner;
   check_options(type, options);
   if (definitions_.contains(type)) {
     throw std::invalid_argument(fmt::format("task type '{}' is defined twice", type));
@@ -65,6 +65,12 @@ void TaskTypes::define(const std::string& owner, const std::string& type, Handle
 const Definition* TaskTypes::find(const std::string& type) const {
   auto it = definitions_.find(type);
   return it == definitions_.end() ? nullptr : &it->second;
+}
+
+std::map<std::string, int> TaskTypes::queues() const {
+  std::map<std::string, int> queues;
+  for (const auto& [name, definition] : definitions_) queues[definition.options.queue] = 1;
+  return queues;
 }
 
 std::vector<std::string> TaskTypes::names() const {

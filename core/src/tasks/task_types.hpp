@@ -22,11 +22,15 @@ struct Definition {
 class TaskTypes {
  public:
   // Throws std::invalid_argument for a duplicate, a type outside
-  // "<owner>.", or options out of range.
+  // "<owner>.", or options out of range. An empty queue becomes the
+  // owner's.
   void define(const std::string& owner, const std::string& type, Handler handler,
               TaskOptions options);
   const Definition* find(const std::string& type) const;
   std::vector<std::string> names() const;
+  // The queues of the defined types, each with weight 1: what a worker
+  // serves when worker.queues is not set.
+  std::map<std::string, int> queues() const;
   const std::map<std::string, Definition>& all() const { return definitions_; }
 
   // Resolves defaults, payload and "@N" dependencies. Throws EnqueueError.

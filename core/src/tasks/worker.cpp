@@ -43,10 +43,12 @@ bool valid_json(const std::string& text) {
 
 class Worker::Context final : public TaskContext {
  public:
-  Context(const ClaimedTask& task, TaskQueue& queue, const EnqueueFunction& enqueue,
-          spdlog::logger& log, milliseconds timeout, const std::atomic<bool>& shutting_down)
-      : task_(task),
-        queue_(queue),
+  Context(ClaimedTask task, std::string queue, TaskQueue& backend,
+          const EnqueueFunction& enqueue, spdlog::logger& log, milliseconds timeout,
+          const std::atomic<bool>& shutting_down)
+      : task_(std::move(task)),
+        queue_name_(std::move(queue)),
+        backend_(backend),
         enqueue_(enqueue),
         log_(log),
         shutting_down_(shutting_down),
@@ -56,11 +58,13 @@ class Worker::Context final : public TaskContext {
   const std::string& type() const override { return task_.type; }
   const std::string& payload() const override { return task_.payload; }
   int attempt() const override { return task_.attempt; }
+  const std::string& state() const override { return state_; }
+  bool resumed() const override { return resumed_; }
   const std::map<std::string, std::string>& dependency_results() const override {
     return task_.dependency_results;
   }
   void progress(double fraction, const std::string& message) override {
-    queue_.progress(task_.id, task_.token, std::clamp(fraction, 0.0, 1.0), message);
+    backend_.progress(task_.id, task_.token, std::clamp(fraction, 0.0, 1.0), message);
   }
   bool cancelled() const override {
     if (cancel_requested_ || lost_ || timed_out()) return true;
@@ -69,7 +73,7 @@ class Worker::Context final : public TaskContext {
     return true;
   }
   void heartbeat() override {
-    apply(queue_.extend_leases({{task_.id, task_.token}}).front());
+    apply(backend_.extend_leases({{task_.id, task_.token}}).front());
   }
   std::string enqueue(NewTask task) override {
     return enqueue_(std::vector<NewTask>{std::move(task)}).front();
@@ -81,19 +85,36 @@ class Worker::Context final : public TaskContext {
     if (state == LeaseState::lost) lost_ = true;
   }
   bool cancel_requested() const { return cancel_requested_; }
+  bool lost() const { return lost_; }
   // The handler was told to stop for the shutdown, so it may have cut its
   // work short.
   bool told_shutdown() const { return told_shutdown_; }
   bool timed_out() const { return Steady::now() > deadline_; }
   const ClaimedTask& task() const { return task_; }
+  const std::string& queue() const { return queue_name_; }
+  Steady::time_point started() const { return started_; }
+
+  // Waits until `when` (never past the timeout); when it is due. mutex_ held.
+  Steady::time_point wait_until(Steady::time_point when, std::string state) {
+    state_ = std::move(state);
+    resumed_ = true;
+    wake_at_ = std::min(when, deadline_);
+    return wake_at_;
+  }
+  Steady::time_point wake_at() const { return wake_at_; }
 
  private:
   ClaimedTask task_;
-  TaskQueue& queue_;
+  std::string queue_name_;
+  TaskQueue& backend_;
   const EnqueueFunction& enqueue_;
   spdlog::logger& log_;
   const std::atomic<bool>& shutting_down_;
+  Steady::time_point started_ = Steady::now();
   Steady::time_point deadline_;
+  Steady::time_point wake_at_;
+  std::string state_;
+  bool resumed_ = false;
   std::atomic<bool> cancel_requested_{false};
   std::atomic<bool> lost_{false};
   mutable std::atomic<bool> told_shutdown_{false};
@@ -108,6 +129,7 @@ Worker::Worker(TaskQueue& queue, const TaskTypes& types, TaskMetrics& metrics,
       options_(std::move(options)),
       enqueue_(std::move(enqueue)),
       log_(std::move(log)) {
+  if (options_.queues.empty()) options_.queues = types_.queues();
   if (options_.queues.empty()) options_.queues["default"] = 1;
   for (const auto& [type, definition] : types_.all()) {
     heartbeat_period_ = std::min(heartbeat_period_, definition.options.lease / 3);
@@ -121,7 +143,14 @@ Worker::~Worker() {
 
 void Worker::start() {
   started_at_ = now_millis();
+  for (const auto& [type, definition] : types_.all()) {
+    if (!options_.queues.contains(definition.options.queue)) {
+      log_->warn("worker {}: task type {} is in queue '{}', which worker.queues leaves out",
+                 options_.name, type, definition.options.queue);
+    }
+  }
   for (int i = 0; i < options_.concurrency; ++i) handlers_.emplace_back([this] { handler_loop(); });
+  waker_ = std::thread([this] { waker_loop(); });
   for (std::size_t i = 0; i < std::max<std::size_t>(1, queue_.concurrent_exchanges()); ++i) {
     dispatchers_.emplace_back([this] { dispatch_loop(); });
   }
@@ -161,7 +190,7 @@ void Worker::dispatch_loop() {
     {
       std::unique_lock lock(mutex_);
       if (stopping_) break;
-      if (outcomes_.empty() && outcomes.empty() && busy() >= capacity()) {
+      if (outcomes_.empty() && outcomes.empty() && room() == 0) {
         dispatch_wanted_.wait(lock);
         continue;
       }
@@ -184,10 +213,9 @@ void Worker::dispatch_loop() {
 Worker::Reservation Worker::reserve() {
   std::lock_guard lock(mutex_);
   Reservation reservation;
-  auto slots = capacity();
-  auto taken = busy();
-  reservation.free = slots > taken ? slots - taken : 0;
+  reservation.free = room();
   reservation.held = reservation.free;
+  order_by_share(reservation);
   reservation.oldest_first = ++round_ % kOldestFirstEvery == 0;
   reserved_ += reservation.free;
   auto now = Steady::now();
@@ -230,6 +258,7 @@ void Worker::hand_over(Reservation& reservation, std::vector<ClaimedTask> claime
     if (auto bucket = rate_buckets_.find(task.type); bucket != rate_buckets_.end()) {
       bucket->second.tokens -= 1;
     }
+    ++occupied_by_queue_[queue_of(task.type)];
     ready_.push_back(std::move(task));
   }
   if (!claimed.empty()) ready_changed_.notify_all();
@@ -248,28 +277,33 @@ void Worker::release(const Reservation& reservation) {
   if (reservation.held > 0 || !reservation.limited.empty()) dispatch_wanted_.notify_one();
 }
 
+// Queues below their share first; then, with the room left, per-type
+// limited types and the queues at their share.
 void Worker::claim_round(std::vector<Outcome>& outcomes) {
   auto reservation = reserve();
   std::size_t total = 0;
-  try {
+  auto claim = [&](const std::vector<Outcome>& sent, const std::vector<std::string>& queues,
+                   const std::vector<std::string>& types, std::size_t limit) {
     std::size_t stale = 0;
-    auto claimed = queue_.exchange(outcomes, options_.name, queue_order(), reservation.unlimited,
-                                   reservation.free, reservation.oldest_first, stale);
-    outcomes.clear();
+    auto claimed = queue_.exchange(sent, options_.name, queues, types, limit,
+                                   reservation.oldest_first, stale);
     metrics_.stale_results += stale;
     total += claimed.size();
-    {
-      std::lock_guard lock(mutex_);
-      hand_over(reservation, std::move(claimed));
-    }
+    std::lock_guard lock(mutex_);
+    hand_over(reservation, std::move(claimed));
+  };
+  auto room = [&] { return reservation.free > total ? reservation.free - total : 0; };
+  try {
+    claim(outcomes, reservation.below_share, reservation.unlimited, reservation.free);
+    outcomes.clear();
+    auto all_queues = reservation.below_share;
+    all_queues.insert(all_queues.end(), reservation.at_share.begin(), reservation.at_share.end());
     for (const auto& [type, allowance] : reservation.limited) {
-      auto room = reservation.free > total ? reservation.free - total : 0;
-      if (room == 0) break;
-      auto more = queue_.exchange({}, options_.name, queue_order(), {type},
-                                  std::min(room, allowance), reservation.oldest_first, stale);
-      total += more.size();
-      std::lock_guard lock(mutex_);
-      hand_over(reservation, std::move(more));
+      if (room() == 0) break;
+      claim({}, all_queues, {type}, std::min(room(), allowance));
+    }
+    if (room() > 0 && !reservation.at_share.empty() && !reservation.unlimited.empty()) {
+      claim({}, reservation.at_share, reservation.unlimited, room());
     }
   } catch (...) {
     std::lock_guard lock(mutex_);
@@ -286,49 +320,154 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
   }
 }
 
+// Splits the weighted random queue order into the queues holding less than
+// their weighted share of the slots and those holding at least it (never
+// less than one slot); mutex_ held.
+void Worker::order_by_share(Reservation& reservation) {
+  double total_weight = 0;
+  for (const auto& [name, weight] : options_.queues) total_weight += weight;
+  auto slots = static_cast<double>(capacity());
+  for (auto& name : queue_order()) {
+    auto share = std::max(1.0, slots * options_.queues.at(name) / total_weight);
+    auto occupied = occupied_by_queue_.find(name);
+    bool below = options_.queues.size() == 1 || occupied == occupied_by_queue_.end() ||
+                 occupied->second < share;
+    (below ? reservation.below_share : reservation.at_share).push_back(std::move(name));
+  }
+}
+
 // Slots reserved by calls in flight, claimed and running; mutex_ held.
-std::size_t Worker::busy() const { return reserved_ + ready_.size() + running_.size(); }
+std::size_t Worker::busy() const {
+  return reserved_ + ready_.size() + resumable_.size() + running_.size();
+}
+
+// Free slots to claim for; none while max_waiting tasks wait. mutex_ held.
+std::size_t Worker::room() const {
+  if (waiting_.size() >= options_.max_waiting) return 0;
+  auto slots = capacity();
+  auto taken = busy();
+  return slots > taken ? slots - taken : 0;
+}
+
+const std::string& Worker::queue_of(const std::string& type) const {
+  return types_.find(type)->options.queue;
+}
 
 std::size_t Worker::capacity() const {
   auto threads = static_cast<std::size_t>(options_.concurrency);
   return average_seconds_ < kFastTaskSeconds ? threads * kFastPrefetch : threads;
 }
 
+// A task waiting to resume goes before new claims; mutex_ held, and
+// something to run.
+std::shared_ptr<Worker::Context> Worker::next_to_run() {
+  std::shared_ptr<Context> context;
+  if (!resumable_.empty()) {
+    context = std::move(resumable_.front());
+    resumable_.pop_front();
+  } else {
+    auto task = std::move(ready_.front());
+    ready_.pop_front();
+    const auto* definition = types_.find(task.type);
+    context = std::make_shared<Context>(std::move(task), definition->options.queue, queue_,
+                                        enqueue_, *log_, definition->options.timeout,
+                                        shutting_down_);
+  }
+  running_[context->id()] = context;
+  return context;
+}
+
 void Worker::handler_loop() {
   while (true) {
-    ClaimedTask task;
     std::shared_ptr<Context> context;
     {
       std::unique_lock lock(mutex_);
-      ready_changed_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+      ready_changed_.wait(
+          lock, [this] { return stopping_ || !ready_.empty() || !resumable_.empty(); });
       if (stopping_) return;
-      task = std::move(ready_.front());
-      ready_.pop_front();
-      const auto* definition = types_.find(task.type);
-      context = std::make_shared<Context>(task, queue_, enqueue_, *log_,
-                                          definition->options.timeout, shutting_down_);
-      running_[task.id] = context;
+      context = next_to_run();
     }
     auto started = Steady::now();
-    auto outcome = run(task, context);
+    auto step = run(*context);
     auto seconds = std::chrono::duration<double>(Steady::now() - started).count();
     {
       std::lock_guard lock(mutex_);
       average_seconds_ = 0.9 * average_seconds_ + 0.1 * seconds;
-      running_.erase(task.id);
-      --active_by_type_[task.type];
-      outcomes_.push_back(std::move(outcome));
+      running_.erase(context->id());
+      --occupied_by_queue_[context->queue()];
+      if (step.wait) {
+        park(context, *step.wait, std::move(step.state));
+      } else {
+        finish(*context, std::move(step.outcome));
+      }
     }
     dispatch_wanted_.notify_one();
     running_changed_.notify_all();
   }
 }
 
-Outcome Worker::run(const ClaimedTask& task, const std::shared_ptr<Context>& context) {
+// mutex_ held.
+void Worker::finish(Context& context, Outcome outcome) {
+  --active_by_type_[context.type()];
+  metrics_.of(context.type())
+      .duration.observe(std::chrono::duration<double>(Steady::now() - context.started()).count());
+  outcomes_.push_back(std::move(outcome));
+}
+
+// mutex_ held.
+void Worker::park(const std::shared_ptr<Context>& context, milliseconds wait,
+                  std::string state) {
+  auto due = context->wait_until(Steady::now() + wait, std::move(state));
+  bool earliest = wakeups_.empty() || due < wakeups_.begin()->first;
+  waiting_[context->id()] = context;
+  wakeups_.emplace(due, context->id());
+  if (earliest) wakeups_changed_.notify_one();
+}
+
+// Takes a task out of the waiting ones; mutex_ held.
+std::shared_ptr<Worker::Context> Worker::unpark(const std::string& id) {
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) return nullptr;
+  auto context = std::move(it->second);
+  waiting_.erase(it);
+  auto range = wakeups_.equal_range(context->wake_at());
+  for (auto wakeup = range.first; wakeup != range.second; ++wakeup) {
+    if (wakeup->second == id) {
+      wakeups_.erase(wakeup);
+      break;
+    }
+  }
+  return context;
+}
+
+// From waiting to the front of the work; mutex_ held.
+void Worker::resume(const std::string& id) {
+  auto context = unpark(id);
+  if (!context) return;
+  ++occupied_by_queue_[context->queue()];
+  resumable_.push_back(std::move(context));
+  ready_changed_.notify_one();
+}
+
+void Worker::waker_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    auto now = Steady::now();
+    while (!wakeups_.empty() && wakeups_.begin()->first <= now) resume(wakeups_.begin()->second);
+    if (wakeups_.empty()) {
+      wakeups_changed_.wait(lock);
+    } else {
+      wakeups_changed_.wait_until(lock, wakeups_.begin()->first);
+    }
+  }
+}
+
+Worker::StepOutcome Worker::run(Context& context) {
+  const auto& task = context.task();
   const auto& definition = *types_.find(task.type);
   auto& counters = metrics_.of(task.type);
-  auto started = Steady::now();
-  Outcome outcome{task.id, task.token, Outcome::Kind::succeeded, {}, 0};
+  StepOutcome step{std::nullopt, {}, {task.id, task.token, Outcome::Kind::succeeded, {}, 0}};
+  auto& outcome = step.outcome;
   auto fail = [&](const std::string& error, bool permanent) {
     ++counters.failed;
     log_->warn("[{}] task {} {} attempt {}/{} failed: {}", definition.owner, task.type, task.id,
@@ -343,26 +482,29 @@ Outcome Worker::run(const ClaimedTask& task, const std::shared_ptr<Context>& con
     }
   };
   try {
-    auto result = definition.handler(*context);
-    if (context->cancel_requested()) {
+    auto result = definition.handler(context);
+    if (context.cancel_requested()) {
       outcome.kind = Outcome::Kind::cancelled;
-    } else if (context->told_shutdown()) {
+    } else if (context.told_shutdown()) {
       // It may have stopped early: back to the queue, no attempt counted.
       outcome.kind = Outcome::Kind::released;
-    } else if (context->timed_out()) {
+    } else if (context.timed_out()) {
       fail(fmt::format("timed out after {} ms", definition.options.timeout.count()), false);
-    } else if (!valid_json(result)) {
+    } else if (result.waits()) {
+      step.wait = result.wait();
+      step.state = result.state();
+    } else if (!valid_json(result.result())) {
       fail("the handler returned a result that is not valid JSON", true);
     } else {
-      outcome.result_or_error = std::move(result);
+      outcome.result_or_error = result.result();
       ++counters.succeeded;
     }
   } catch (const PermanentError& error) {
     fail(error.what(), true);
   } catch (const std::exception& error) {
-    if (context->cancel_requested()) {
+    if (context.cancel_requested()) {
       outcome.kind = Outcome::Kind::cancelled;
-    } else if (context->told_shutdown()) {
+    } else if (context.told_shutdown()) {
       outcome.kind = Outcome::Kind::released;
     } else {
       fail(error.what(), false);
@@ -370,8 +512,7 @@ Outcome Worker::run(const ClaimedTask& task, const std::shared_ptr<Context>& con
   } catch (...) {
     fail("unknown exception", false);
   }
-  counters.duration.observe(std::chrono::duration<double>(Steady::now() - started).count());
-  return outcome;
+  return step;
 }
 
 void Worker::maintenance_loop() {
@@ -410,22 +551,45 @@ void Worker::maintenance_loop() {
 }
 
 void Worker::heartbeat_leases() {
-  std::vector<std::shared_ptr<Context>> contexts;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, context] : running_) contexts.push_back(context);
-  }
+  auto contexts = started();
   if (contexts.empty()) return;
   std::vector<std::pair<std::string, std::int64_t>> leases;
   for (const auto& context : contexts) leases.emplace_back(context->id(), context->task().token);
   auto states = queue_.extend_leases(leases);
   for (std::size_t i = 0; i < states.size(); ++i) contexts[i]->apply(states[i]);
+  wake_early(contexts);
+}
+
+// A waiting task that was cancelled runs at once, to see cancelled(); one
+// whose lease another worker took is dropped (its outcome would be stale).
+void Worker::wake_early(const std::vector<std::shared_ptr<Context>>& contexts) {
+  std::lock_guard lock(mutex_);
+  for (const auto& context : contexts) {
+    auto it = waiting_.find(context->id());
+    if (it == waiting_.end() || it->second != context) continue;
+    if (context->cancel_requested()) {
+      resume(context->id());
+    } else if (context->lost()) {
+      unpark(context->id());
+      --active_by_type_[context->type()];
+      dispatch_wanted_.notify_one();
+    }
+  }
+}
+
+// Tasks this worker holds that have started: running, waiting, resumable.
+std::vector<std::shared_ptr<Worker::Context>> Worker::started() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<Context>> contexts;
+  for (const auto& [id, context] : running_) contexts.push_back(context);
+  for (const auto& [id, context] : waiting_) contexts.push_back(context);
+  contexts.insert(contexts.end(), resumable_.begin(), resumable_.end());
+  return contexts;
 }
 
 std::vector<std::string> Worker::running_task_ids() const {
-  std::lock_guard lock(mutex_);
   std::vector<std::string> ids;
-  for (const auto& [id, context] : running_) ids.push_back(id);
+  for (const auto& context : started()) ids.push_back(context->id());
   return ids;
 }
 
@@ -454,9 +618,11 @@ bool Worker::stop(milliseconds grace) {
   dispatch_wanted_.notify_all();
   running_changed_.notify_all();
   work_watch_.reset();
+  wakeups_changed_.notify_all();
   for (auto& dispatcher : dispatchers_) dispatcher.join();
   dispatchers_.clear();
   if (maintenance_.joinable()) maintenance_.join();
+  if (waker_.joinable()) waker_.join();
   // Handlers get the grace period to finish; for its last part (at most
   // kToldShutdown) TaskContext::cancelled() tells them to stop, so
   // cooperative ones return in time and their tasks go back to the queue.
@@ -479,6 +645,16 @@ bool Worker::stop(milliseconds grace) {
       outcomes.push_back(Outcome{task.id, task.token, Outcome::Kind::released, {}, 0});
     }
     ready_.clear();
+    for (const auto& [id, context] : waiting_) {
+      outcomes.push_back(Outcome{id, context->task().token, Outcome::Kind::released, {}, 0});
+    }
+    for (const auto& context : resumable_) {
+      outcomes.push_back(
+          Outcome{context->id(), context->task().token, Outcome::Kind::released, {}, 0});
+    }
+    waiting_.clear();
+    wakeups_.clear();
+    resumable_.clear();
     for (const auto& [id, context] : running_) {
       outcomes.push_back(
           Outcome{id, context->task().token, Outcome::Kind::released, {}, 0});

@@ -1,9 +1,15 @@
 #pragma once
 // A worker process's task engine: dispatcher threads (as many as the
 // backend takes calls at once) that exchange finished outcomes for new
-// claims in one backend call, `concurrency` handler threads, and a
-// maintenance thread for lease heartbeats, expired lease reclaims, worker
-// heartbeats and retention.
+// claims in one backend call, `concurrency` handler threads, a waker
+// thread that hands waiting tasks (Step::wait_*) back to the handlers when
+// their time comes, and a maintenance thread for lease heartbeats, expired
+// lease reclaims, worker heartbeats and retention.
+//
+// Fairness between queues (one per plugin by default): a queue holding at
+// least its weighted share of the handler slots is asked for work only
+// after the others, so the next free slot goes to a queue below its share
+// whenever that queue has work, and to anyone when it has none.
 
 #include "tasks/task_metrics.hpp"
 #include "tasks/task_queue.hpp"
@@ -18,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -27,6 +34,7 @@ struct WorkerOptions {
   std::string name;
   int concurrency = 2;
   std::map<std::string, int> queues;  // name -> weight
+  std::size_t max_waiting = 10'000;   // waiting tasks; past it nothing is claimed
   std::chrono::milliseconds poll_interval{100};
   std::chrono::milliseconds reclaim_interval{1000};
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
@@ -65,21 +73,41 @@ class Worker {
     std::size_t free = 0;
     std::size_t held = 0;  // of the free slots, those not yet filled
     bool oldest_first = false;
+    std::vector<std::string> below_share;  // queues asked first
+    std::vector<std::string> at_share;     // then these, with the room left
     std::vector<std::string> unlimited;
     std::vector<std::pair<std::string, std::size_t>> limited;
   };
 
+  struct StepOutcome {
+    std::optional<std::chrono::milliseconds> wait;
+    std::string state;  // of the wait
+    Outcome outcome;
+  };
+
   void dispatch_loop();
   void handler_loop();
+  void waker_loop();
   void maintenance_loop();
   void claim_round(std::vector<Outcome>& outcomes);
   Reservation reserve();
   void hand_over(Reservation& reservation, std::vector<ClaimedTask> claimed);
   void release(const Reservation& reservation);
   std::vector<std::string> queue_order();
-  Outcome run(const ClaimedTask& task, const std::shared_ptr<Context>& context);
+  void order_by_share(Reservation& reservation);
+  std::shared_ptr<Context> next_to_run();
+  StepOutcome run(Context& context);
+  void finish(Context& context, Outcome outcome);
+  void park(const std::shared_ptr<Context>& context, std::chrono::milliseconds wait,
+            std::string state);
+  std::shared_ptr<Context> unpark(const std::string& id);
+  void resume(const std::string& id);
+  void wake_early(const std::vector<std::shared_ptr<Context>>& contexts);
   void heartbeat_leases();
+  std::vector<std::shared_ptr<Context>> started() const;
+  const std::string& queue_of(const std::string& type) const;
   std::size_t busy() const;
+  std::size_t room() const;
   std::size_t capacity() const;
   void flush_final(std::vector<Outcome> outcomes);
 
@@ -97,6 +125,7 @@ class Worker {
   std::condition_variable ready_changed_;
   std::condition_variable dispatch_wanted_;
   std::condition_variable running_changed_;
+  std::condition_variable wakeups_changed_;
   bool stopping_ = false;
   std::unique_ptr<WorkWatch> work_watch_;
   // Read by handlers through TaskContext::cancelled(), without the mutex.
@@ -104,7 +133,14 @@ class Worker {
   bool woken_ = false;
   std::deque<ClaimedTask> ready_;
   std::map<std::string, std::shared_ptr<Context>> running_;
-  std::map<std::string, int> active_by_type_;  // reserved + ready + running
+  // Waiting tasks by id, and when each is due (or its timeout runs out).
+  std::map<std::string, std::shared_ptr<Context>> waiting_;
+  std::multimap<std::chrono::steady_clock::time_point, std::string> wakeups_;
+  // Waited long enough: run again before new claims.
+  std::deque<std::shared_ptr<Context>> resumable_;
+  std::map<std::string, int> active_by_type_;  // reserved + ready + started
+  // Handler slots taken per queue: ready, resumable and running tasks.
+  std::map<std::string, int> occupied_by_queue_;
   std::size_t reserved_ = 0;                   // slots asked for by calls in flight
   std::map<std::string, RateBucket> rate_buckets_;
   std::vector<Outcome> outcomes_;
@@ -113,6 +149,7 @@ class Worker {
 
   std::vector<std::thread> dispatchers_;
   std::thread maintenance_;
+  std::thread waker_;
   std::vector<std::thread> handlers_;
 };
 

@@ -29,7 +29,7 @@ NewTask task(std::string type, std::string payload = "{}") {
 std::vector<ClaimedTask> claim(TaskQueue& queue, std::size_t limit, bool oldest_first = false,
                                const std::string& worker = "probe") {
   std::size_t stale = 0;
-  return queue.exchange({}, worker, {"default"}, {"test.noop", "test.sleep", "test.value"}, limit,
+  return queue.exchange({}, worker, {"test"}, {"test.noop", "test.sleep", "test.value"}, limit,
                         oldest_first, stale);
 }
 
@@ -505,7 +505,6 @@ TEST_CASE("redis: an idle worker claims work enqueued elsewhere without waiting 
     orchestra::config::WorkerConfig config;
     config.name = "idle";
     config.concurrency = 1;
-    config.queues = {{"default", 1}};
     config.poll_interval = 30s;  // only a wake-up can make it claim in time
     idle->start_worker(config);
     std::this_thread::sleep_for(300ms);  // subscribed, and its first poll is over

@@ -99,7 +99,8 @@ TEST_CASE("a configuration with only database.url gets the documented defaults")
 
   CHECK(config.worker.name.empty());
   CHECK(config.worker.concurrency == 0);
-  CHECK(config.worker.queues == std::map<std::string, int>{{"default", 1}});
+  CHECK(config.worker.queues.empty());  // the task types' own queues
+  CHECK(config.worker.max_waiting == 10'000);
   CHECK(config.worker.listen.host == "127.0.0.1");
   CHECK(config.worker.listen.port == 8081);
   CHECK(config.worker.poll_interval == 100ms);

@@ -1,0 +1,92 @@
+// Tasks that wait (Step::wait_for) on every backend: a wait holds no
+// handler thread, keeps the attempt and the type's concurrency place, and
+// ends at once on cancellation or at shutdown.
+
+#include "support/task_harness.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+using namespace orchestra::testing;
+using namespace orchestra::tasks;
+using namespace std::chrono_literals;
+
+namespace {
+
+NewTask waiting(const char* type, int ms, int times) {
+  NewTask task;
+  task.type = type;
+  task.payload = fmt::format(R"({{"ms":{},"times":{}}})", ms, times);
+  return task;
+}
+
+int runs_of(const std::string& id) {
+  std::lock_guard lock(TaskHarness::executions_mutex());
+  return TaskHarness::executions()[id];
+}
+
+}  // namespace
+
+#define FOR_EACH_BACKEND                                   \
+  for (auto backend : backends_under_test())               \
+    SUBCASE(backend_name(backend))
+
+TEST_CASE("waiting tasks hold no handler thread: one thread keeps eight waiting at once") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    TaskHarness::waiting_peak() = 0;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 8; ++i) ids.push_back(harness.enqueue(waiting("test.wait", 400, 2)));
+    harness.start_worker(1);
+    for (const auto& id : ids) {
+      auto done = harness.wait_for(id, State::succeeded);
+      CHECK(done.result == R"({"waits":2,"resumed":true})");  // the state came back each time
+      CHECK(done.attempts == 1);                                // waiting counts no attempt
+      CHECK(runs_of(id) == 1);
+    }
+    CHECK(TaskHarness::waiting_peak() == 8);
+  }
+}
+
+TEST_CASE("a type's concurrency counts its waiting tasks") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    TaskHarness::waiting_peak() = 0;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 6; ++i) ids.push_back(harness.enqueue(waiting("test.wait_two", 100, 1)));
+    harness.start_worker(4);
+    for (const auto& id : ids) harness.wait_for(id, State::succeeded);
+    CHECK(TaskHarness::waiting_peak() == 2);
+  }
+}
+
+TEST_CASE("a cancelled waiting task ends at once, not when its wait is over") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto id = harness.enqueue(waiting("test.wait", 600'000, 1));
+    harness.start_worker(1);
+    harness.wait_for(id, State::running);
+    CHECK(harness.queue().cancel(id) == Transition::done);
+    harness.wait_for(id, State::cancelled, 5s);
+  }
+}
+
+TEST_CASE("at shutdown a waiting task goes back to the queue without counting the attempt") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto id = harness.enqueue(waiting("test.wait", 600'000, 1));
+    harness.start_worker(1);
+    harness.wait_for(id, State::running);
+    while (runs_of(id) == 0) std::this_thread::sleep_for(10ms);
+    CHECK(harness.service().stop(5s));
+    auto record = harness.queue().get(id);
+    REQUIRE(record);
+    CHECK(record->state == State::queued);
+    CHECK(record->attempts == 0);
+  }
+}
