@@ -457,7 +457,8 @@ TEST_CASE("the shipped config/scale-out.yaml has no problems") {
     CHECK(config.database.url.starts_with("postgresql://"));
     CHECK(config.queue.backend == "redis");
     CHECK(config.queue.redis_url.starts_with("redis://"));
-    CHECK(config.worker.queues == std::map<std::string, int>{{"default", 3}, {"low", 1}});
+    CHECK(config.worker.queues ==
+          std::map<std::string, int>{{"calculator", 2}, {"csv-summer", 1}, {"steam-sync", 1}});
     CHECK(config.log.format == "json");
   });
 }
