@@ -140,6 +140,8 @@ void critical_path_under_contention(int runs) {
   }
   wait_for([&] { return count_in(port, "steam-sync.fetch_apps", "running") > 0; },
            "fetches under way");
+  auto fetches_started = Steady::now();
+  auto requests_before = steam.store_requests();
   auto sum = sum_runs(port, runs, "busy");
   std::cout << fmt::format(
       "2. with 50 fetch tasks behind 1 request/s ({} under way, {} queued): {}\n",
@@ -160,11 +162,13 @@ void critical_path_under_contention(int runs) {
     }, "the CSV sum");
     csv.push_back(std::chrono::duration<double>(Steady::now() - started).count());
   }
+  auto fetching = std::chrono::duration<double>(Steady::now() - fetches_started).count();
   std::cout << fmt::format(
       "   a small CSV sum meanwhile, submit to result (polled every 100 ms): median {:.0f} ms, "
-      "max {:.0f} ms\n   steam requests so far: {} in {} fetch tasks\n",
+      "max {:.0f} ms\n   Steam meanwhile: {} requests in {:.1f} s = {:.2f}/s (limit 1/s)\n",
       median(csv) * 1e3, *std::max_element(csv.begin(), csv.end()) * 1e3,
-      steam.store_requests(), 50);
+      steam.store_requests() - requests_before, fetching,
+      (steam.store_requests() - requests_before) / fetching);
 }
 
 struct Usage {
