@@ -75,6 +75,10 @@ FetchOutcome AppFetcher::run(SteamApi& api, const FetchRequest& request,
                         fmt::format("{} of {} apps", i + 1, order.size()));
     }
   } catch (const SteamWait& wait) {
+    if (context_.cancelled()) {
+      store_.release({owned_.begin(), owned_.end()}, token_);
+      throw SteamStopped("the fetch was stopped");
+    }
     // The apps stay leased (renewed when the task resumes).
     progress_.apps.assign(owned_.begin(), owned_.end());
     progress_.attempt = wait.attempt();

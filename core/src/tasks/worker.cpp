@@ -362,7 +362,10 @@ std::size_t Worker::capacity() const {
 // something to run.
 std::shared_ptr<Worker::Context> Worker::next_to_run() {
   std::shared_ptr<Context> context;
-  if (!resumable_.empty()) {
+  // Claimed tasks are not heartbeated before they start: every fourth
+  // turn goes to them even while resumed tasks keep coming.
+  bool ready_turn = !ready_.empty() && ++turns_ % 4 == 0;
+  if (!resumable_.empty() && !ready_turn) {
     context = std::move(resumable_.front());
     resumable_.pop_front();
   } else {
@@ -392,7 +395,9 @@ void Worker::handler_loop() {
     auto seconds = std::chrono::duration<double>(Steady::now() - started).count();
     {
       std::lock_guard lock(mutex_);
-      average_seconds_ = 0.9 * average_seconds_ + 0.1 * seconds;
+      // Steps that only start a wait would make every task look fast and
+      // the worker prefetch more than its threads start soon.
+      if (!step.wait) average_seconds_ = 0.9 * average_seconds_ + 0.1 * seconds;
       running_.erase(context->id());
       --occupied_by_queue_[context->queue()];
       if (step.wait) {
@@ -417,6 +422,13 @@ void Worker::finish(Context& context, Outcome outcome) {
 // mutex_ held.
 void Worker::park(const std::shared_ptr<Context>& context, milliseconds wait,
                   std::string state) {
+  if (auto older = waiting_.find(context->id());
+      older != waiting_.end() && older->second != context) {
+    // The same task claimed again after its lease expired: the older copy
+    // is stale.
+    unpark(context->id());
+    --active_by_type_[context->type()];
+  }
   auto due = context->wait_until(Steady::now() + wait, std::move(state));
   bool earliest = wakeups_.empty() || due < wakeups_.begin()->first;
   waiting_[context->id()] = context;
@@ -453,11 +465,19 @@ void Worker::waker_loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     auto now = Steady::now();
-    while (!wakeups_.empty() && wakeups_.begin()->first <= now) resume(wakeups_.begin()->second);
+    while (!wakeups_.empty() && wakeups_.begin()->first <= now) {
+      auto [due, id] = *wakeups_.begin();
+      wakeups_.erase(wakeups_.begin());
+      auto waiting = waiting_.find(id);
+      // Only the wake-up of the wait now held: a task claimed again since
+      // (its lease expired) has one of its own.
+      if (waiting != waiting_.end() && waiting->second->wake_at() == due) resume(id);
+    }
     if (wakeups_.empty()) {
       wakeups_changed_.wait(lock);
     } else {
-      wakeups_changed_.wait_until(lock, wakeups_.begin()->first);
+      auto next = wakeups_.begin()->first;  // the entry may be gone when the wait ends
+      wakeups_changed_.wait_until(lock, next);
     }
   }
 }

@@ -119,6 +119,7 @@ class Worker {
   std::shared_ptr<spdlog::logger> log_;
   std::int64_t started_at_ = 0;
   std::size_t round_ = 0;
+  std::size_t turns_ = 0;  // handler turns, to let ready tasks in between resumed ones
   std::chrono::milliseconds heartbeat_period_{10'000};
 
   mutable std::mutex mutex_;
