@@ -98,17 +98,16 @@ std::chrono::milliseconds Durations::of(char op) {
   return std::chrono::milliseconds(it == cached_.end() ? 0 : it->second);
 }
 
-// The expression, or (in `wait`) a short wait for its row to appear.
-std::optional<Expression> OperationHandler::expression_or_wait(
-    const std::string& id, TaskContext& context, std::optional<orchestra::tasks::Step>& wait) {
-  if (auto expression = store_.find(id)) return expression;
+// A short wait for expression `id`'s row to appear, up to kRowWait from
+// the first look.
+orchestra::tasks::Step OperationHandler::wait_for_row(const std::string& id,
+                                                     const TaskContext& context) {
   auto deadline = orchestra::unix_ms() + kRowWait.count();
   if (context.state().starts_with(kRowState)) {
     deadline = std::stoll(context.state().substr(kRowState.size()));
   }
   if (orchestra::unix_ms() > deadline) throw PermanentError("expression " + id + " does not exist");
-  wait = orchestra::tasks::Step::wait_for(kRowPoll, fmt::format("{}{}", kRowState, deadline));
-  return std::nullopt;
+  return orchestra::tasks::Step::wait_for(kRowPoll, fmt::format("{}{}", kRowState, deadline));
 }
 
 orchestra::tasks::Step OperationHandler::operator()(TaskContext& context) {
@@ -122,9 +121,8 @@ orchestra::tasks::Step OperationHandler::operator()(TaskContext& context) {
     in_progress_.remove(context.id());
     throw std::runtime_error("interrupted");
   }
-  std::optional<orchestra::tasks::Step> wait;
-  auto expression = expression_or_wait(expression_id, context, wait);
-  if (!expression) return std::move(*wait);
+  auto expression = store_.find(expression_id);
+  if (!expression) return wait_for_row(expression_id, context);
   if (expression->finished()) {
     in_progress_.remove(context.id());
     return skipped;

@@ -15,7 +15,6 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,9 +55,8 @@ class OperationHandler {
   orchestra::tasks::Step operator()(orchestra::tasks::TaskContext& context);
 
  private:
-  std::optional<Expression> expression_or_wait(const std::string& id,
-                                               orchestra::tasks::TaskContext& context,
-                                               std::optional<orchestra::tasks::Step>& wait);
+  orchestra::tasks::Step wait_for_row(const std::string& id,
+                                      const orchestra::tasks::TaskContext& context);
 
   ExpressionStore& store_;
   Durations& durations_;

@@ -87,6 +87,11 @@ std::vector<std::chrono::steady_clock::time_point> TaskHarness::throttled_starts
   return throttled_started;
 }
 
+int TaskHarness::runs_of(const std::string& id) {
+  std::lock_guard lock(executions_mutex());
+  return executions()[id];
+}
+
 std::mutex& TaskHarness::executions_mutex() {
   static std::mutex mutex;
   return mutex;

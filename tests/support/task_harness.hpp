@@ -24,6 +24,11 @@ const char* backend_name(Backend backend);
 // check when CI=true and they are not).
 std::vector<Backend> backends_under_test();
 
+// A doctest SUBCASE per backend under test, with `backend` naming it.
+#define FOR_EACH_BACKEND                                   \
+  for (auto backend : backends_under_test())               \
+    SUBCASE(backend_name(backend))
+
 class TaskHarness {
  public:
   explicit TaskHarness(Backend backend);
@@ -52,6 +57,7 @@ class TaskHarness {
   static void define_test_types(tasks::TaskService& service);
   static std::map<std::string, int>& executions();  // task id -> runs
   static std::mutex& executions_mutex();
+  static int runs_of(const std::string& id);
   // test.exclusive (concurrency 1): most handlers seen running at once.
   static std::atomic<int>& exclusive_peak();
   // Most test.wait / test.wait_two tasks started and not finished at once.

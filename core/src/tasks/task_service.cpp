@@ -78,7 +78,7 @@ void TaskService::start_worker(const config::WorkerConfig& config) {
   auto identity = worker_identity(config);
   options.name = identity.name;
   options.concurrency = identity.slots;
-  options.queues = config.queues.empty() ? types_.queues() : config.queues;
+  options.queues = config.queues;
   options.max_waiting = static_cast<std::size_t>(config.max_waiting);
   options.poll_interval = config.poll_interval;
   options.reclaim_interval = config.reclaim_interval;

@@ -44,10 +44,6 @@ using orchestra::limits::make_rate_limiter;
 using Kind = orchestra::http::ClientError::Kind;
 using Clock = std::chrono::steady_clock;
 
-#define FOR_EACH_BACKEND                                   \
-  for (auto backend : backends_under_test())               \
-    SUBCASE(backend_name(backend))
-
 namespace {
 
 // One app's full details: a 200 JSON answer (about 600 bytes).

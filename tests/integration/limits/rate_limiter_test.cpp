@@ -15,10 +15,6 @@ using namespace orchestra::testing;
 using namespace orchestra::limits;
 using namespace std::chrono_literals;
 
-#define FOR_EACH_BACKEND                                   \
-  for (auto backend : backends_under_test())               \
-    SUBCASE(backend_name(backend))
-
 TEST_CASE("a budget is shared by limiter instances and refills over time") {
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);

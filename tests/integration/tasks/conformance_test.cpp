@@ -33,16 +33,7 @@ std::vector<ClaimedTask> claim(TaskQueue& queue, std::size_t limit, bool oldest_
                         oldest_first, stale);
 }
 
-int runs_of(const std::string& id) {
-  std::lock_guard lock(TaskHarness::executions_mutex());
-  return TaskHarness::executions()[id];
-}
-
 }  // namespace
-
-#define FOR_EACH_BACKEND                                   \
-  for (auto backend : backends_under_test())               \
-    SUBCASE(backend_name(backend))
 
 TEST_CASE("a task runs once and stores its result") {
   FOR_EACH_BACKEND {
@@ -139,7 +130,7 @@ TEST_CASE("heartbeats keep a long task's lease alive") {
     auto id = harness.enqueue(task("test.sleep", R"({"ms":1200})"));
     auto record = harness.wait_for(id, State::succeeded);
     CHECK(record.attempts == 1);
-    CHECK(runs_of(id) == 1);
+    CHECK(TaskHarness::runs_of(id) == 1);
   }
 }
 
@@ -212,7 +203,7 @@ TEST_CASE("cancelling: a queued task never runs, a running one sees cancelled()"
     CHECK(record.result == std::nullopt);
     std::this_thread::sleep_for(100ms);
     CHECK(harness.queue().get(queued)->state == State::cancelled);
-    CHECK(runs_of(queued) == 0);
+    CHECK(TaskHarness::runs_of(queued) == 0);
   }
 }
 
@@ -352,7 +343,7 @@ TEST_CASE("two workers share the load and run every task exactly once") {
     harness.start_worker(2, "first");
     for (const auto& id : ids) harness.wait_for(id, State::succeeded);
     other->stop(1s);
-    for (const auto& id : ids) CHECK(runs_of(id) == 1);
+    for (const auto& id : ids) CHECK(TaskHarness::runs_of(id) == 1);
     auto stats = harness.queue().stats();
     CHECK(stats.by_state["succeeded"] == 300);
   }

@@ -21,16 +21,7 @@ NewTask waiting(const char* type, int ms, int times) {
   return task;
 }
 
-int runs_of(const std::string& id) {
-  std::lock_guard lock(TaskHarness::executions_mutex());
-  return TaskHarness::executions()[id];
-}
-
 }  // namespace
-
-#define FOR_EACH_BACKEND                                   \
-  for (auto backend : backends_under_test())               \
-    SUBCASE(backend_name(backend))
 
 TEST_CASE("waiting tasks hold no handler thread: one thread keeps eight waiting at once") {
   FOR_EACH_BACKEND {
@@ -44,7 +35,7 @@ TEST_CASE("waiting tasks hold no handler thread: one thread keeps eight waiting 
       auto done = harness.wait_for(id, State::succeeded);
       CHECK(done.result == R"({"waits":2,"resumed":true})");  // the state came back each time
       CHECK(done.attempts == 1);                                // waiting counts no attempt
-      CHECK(runs_of(id) == 1);
+      CHECK(TaskHarness::runs_of(id) == 1);
     }
     CHECK(TaskHarness::waiting_peak() == 8);
   }
@@ -82,7 +73,7 @@ TEST_CASE("at shutdown a waiting task goes back to the queue without counting th
     auto id = harness.enqueue(waiting("test.wait", 600'000, 1));
     harness.start_worker(1);
     harness.wait_for(id, State::running);
-    while (runs_of(id) == 0) std::this_thread::sleep_for(10ms);
+    while (TaskHarness::runs_of(id) == 0) std::this_thread::sleep_for(10ms);
     CHECK(harness.service().stop(5s));
     auto record = harness.queue().get(id);
     REQUIRE(record);
