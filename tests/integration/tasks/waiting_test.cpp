@@ -7,6 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
+#include <soci/soci.h>
+
+#include <thread>
 
 using namespace orchestra::testing;
 using namespace orchestra::tasks;
@@ -79,5 +82,27 @@ TEST_CASE("at shutdown a waiting task goes back to the queue without counting th
     REQUIRE(record);
     CHECK(record->state == State::queued);
     CHECK(record->attempts == 0);
+  }
+}
+
+TEST_CASE("a waiting task reclaimed after its lease ran out runs once more and its old wait is dropped") {
+  FOR_EACH_BACKEND {
+    if (backend == Backend::redis) continue;  // the lease is made to run out in SQL
+    TaskHarness harness(backend);
+    harness.open();
+    auto id = harness.enqueue(waiting("test.wait", 2000, 1));
+    harness.start_worker(1);
+    while (TaskHarness::runs_of(id) == 0) std::this_thread::sleep_for(10ms);
+    {
+      soci::session session(harness.database().pool());
+      session << "UPDATE tasks SET lease_until = 1 WHERE id = :id", soci::use(id);
+    }
+    harness.queue().reclaim_expired();
+    // The same worker claims it again while its first copy still waits.
+    while (TaskHarness::runs_of(id) < 2) std::this_thread::sleep_for(10ms);
+    auto done = harness.wait_for(id, State::succeeded);
+    CHECK(done.result == R"({"waits":1,"resumed":true})");
+    CHECK(done.attempts == 2);
+    CHECK(harness.service().stop(5s));  // the waker is not stuck on the old wait
   }
 }
