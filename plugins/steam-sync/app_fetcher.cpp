@@ -93,9 +93,12 @@ FetchOutcome AppFetcher::run(SteamApi& api, const FetchRequest& request,
 }
 
 // Each price request once, also across waits: those made before a wait are
-// skipped after it.
+// skipped after it, and the batches stay those of the first run even when
+// apps were lost meanwhile.
 void AppFetcher::secondary_prices(SteamApi& api, const std::vector<std::string>& countries) {
-  std::vector<std::int64_t> ids(owned_.begin(), owned_.end());
+  if (countries.size() < 2) return;
+  if (progress_.price_requests_done == 0) progress_.priced_apps.assign(owned_.begin(), owned_.end());
+  const auto& ids = progress_.priced_apps;
   int request = 0;
   for (std::size_t c = 1; c < countries.size(); ++c) {
     for (std::size_t start = 0; start < ids.size(); start += price_batch_, ++request) {

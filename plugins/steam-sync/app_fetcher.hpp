@@ -17,7 +17,7 @@
 // has not started, so hand-queued work really runs first.
 
 #include "app_store.hpp"
-#include "fetch_progress.hpp"
+#include "task_progress.hpp"
 #include "fetch_request.hpp"
 #include "steam_api.hpp"
 

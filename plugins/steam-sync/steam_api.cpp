@@ -104,10 +104,11 @@ std::string SteamApi::get_ok(const std::string& url, const std::string& what, in
   } catch (const ClientError& error) {
     if (error.kind() == ClientError::Kind::stopped) throw SteamStopped(error.what());
     if (error.kind() == ClientError::Kind::rate_limited) {
-      // Up to twice the wait: tasks waiting for one host's tokens spread
-      // out instead of all asking again at the same moment.
+      // Up to a quarter more than the wait: tasks waiting for one host's
+      // tokens ask again one after another rather than all at the moment
+      // the token is due, and the first of them still comes soon after.
       thread_local std::mt19937 random{std::random_device{}()};
-      std::uniform_int_distribution<std::int64_t> spread(0, error.retry_in().count());
+      std::uniform_int_distribution<std::int64_t> spread(0, error.retry_in().count() / 4);
       throw SteamWait(fmt::format("{}: {}", what, error.what()),
                       error.retry_in() + milliseconds(spread(random)), attempt);
     }
@@ -157,30 +158,16 @@ auto SteamApi::fetch(const std::string& url, const std::string& what, Parse pars
   }
 }
 
-AppListPage SteamApi::app_list() {
+AppListPage SteamApi::app_list_page(std::int64_t after) {
   if (endpoints_.api_key.empty()) {
     return fetch(endpoints_.api_url + "/ISteamApps/GetAppList/v2/", "GetAppList v2",
                  [](const std::string& body) { return parse_legacy_app_list(body); });
   }
-  // Steam lists a few hundred thousand apps; a list that never ends is a
-  // broken server, not a big catalogue.
-  constexpr int kMaxPages = 10'000;
-  AppListPage all;
-  std::int64_t after = 0;
-  for (int pages = 1;; ++pages) {
-    if (pages > kMaxPages) {
-      throw SteamError(fmt::format("GetAppList v1: more than {} pages", kMaxPages), false);
-    }
-    auto url = fmt::format("{}/IStoreService/GetAppList/v1/?key={}&max_results={}&last_appid={}",
-                           endpoints_.api_url, url_encode(endpoints_.api_key),
-                           endpoints_.page_size, after);
-    auto page = fetch(url, fmt::format("GetAppList v1 after app {}", after),
-                      [](const std::string& body) { return parse_store_app_list(body); });
-    all.apps.insert(all.apps.end(), page.apps.begin(), page.apps.end());
-    all.skipped += page.skipped;
-    if (!page.next_after || *page.next_after <= after) return all;
-    after = *page.next_after;
-  }
+  auto url = fmt::format("{}/IStoreService/GetAppList/v1/?key={}&max_results={}&last_appid={}",
+                         endpoints_.api_url, url_encode(endpoints_.api_key),
+                         endpoints_.page_size, after);
+  return fetch(url, fmt::format("GetAppList v1 after app {}", after),
+               [](const std::string& body) { return parse_store_app_list(body); });
 }
 
 std::optional<AppDetails> SteamApi::details(std::int64_t app_id, const std::string& country) {

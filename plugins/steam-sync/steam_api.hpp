@@ -81,8 +81,10 @@ class SteamApi {
   // named, when resuming).
   void hand_back_waits(int attempt);
 
-  // Every app Steam lists, all pages (`skipped`: entries without an appid).
-  AppListPage app_list();
+  // The page of Steam's app list after app `after` (IStoreService v1, with
+  // the API key), or without a key the whole list in one answer (ISteamApps
+  // v2; no next page). `skipped`: entries without an appid.
+  AppListPage app_list_page(std::int64_t after);
   // One app's full details in `country`; nullopt when Steam says success:false.
   std::optional<AppDetails> details(std::int64_t app_id, const std::string& country);
   // Prices of many apps in `country`, one request.

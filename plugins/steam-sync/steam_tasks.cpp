@@ -23,6 +23,16 @@ auto failing_clearly(Work work) {
   }
 }
 
+// The progress a resumed task carried across its wait.
+template <typename Progress>
+Progress state_of(const orchestra::tasks::TaskContext& context) {
+  try {
+    return Progress::from_state(context.state());
+  } catch (const std::invalid_argument& error) {
+    throw PermanentError(error.what());
+  }
+}
+
 }  // namespace
 
 SteamTasks::SteamTasks(orchestra::Host& host, AppStore& store, const Settings& settings)
@@ -33,26 +43,46 @@ SteamApi SteamTasks::api(orchestra::tasks::TaskContext& context) {
                   [&context] { return context.cancelled(); }, host_.log());
 }
 
-std::string SteamTasks::refresh_app_list(orchestra::tasks::TaskContext& context) {
-  return failing_clearly([&] {
+orchestra::tasks::Step SteamTasks::refresh_app_list(orchestra::tasks::TaskContext& context) {
+  // Steam lists a few hundred thousand apps; a list that never ends is a
+  // broken server, not a big catalogue.
+  constexpr int kMaxPages = 10'000;
+  auto progress = state_of<ListProgress>(context);
+  return failing_clearly([&]() -> orchestra::tasks::Step {
     auto steam = api(context);
-    auto list = steam.app_list();
-    context.progress(0.5, fmt::format("{} apps listed; storing", list.apps.size()));
-    auto added = store_.add_listed(list.apps, orchestra::unix_ms());
-    return fmt::format(R"({{"listed":{},"new":{},"skipped":{}}})", list.apps.size(), added,
-                       list.skipped);
+    steam.hand_back_waits(progress.attempt);
+    try {
+      for (;;) {
+        if (progress.pages >= kMaxPages) {
+          throw SteamError(fmt::format("the app list has more than {} pages", kMaxPages), false);
+        }
+        auto page = steam.app_list_page(progress.after);
+        ++progress.pages;
+        progress.listed += static_cast<std::int64_t>(page.apps.size());
+        progress.skipped += static_cast<std::int64_t>(page.skipped);
+        progress.added += store_.add_listed(page.apps, orchestra::unix_ms());
+        context.progress(0, fmt::format("{} apps listed", progress.listed));
+        if (!page.next_after || *page.next_after <= progress.after) break;
+        progress.after = *page.next_after;
+      }
+    } catch (const SteamWait& wait) {
+      context.log().debug("{}; waiting {} ms", wait.what(), wait.delay().count());
+      progress.attempt = wait.attempt();
+      return orchestra::tasks::Step::wait_for(wait.delay(), progress.to_state());
+    }
+    return fmt::format(R"({{"listed":{},"new":{},"skipped":{}}})", progress.listed,
+                       progress.added, progress.skipped);
   });
 }
 
 orchestra::tasks::Step SteamTasks::fetch_apps(orchestra::tasks::TaskContext& context) {
   FetchRequest request;
-  FetchProgress progress;
   try {
     request = from_payload(context.payload());
-    progress = FetchProgress::from_state(context.state());
   } catch (const std::invalid_argument& error) {
-    throw PermanentError(std::string("malformed fetch_apps task: ") + error.what());
+    throw PermanentError(std::string("malformed fetch_apps payload: ") + error.what());
   }
+  auto progress = state_of<FetchProgress>(context);
   std::int64_t created_at = orchestra::unix_ms();
   if (!context.resumed()) {
     if (auto status = host_.tasks().status(context.id())) created_at = status->created_at;
@@ -66,6 +96,7 @@ orchestra::tasks::Step SteamTasks::fetch_apps(orchestra::tasks::TaskContext& con
     try {
       return fetcher.run(steam, request, created_at).to_json();
     } catch (const SteamWait& wait) {
+      context.log().debug("{}; waiting {} ms", wait.what(), wait.delay().count());
       return orchestra::tasks::Step::wait_for(wait.delay(), fetcher.progress().to_state());
     }
   });

@@ -14,8 +14,9 @@ class SteamTasks {
  public:
   SteamTasks(orchestra::Host& host, AppStore& store, const Settings& settings);
 
-  // Fetches the whole app list and adds the new apps: {"listed", "new"}.
-  std::string refresh_app_list(orchestra::tasks::TaskContext& context);
+  // Fetches the app list page by page, adding each page's new apps as it
+  // arrives: {"listed", "new", "skipped"}. Waits as Steps, like fetch_apps.
+  orchestra::tasks::Step refresh_app_list(orchestra::tasks::TaskContext& context);
   // Fetches the apps of the payload (see fetch_request.hpp).
   // Waits for the rate limit and retry backoffs as Steps, holding no
   // handler thread.

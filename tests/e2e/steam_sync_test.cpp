@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
 #include <rapidjson/document.h>
 
 #include <csignal>
@@ -295,11 +296,13 @@ TEST_CASE("steam-sync: a worker killed mid-fetch frees its apps after the lease 
 }
 
 TEST_CASE("steam-sync: hand-queued fetches run before the scheduled backlog") {
-  FakeSteam steam(60);
+  // The list comes from a host of its own without a rate limit: listed in
+  // one go, every app goes into the backlog by the first pick after it.
+  FakeSteam list(60), steam(60);
   TempDir dir;
   auto config = test_config(rate_limit_config(steam, 10, "1s"));
   // Every app is in the scheduled backlog, app 600 in its last batch.
-  auto env = steam_env(steam, steam,
+  auto env = steam_env(list, steam,
                        {{"ORCHESTRA_PLUGINS__STEAM_SYNC__BATCH_SIZE", "2"},
                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__PICK_SIZE", "60"},
                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__MAX_PENDING", "5"},
@@ -344,4 +347,47 @@ TEST_CASE("steam-sync: an app Steam refuses is marked error and the rest of its 
   }
   CHECK(steam.detail_requests(10) == 1);  // a 404 is not retried
   CHECK(stat(all.port(), "leased") == 0);
+}
+
+TEST_CASE("steam-sync: waits for the rate limit hold no thread, and a cancelled waiting fetch frees its apps") {
+  FakeSteam list(40), store(40);
+  TempDir dir;
+  // Ten list pages a second, one at once (the list's 6 pages wait for
+  // tokens); two store requests a minute, one at once (a fetch of five
+  // apps waits a minute after the first).
+  auto config = test_config(fmt::format(
+      "http_client:\n  timeout: 2s\n  rate_limits:\n"
+      "    \"127.0.0.1:{}\": {{requests: 10, per: 1s, penalty: 1s}}\n"
+      "    \"127.0.0.1:{}\": {{requests: 2, per: 60s, penalty: 1s}}\n",
+      list.port(), store.port()));
+  auto env = steam_env(list, store, {{"ORCHESTRA_PLUGINS__ENABLED", "[steam-sync, calculator]"},
+                                     {"ORCHESTRA_PLUGINS__STEAM_SYNC__COUNTRIES", "[US]"},
+                                     {"ORCHESTRA_PLUGINS__STEAM_SYNC__SCHEDULES",
+                                      "{pick_stalest: {enabled: false}}"},
+                                     {"ORCHESTRA_WORKER__CONCURRENCY", "1"}});
+  TestServer all(dir, "all", config, env);
+  auto refresh = queued(all.port(), "refresh-app-list");
+  auto listed = wait_for_task(all.port(), refresh, "succeeded");
+  CHECK(listed["result"]["listed"].GetInt64() == 40);
+  CHECK(listed["result"]["new"].GetInt64() == 40);
+  CHECK(listed["attempts"].GetInt() == 1);  // waiting for tokens counts no attempt
+  CHECK(list.list_requests() == 6);         // each page once
+
+  auto fetch = queued(all.port(), "fetch-apps", R"({"app_ids":[10,20,30,40,50]})");
+  wait_until([&] { return store.store_requests() == 1; }, 20s, "one app fetched", &all);
+  // The fetch waits a minute for its second token; the one handler thread
+  // is free meanwhile.
+  auto created = admin(all.port(), "POST", "/api/v1/calculator/expressions",
+                       R"({"req_uid":"while-waiting","expression":"1+2"})");
+  REQUIRE_MESSAGE(created.status < 300, created.body);
+  auto expression = std::string(parse(created.body)["id"].GetString());
+  auto answer = get_json(all.port(), "/api/v1/calculator/expressions/" + expression + "?wait=20");
+  CHECK(std::string(answer["status"].GetString()) == "ok");
+  CHECK(get_json(all.port(), "/api/v1/tasks/" + fetch)["state"].GetString() ==
+        std::string("running"));
+
+  CHECK(admin(all.port(), "POST", "/api/v1/tasks/" + fetch + "/cancel").status == 202);
+  wait_for_task(all.port(), fetch, "cancelled", 10s);
+  wait_until([&] { return stat(all.port(), "leased") == 0; }, 10s, "the apps freed", &all);
+  CHECK(store.store_requests() == 1);
 }

@@ -2,7 +2,7 @@
 // malformed payloads with std::invalid_argument), the ISO 3166-1 country
 // check and the JSON summary of a fetch (FetchOutcome::to_json).
 
-#include "app_fetcher.hpp"
+#include "task_progress.hpp"
 #include "country_codes.hpp"
 #include "fetch_request.hpp"
 

@@ -1,4 +1,4 @@
-#include "fetch_progress.hpp"
+#include "task_progress.hpp"
 
 #include <orchestra/json.hpp>
 
@@ -16,20 +16,36 @@ using orchestra::json::quote;
 const rapidjson::Value& member(const rapidjson::Value& object, const char* name) {
   auto it = object.FindMember(name);
   if (it == object.MemberEnd()) {
-    throw std::invalid_argument(fmt::format("fetch state: '{}' is missing", name));
+    throw std::invalid_argument(fmt::format("task state: '{}' is missing", name));
   }
   return it->value;
 }
 
 std::int64_t integer(const rapidjson::Value& value) {
-  if (!value.IsInt64()) throw std::invalid_argument("fetch state: an integer was expected");
+  if (!value.IsInt64()) throw std::invalid_argument("task state: an integer was expected");
   return value.GetInt64();
+}
+
+std::vector<std::int64_t> integers(const rapidjson::Value& value) {
+  if (!value.IsArray()) throw std::invalid_argument("task state: an array was expected");
+  std::vector<std::int64_t> out;
+  for (const auto& item : value.GetArray()) out.push_back(integer(item));
+  return out;
+}
+
+rapidjson::Document object_of(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse(text.c_str(), text.size());
+  if (document.HasParseError() || !document.IsObject()) {
+    throw std::invalid_argument("task state: not a JSON object");
+  }
+  return document;
 }
 
 std::optional<Price> price_from(const rapidjson::Value& value) {
   if (value.IsNull()) return std::nullopt;
   if (!value.IsArray() || value.Size() != 4 || !value[0].IsString()) {
-    throw std::invalid_argument("fetch state: a price is malformed");
+    throw std::invalid_argument("task state: a price is malformed");
   }
   return Price{value[0].GetString(), integer(value[1]), integer(value[2]), integer(value[3])};
 }
@@ -44,8 +60,9 @@ std::string FetchOutcome::to_json() const {
 }
 
 std::string FetchProgress::to_state() const {
-  std::string out = fmt::format(R"({{"h":[{}],"r":{},"a":{},"o":[{},{},{},{},{},{}],"p":[)",
-                                fmt::join(apps, ","), price_requests_done, attempt, outcome.fetched,
+  std::string out = fmt::format(R"({{"h":[{}],"q":[{}],"r":{},"a":{},"o":[{},{},{},{},{},{}],"p":[)",
+                                fmt::join(apps, ","), fmt::join(priced_apps, ","),
+                                price_requests_done, attempt, outcome.fetched,
                                 outcome.unavailable, outcome.failed, outcome.held_elsewhere,
                                 outcome.already_fresh, outcome.lease_lost);
   bool first = true;
@@ -65,32 +82,45 @@ std::string FetchProgress::to_state() const {
 FetchProgress FetchProgress::from_state(const std::string& text) {
   FetchProgress progress;
   if (text.empty()) return progress;
-  rapidjson::Document document;
-  document.Parse(text.c_str(), text.size());
-  if (document.HasParseError() || !document.IsObject()) {
-    throw std::invalid_argument("fetch state: not a JSON object");
-  }
-  const auto& apps = member(document, "h");
-  if (!apps.IsArray()) throw std::invalid_argument("fetch state: 'h' must be an array");
-  for (const auto& id : apps.GetArray()) progress.apps.push_back(integer(id));
+  auto document = object_of(text);
+  progress.apps = integers(member(document, "h"));
+  progress.priced_apps = integers(member(document, "q"));
   progress.price_requests_done = static_cast<int>(integer(member(document, "r")));
   progress.attempt = static_cast<int>(integer(member(document, "a")));
   const auto& counts = member(document, "o");
   if (!counts.IsArray() || counts.Size() != 6) {
-    throw std::invalid_argument("fetch state: 'o' must hold six counts");
+    throw std::invalid_argument("task state: 'o' must hold six counts");
   }
   int* fields[] = {&progress.outcome.fetched,        &progress.outcome.unavailable,
                    &progress.outcome.failed,         &progress.outcome.held_elsewhere,
                    &progress.outcome.already_fresh,  &progress.outcome.lease_lost};
   for (rapidjson::SizeType i = 0; i < 6; ++i) *fields[i] = static_cast<int>(integer(counts[i]));
   const auto& prices = member(document, "p");
-  if (!prices.IsArray()) throw std::invalid_argument("fetch state: 'p' must be an array");
+  if (!prices.IsArray()) throw std::invalid_argument("task state: 'p' must be an array");
   for (const auto& entry : prices.GetArray()) {
     if (!entry.IsArray() || entry.Size() != 3 || !entry[1].IsString()) {
-      throw std::invalid_argument("fetch state: a price entry is malformed");
+      throw std::invalid_argument("task state: a price entry is malformed");
     }
     progress.prices[integer(entry[0])][entry[1].GetString()] = price_from(entry[2]);
   }
+  return progress;
+}
+
+std::string ListProgress::to_state() const {
+  return fmt::format(R"({{"after":{},"pages":{},"listed":{},"new":{},"skipped":{},"a":{}}})",
+                     after, pages, listed, added, skipped, attempt);
+}
+
+ListProgress ListProgress::from_state(const std::string& text) {
+  ListProgress progress;
+  if (text.empty()) return progress;
+  auto document = object_of(text);
+  progress.after = integer(member(document, "after"));
+  progress.pages = static_cast<int>(integer(member(document, "pages")));
+  progress.listed = integer(member(document, "listed"));
+  progress.added = integer(member(document, "new"));
+  progress.skipped = integer(member(document, "skipped"));
+  progress.attempt = static_cast<int>(integer(member(document, "a")));
   return progress;
 }
 
