@@ -150,6 +150,36 @@ TEST_CASE("calculator all-in-one on SQLite: submit, poll, idempotence, privacy, 
   CHECK(agents[0]["computing_power"].GetInt() == 8);  // the default
 }
 
+// Operations wait out their duration without a handler thread: one
+// thread computes computing_power of them at once, and no more.
+TEST_CASE("calculator: computing_power operations wait at once on one handler thread") {
+  for (int power : {8, 2}) {
+    CAPTURE(power);
+    TempDir dir;
+    TestServer server(dir, "all", test_config(),
+                      calculator_env({{"ORCHESTRA_WORKER__CONCURRENCY", "1"},
+                                      {"ORCHESTRA_PLUGINS__CALCULATOR__COMPUTING_POWER",
+                                       std::to_string(power)}}));
+    auto port = server.port();
+    User alice(port, "alice");
+    REQUIRE(as_admin(port, "PUT", "/api/v1/calculator/durations", R"({"+":1500})").status == 200);
+    std::this_thread::sleep_for(600ms);  // workers re-read durations twice a second
+    auto id = id_of(alice.submit("wide", "1+2+3+4+5+6+7+8"));  // four additions first
+    int most = 0;
+    for (bool finished = false; !finished;) {
+      auto agents = parse(alice.send("GET", "/api/v1/calculator/agents").body)["agents"].GetArray();
+      REQUIRE(agents.Size() == 1);
+      CHECK(agents[0]["computing_power"].GetInt() == power);
+      most = std::max(most, agents[0]["operations_running"].GetInt());
+      auto state = parse(alice.send("GET", "/api/v1/calculator/expressions/" + id).body);
+      finished = std::string(state["status"].GetString()) == "ok";
+      std::this_thread::sleep_for(50ms);
+    }
+    CHECK(most == std::min(power, 4));
+    CHECK(alice.result(id)["result"].GetDouble() == 36);
+  }
+}
+
 TEST_CASE("calculator on Redis: api and two workers; a worker killed mid-operation loses nothing") {
   const char* redis = std::getenv("ORCHESTRA_TEST_REDIS_URL");
   if (redis == nullptr) {
