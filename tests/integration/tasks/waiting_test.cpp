@@ -24,6 +24,21 @@ NewTask waiting(const char* type, int ms, int times) {
   return task;
 }
 
+std::vector<std::string> enqueue_copies(TaskHarness& harness, int copies, const NewTask& task) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < copies; ++i) ids.push_back(harness.enqueue(task));
+  return ids;
+}
+
+// A task waiting ten minutes on a one-thread worker, once its first step ran.
+std::string started_long_wait(TaskHarness& harness) {
+  auto id = harness.enqueue(waiting("test.wait", 600'000, 1));
+  harness.start_worker(1);
+  harness.wait_for(id, State::running);
+  while (TaskHarness::runs_of(id) == 0) std::this_thread::sleep_for(10ms);
+  return id;
+}
+
 }  // namespace
 
 TEST_CASE("waiting tasks hold no handler thread: one thread keeps eight waiting at once") {
@@ -31,8 +46,7 @@ TEST_CASE("waiting tasks hold no handler thread: one thread keeps eight waiting 
     TaskHarness harness(backend);
     harness.open();
     TaskHarness::waiting_peak() = 0;
-    std::vector<std::string> ids;
-    for (int i = 0; i < 8; ++i) ids.push_back(harness.enqueue(waiting("test.wait", 400, 2)));
+    auto ids = enqueue_copies(harness, 8, waiting("test.wait", 400, 2));
     harness.start_worker(1);
     for (const auto& id : ids) {
       auto done = harness.wait_for(id, State::succeeded);
@@ -49,8 +63,7 @@ TEST_CASE("a type's concurrency counts its waiting tasks") {
     TaskHarness harness(backend);
     harness.open();
     TaskHarness::waiting_peak() = 0;
-    std::vector<std::string> ids;
-    for (int i = 0; i < 6; ++i) ids.push_back(harness.enqueue(waiting("test.wait_two", 100, 1)));
+    auto ids = enqueue_copies(harness, 6, waiting("test.wait_two", 100, 1));
     harness.start_worker(4);
     for (const auto& id : ids) harness.wait_for(id, State::succeeded);
     CHECK(TaskHarness::waiting_peak() == 2);
@@ -61,9 +74,7 @@ TEST_CASE("a cancelled waiting task ends at once, not when its wait is over") {
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);
     harness.open();
-    auto id = harness.enqueue(waiting("test.wait", 600'000, 1));
-    harness.start_worker(1);
-    harness.wait_for(id, State::running);
+    auto id = started_long_wait(harness);
     CHECK(harness.queue().cancel(id) == Transition::done);
     harness.wait_for(id, State::cancelled, 5s);
   }
@@ -73,10 +84,7 @@ TEST_CASE("at shutdown a waiting task goes back to the queue without counting th
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);
     harness.open();
-    auto id = harness.enqueue(waiting("test.wait", 600'000, 1));
-    harness.start_worker(1);
-    harness.wait_for(id, State::running);
-    while (TaskHarness::runs_of(id) == 0) std::this_thread::sleep_for(10ms);
+    auto id = started_long_wait(harness);
     CHECK(harness.service().stop(5s));
     auto record = harness.queue().get(id);
     REQUIRE(record);
