@@ -33,6 +33,13 @@ Progress state_of(const orchestra::tasks::TaskContext& context) {
   }
 }
 
+// A wait for the rate limit or a retry's backoff, as the task's Step.
+orchestra::tasks::Step waiting(orchestra::tasks::TaskContext& context, const SteamWait& wait,
+                               std::string state) {
+  context.log().debug("{}; waiting {} ms", wait.what(), wait.delay().count());
+  return orchestra::tasks::Step::wait_for(wait.delay(), std::move(state));
+}
+
 }  // namespace
 
 SteamTasks::SteamTasks(orchestra::Host& host, AppStore& store, const Settings& settings)
@@ -66,9 +73,8 @@ orchestra::tasks::Step SteamTasks::refresh_app_list(orchestra::tasks::TaskContex
         progress.after = *page.next_after;
       }
     } catch (const SteamWait& wait) {
-      context.log().debug("{}; waiting {} ms", wait.what(), wait.delay().count());
       progress.attempt = wait.attempt();
-      return orchestra::tasks::Step::wait_for(wait.delay(), progress.to_state());
+      return waiting(context, wait, progress.to_state());
     }
     return fmt::format(R"({{"listed":{},"new":{},"skipped":{}}})", progress.listed,
                        progress.added, progress.skipped);
@@ -96,8 +102,7 @@ orchestra::tasks::Step SteamTasks::fetch_apps(orchestra::tasks::TaskContext& con
     try {
       return fetcher.run(steam, request, created_at).to_json();
     } catch (const SteamWait& wait) {
-      context.log().debug("{}; waiting {} ms", wait.what(), wait.delay().count());
-      return orchestra::tasks::Step::wait_for(wait.delay(), fetcher.progress().to_state());
+      return waiting(context, wait, fetcher.progress().to_state());
     }
   });
 }
