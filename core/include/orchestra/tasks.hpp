@@ -74,6 +74,8 @@ struct TaskOptions {
 struct NewTask {
   std::string type;
   std::string payload = "{}";  // JSON
+  // Another queue than the type's; not for a type with per-worker limits
+  // (concurrency, rate_per_second), which workers claim from its own.
   std::optional<std::string> queue;
   std::optional<int> priority;
   std::optional<int> max_attempts;

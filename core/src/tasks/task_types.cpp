@@ -95,6 +95,13 @@ std::vector<TaskSpec> TaskTypes::resolve(std::vector<NewTask> tasks) const {
     spec.id = new_task_id();
     spec.type = task.type;
     spec.payload = std::move(task.payload);
+    bool limited = options.concurrency > 0 || options.rate_per_second > 0;
+    if (limited && task.queue && *task.queue != options.queue) {
+      // Workers claim a limited type from its own queue only.
+      throw EnqueueError(fmt::format("task type '{}' has per-worker limits; its tasks stay in "
+                                     "queue '{}'",
+                                     task.type, options.queue));
+    }
     spec.queue = task.queue.value_or(options.queue);
     spec.priority = task.priority.value_or(options.priority);
     spec.max_attempts = task.max_attempts.value_or(options.max_attempts);

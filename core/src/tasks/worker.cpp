@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cmath>
 #include <random>
+#include <set>
 
 namespace orchestra::tasks {
 
@@ -164,6 +165,8 @@ void Worker::wake() {
   {
     std::lock_guard lock(mutex_);
     woken_ = true;
+    empty_queues_.clear();
+    idle_types_.clear();
   }
   dispatch_wanted_.notify_one();
 }
@@ -219,12 +222,14 @@ Worker::Reservation Worker::reserve() {
   reservation.oldest_first = ++round_ % kOldestFirstEvery == 0;
   reserved_ += reservation.free;
   auto now = Steady::now();
+  std::erase_if(idle_types_, [now](const auto& entry) { return entry.second <= now; });
   for (const auto& [type, definition] : types_.all()) {
     const auto& options = definition.options;
     if (options.concurrency == 0 && options.rate_per_second == 0) {
       reservation.unlimited.push_back(type);
       continue;
     }
+    if (idle_types_.contains(type) || !options_.queues.contains(options.queue)) continue;
     auto allowance = reservation.free;
     if (options.concurrency > 0) {
       auto active = static_cast<std::size_t>(active_by_type_[type]);
@@ -290,19 +295,26 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
     metrics_.stale_results += stale;
     total += claimed.size();
     std::lock_guard lock(mutex_);
+    if (types == reservation.unlimited) {
+      note_empty(queues, claimed, limit);
+    } else if (claimed.size() < limit) {
+      idle_types_[types.front()] = Steady::now() + options_.poll_interval;
+    }
     hand_over(reservation, std::move(claimed));
   };
   auto room = [&] { return reservation.free > total ? reservation.free - total : 0; };
   try {
-    claim(outcomes, reservation.below_share, reservation.unlimited, reservation.free);
+    bool below = !reservation.below_share.empty();
+    claim(outcomes, below ? reservation.below_share : reservation.at_share,
+          reservation.unlimited, below ? reservation.first_limit : reservation.free);
     outcomes.clear();
-    auto all_queues = reservation.below_share;
-    all_queues.insert(all_queues.end(), reservation.at_share.begin(), reservation.at_share.end());
+    // From its own queue only: asked of another, a type filter reads
+    // every ready task there.
     for (const auto& [type, allowance] : reservation.limited) {
       if (room() == 0) break;
-      claim({}, all_queues, {type}, std::min(room(), allowance));
+      claim({}, {queue_of(type)}, {type}, std::min(room(), allowance));
     }
-    if (room() > 0 && !reservation.at_share.empty() && !reservation.unlimited.empty()) {
+    if (room() > 0 && below && !reservation.at_share.empty()) {
       claim({}, reservation.at_share, reservation.unlimited, room());
     }
   } catch (...) {
@@ -320,19 +332,45 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
   }
 }
 
-// Splits the weighted random queue order into the queues holding less than
-// their weighted share of the slots and those holding at least it (never
-// less than one slot); mutex_ held.
+// Orders the queues by how much of their weighted share of the slots they
+// hold (never less than one slot), least first, the weighted random order
+// breaking ties; those holding less than their share are asked first, the
+// others only with the room left. While other queues are below their share
+// too, the first may take no more than its own share, and leaves a slot
+// for each of them: the next round asks them first. mutex_ held.
 void Worker::order_by_share(Reservation& reservation) {
   double total_weight = 0;
   for (const auto& [name, weight] : options_.queues) total_weight += weight;
   auto slots = static_cast<double>(capacity());
+  struct Use {
+    double part;  // of its share, held
+    double left;  // slots to its share
+    std::string name;
+  };
+  std::vector<Use> uses;
   for (auto& name : queue_order()) {
     auto share = std::max(1.0, slots * options_.queues.at(name) / total_weight);
     auto occupied = occupied_by_queue_.find(name);
-    bool below = options_.queues.size() == 1 || occupied == occupied_by_queue_.end() ||
-                 occupied->second < share;
-    (below ? reservation.below_share : reservation.at_share).push_back(std::move(name));
+    double held = occupied == occupied_by_queue_.end() ? 0.0 : occupied->second;
+    uses.push_back({options_.queues.size() == 1 ? 0.0 : held / share, share - held, std::move(name)});
+  }
+  std::stable_sort(uses.begin(), uses.end(),
+                   [](const Use& a, const Use& b) { return a.part < b.part; });
+  auto now = Steady::now();
+  std::erase_if(empty_queues_, [now](const auto& entry) { return entry.second <= now; });
+  for (auto& use : uses) {
+    if (empty_queues_.contains(use.name)) continue;
+    (use.part < 1.0 ? reservation.below_share : reservation.at_share).push_back(use.name);
+  }
+  reservation.first_limit = reservation.free;
+  auto others = reservation.below_share.size();
+  if (others > 1 && reservation.free > 0) {
+    auto first = std::find_if(uses.begin(), uses.end(), [&](const Use& use) {
+      return use.name == reservation.below_share.front();
+    });
+    auto own = static_cast<std::size_t>(std::ceil(first->left));
+    auto leave = std::min(reservation.free - 1, others - 1);
+    reservation.first_limit = std::clamp<std::size_t>(own, 1, reservation.free - leave);
   }
 }
 
@@ -411,8 +449,33 @@ void Worker::handler_loop() {
   }
 }
 
-// mutex_ held.
+// Backends take from the queues in the order asked, moving on only when
+// one has nothing left: a queue that gave none has none due if the
+// exchange took fewer than its limit or a later queue gave some. mutex_
+// held.
+void Worker::note_empty(const std::vector<std::string>& asked,
+                        const std::vector<ClaimedTask>& claimed, std::size_t limit) {
+  std::set<std::string> gave;
+  for (const auto& task : claimed) gave.insert(queue_of(task.type));
+  auto last_giving = asked.size();
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    if (gave.contains(asked[i])) last_giving = i;
+  }
+  auto until = Steady::now() + options_.poll_interval;
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    bool passed_over = last_giving < asked.size() && i < last_giving;
+    if (!gave.contains(asked[i]) && (claimed.size() < limit || passed_over)) {
+      empty_queues_[asked[i]] = until;
+    }
+  }
+}
+
+// Its outcome may release dependents in its queue; mutex_ held.
 void Worker::finish(Context& context, Outcome outcome) {
+  empty_queues_.erase(context.queue());
+  std::erase_if(idle_types_, [&](const auto& entry) {
+    return queue_of(entry.first) == context.queue();
+  });
   --active_by_type_[context.type()];
   metrics_.of(context.type())
       .duration.observe(std::chrono::duration<double>(Steady::now() - context.started()).count());

@@ -6,10 +6,11 @@
 // their time comes, and a maintenance thread for lease heartbeats, expired
 // lease reclaims, worker heartbeats and retention.
 //
-// Fairness between queues (one per plugin by default): a queue holding at
-// least its weighted share of the handler slots is asked for work only
-// after the others, so the next free slot goes to a queue below its share
-// whenever that queue has work, and to anyone when it has none.
+// Fairness between queues (one per plugin by default): queues are asked
+// for work in order of the part of their weighted share of the handler
+// slots they hold, least first, and one holding its whole share only with
+// the room the others leave; so the next free slot goes to the queue
+// furthest below its share that has work, and to anyone when none has.
 
 #include "tasks/task_metrics.hpp"
 #include "tasks/task_queue.hpp"
@@ -73,8 +74,12 @@ class Worker {
     std::size_t free = 0;
     std::size_t held = 0;  // of the free slots, those not yet filled
     bool oldest_first = false;
-    std::vector<std::string> below_share;  // queues asked first
-    std::vector<std::string> at_share;     // then these, with the room left
+    // Queues for the unlimited types, none found empty lately: those below
+    // their share asked first (at most first_limit tasks), then those at it
+    // with the room left.
+    std::vector<std::string> below_share;
+    std::size_t first_limit = 0;
+    std::vector<std::string> at_share;
     std::vector<std::string> unlimited;
     std::vector<std::pair<std::string, std::size_t>> limited;
   };
@@ -95,6 +100,8 @@ class Worker {
   void release(const Reservation& reservation);
   std::vector<std::string> queue_order();
   void order_by_share(Reservation& reservation);
+  void note_empty(const std::vector<std::string>& asked, const std::vector<ClaimedTask>& claimed,
+                  std::size_t limit);
   std::shared_ptr<Context> next_to_run();
   StepOutcome run(Context& context);
   void finish(Context& context, Outcome outcome);
@@ -142,6 +149,14 @@ class Worker {
   std::map<std::string, int> active_by_type_;  // reserved + ready + started
   // Handler slots taken per queue: ready, resumable and running tasks.
   std::map<std::string, int> occupied_by_queue_;
+  // Queues that had no task of an unlimited type when last asked, and
+  // limited types that had none, until then (a poll interval later), new
+  // work in this process, or an outcome of a task in that queue (it may
+  // have released dependents): they are not asked meanwhile, so idle
+  // queues and types cost no backend call per round.
+  using Clock = std::chrono::steady_clock;
+  std::map<std::string, Clock::time_point> empty_queues_;
+  std::map<std::string, Clock::time_point> idle_types_;
   std::size_t reserved_ = 0;                   // slots asked for by calls in flight
   std::map<std::string, RateBucket> rate_buckets_;
   std::vector<Outcome> outcomes_;

@@ -64,3 +64,27 @@ TEST_CASE("definitions are checked and enqueues resolved against them") {
   NewTask forward{"calc.add", "{}", {}, {}, {}, {}, {}, {"@1"}};
   CHECK_THROWS_AS(types.resolve({forward, first}), EnqueueError);
 }
+
+TEST_CASE("a type's queue defaults to its plugin's, and a limited type's tasks stay in it") {
+  TaskTypes types;
+  auto noop = [](TaskContext&) { return std::string("{}"); };
+  types.define("calc", "calc.add", noop, {});
+  TaskOptions limited;
+  limited.concurrency = 2;
+  types.define("calc", "calc.slow", noop, limited);
+  TaskOptions elsewhere;
+  elsewhere.queue = "bulk";
+  types.define("other", "other.copy", noop, elsewhere);
+  CHECK(types.find("calc.add")->options.queue == "calc");
+  CHECK(types.queues() == std::map<std::string, int>{{"bulk", 1}, {"calc", 1}});
+
+  NewTask moved{.type = "calc.add", .queue = "bulk"};
+  CHECK(types.resolve({moved}).front().queue == "bulk");
+  NewTask moved_limited{.type = "calc.slow", .queue = "bulk"};
+  CHECK_THROWS_WITH_AS(types.resolve({moved_limited}),
+                       "task type 'calc.slow' has per-worker limits; its tasks stay in queue "
+                       "'calc'",
+                       EnqueueError);
+  NewTask same_queue{.type = "calc.slow", .queue = "calc"};
+  CHECK(types.resolve({same_queue}).front().queue == "calc");
+}
