@@ -4,7 +4,7 @@
 //      against its critical path (3 levels x 300 ms = 0.9 s);
 //   2. the same while steam-sync has 50 fetch tasks queued behind a rate
 //      limit of 1 request/s on a fake Steam (2 in any 1 s window: one at
-//      once, then one per 1.02 s), a small CSV sum's submit to result
+//      once, then one per 1.02 s), how soon a small CSV sum starts
 //      meanwhile, and the Steam requests made over 20 s;
 //   3. 10,000 operations waiting at once (computing_power 10,000, `*` =
 //      60 s): the process's RSS and threads before and during.
@@ -151,25 +151,26 @@ void critical_path_under_contention(int runs) {
 
   std::filesystem::create_directories(dir.path() / "data");
   std::ofstream(dir.path() / "data/small.csv") << "a,b,c,d,e,f,g,h,i,j\n1,2,3,4,5,6,7,8,9,10\n";
+  // Enqueued to started, as the task record says (Unix ms, set when a
+  // worker claims it).
   std::vector<double> csv;
   for (int i = 0; i < runs; ++i) {
-    auto started = Steady::now();
-    auto created = admin(port, "POST", "/api/v1/csv-summer/tasks",
-                         R"({"file":"small.csv"})");
+    auto created = admin(port, "POST", "/api/v1/csv-summer/tasks", R"({"file":"small.csv"})");
     std::string id = parse(created.body)["task_id"].GetString();
+    rapidjson::Document task;
     wait_for([&] {
-      std::string state = parse(admin(port, "GET", "/api/v1/tasks/" + id).body)["state"].GetString();
-      return state == "succeeded";
+      task = parse(admin(port, "GET", "/api/v1/tasks/" + id).body);
+      return std::string(task["state"].GetString()) == "succeeded";
     }, "the CSV sum");
-    csv.push_back(std::chrono::duration<double>(Steady::now() - started).count());
+    csv.push_back(static_cast<double>(task["started_at"].GetInt64() - task["created_at"].GetInt64()));
   }
   std::this_thread::sleep_until(fetches_started + 20s);
   auto requests = steam.store_requests() - requests_before;
   std::cout << fmt::format(
-      "   a small CSV sum meanwhile, submit to result (polled every 100 ms): median {:.0f} ms, "
-      "max {:.0f} ms\n   Steam: {} requests in the first 20 s of the fetches = {:.2f}/s "
+      "   a small CSV sum meanwhile, enqueued to started: median {:.0f} ms, max {:.0f} ms\n"
+      "   Steam: {} requests in the first 20 s of the fetches = {:.2f}/s "
       "(the limit allows 1 + 20 / 1.02 = {:.0f})\n",
-      median(csv) * 1e3, *std::max_element(csv.begin(), csv.end()) * 1e3, requests,
+      median(csv), *std::max_element(csv.begin(), csv.end()), requests,
       requests / 20.0, 1 + 20 / 1.02);
 }
 

@@ -189,6 +189,7 @@ std::vector<std::string> Worker::queue_order() {
 
 void Worker::dispatch_loop() {
   std::vector<Outcome> outcomes;
+  std::map<std::string, int> finished;
   while (true) {
     {
       std::unique_lock lock(mutex_);
@@ -200,9 +201,10 @@ void Worker::dispatch_loop() {
       std::move(outcomes_.begin(), outcomes_.end(), std::back_inserter(outcomes));
       outcomes_.clear();
       woken_ = false;
+      finished = finished_by_queue_;
     }
     try {
-      claim_round(outcomes);
+      claim_round(outcomes, finished);
     } catch (const std::exception& error) {
       log_->error("worker {}: the task backend failed: {}; retrying", options_.name,
                   error.what());
@@ -284,7 +286,8 @@ void Worker::release(const Reservation& reservation) {
 
 // Queues below their share first; then, with the room left, per-type
 // limited types and the queues at their share.
-void Worker::claim_round(std::vector<Outcome>& outcomes) {
+void Worker::claim_round(std::vector<Outcome>& outcomes,
+                         const std::map<std::string, int>& finished) {
   auto reservation = reserve();
   std::size_t total = 0;
   auto claim = [&](const std::vector<Outcome>& sent, const std::vector<std::string>& queues,
@@ -296,8 +299,8 @@ void Worker::claim_round(std::vector<Outcome>& outcomes) {
     total += claimed.size();
     std::lock_guard lock(mutex_);
     if (types == reservation.unlimited) {
-      note_empty(queues, claimed, limit);
-    } else if (claimed.size() < limit) {
+      note_empty(queues, claimed, limit, finished);
+    } else if (claimed.size() < limit && !finished_since(queue_of(types.front()), finished)) {
       idle_types_[types.front()] = Steady::now() + options_.poll_interval;
     }
     hand_over(reservation, std::move(claimed));
@@ -454,7 +457,8 @@ void Worker::handler_loop() {
 // exchange took fewer than its limit or a later queue gave some. mutex_
 // held.
 void Worker::note_empty(const std::vector<std::string>& asked,
-                        const std::vector<ClaimedTask>& claimed, std::size_t limit) {
+                        const std::vector<ClaimedTask>& claimed, std::size_t limit,
+                        const std::map<std::string, int>& finished) {
   std::set<std::string> gave;
   for (const auto& task : claimed) gave.insert(queue_of(task.type));
   auto last_giving = asked.size();
@@ -464,14 +468,25 @@ void Worker::note_empty(const std::vector<std::string>& asked,
   auto until = Steady::now() + options_.poll_interval;
   for (std::size_t i = 0; i < asked.size(); ++i) {
     bool passed_over = last_giving < asked.size() && i < last_giving;
-    if (!gave.contains(asked[i]) && (claimed.size() < limit || passed_over)) {
+    if (!gave.contains(asked[i]) && (claimed.size() < limit || passed_over) &&
+        !finished_since(asked[i], finished)) {
       empty_queues_[asked[i]] = until;
     }
   }
 }
 
+// mutex_ held.
+bool Worker::finished_since(const std::string& queue,
+                            const std::map<std::string, int>& finished) const {
+  auto now = finished_by_queue_.find(queue);
+  auto then = finished.find(queue);
+  return (now == finished_by_queue_.end() ? 0 : now->second) !=
+         (then == finished.end() ? 0 : then->second);
+}
+
 // Its outcome may release dependents in its queue; mutex_ held.
 void Worker::finish(Context& context, Outcome outcome) {
+  ++finished_by_queue_[context.queue()];
   empty_queues_.erase(context.queue());
   std::erase_if(idle_types_, [&](const auto& entry) {
     return queue_of(entry.first) == context.queue();

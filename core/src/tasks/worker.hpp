@@ -94,14 +94,16 @@ class Worker {
   void handler_loop();
   void waker_loop();
   void maintenance_loop();
-  void claim_round(std::vector<Outcome>& outcomes);
+  // `finished`: finished_by_queue_ when `outcomes` were taken.
+  void claim_round(std::vector<Outcome>& outcomes, const std::map<std::string, int>& finished);
   Reservation reserve();
   void hand_over(Reservation& reservation, std::vector<ClaimedTask> claimed);
   void release(const Reservation& reservation);
   std::vector<std::string> queue_order();
   void order_by_share(Reservation& reservation);
   void note_empty(const std::vector<std::string>& asked, const std::vector<ClaimedTask>& claimed,
-                  std::size_t limit);
+                  std::size_t limit, const std::map<std::string, int>& finished);
+  bool finished_since(const std::string& queue, const std::map<std::string, int>& finished) const;
   std::shared_ptr<Context> next_to_run();
   StepOutcome run(Context& context);
   void finish(Context& context, Outcome outcome);
@@ -157,6 +159,9 @@ class Worker {
   using Clock = std::chrono::steady_clock;
   std::map<std::string, Clock::time_point> empty_queues_;
   std::map<std::string, Clock::time_point> idle_types_;
+  // Tasks finished per queue: a queue in which one finished while an
+  // exchange was under way may have work it could not see, so is not marked.
+  std::map<std::string, int> finished_by_queue_;
   std::size_t reserved_ = 0;                   // slots asked for by calls in flight
   std::map<std::string, RateBucket> rate_buckets_;
   std::vector<Outcome> outcomes_;
