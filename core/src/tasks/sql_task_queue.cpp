@@ -264,6 +264,7 @@ class Work {
     std::vector<std::size_t> with_dependencies;
     for (const auto& row : rows) {
       ClaimedTask task;
+      task.queue = queue;
       task.id = text_at(row, 0);
       task.type = text_at(row, 1);
       task.payload = text_at(row, 2);
@@ -296,6 +297,7 @@ class Work {
     std::vector<ClaimedTask> claimed;
     for (auto& row : rows) {
       ClaimedTask task;
+      task.queue = queue;
       task.id = std::move(*row[0]);
       task.type = std::move(*row[1]);
       task.payload = std::move(*row[2]);

@@ -68,6 +68,7 @@ struct TaskRecord {
 struct ClaimedTask {
   std::string id;
   std::string type;
+  std::string queue;
   std::string payload;
   int attempt = 0;
   int max_attempts = 0;

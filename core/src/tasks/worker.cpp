@@ -44,11 +44,9 @@ bool valid_json(const std::string& text) {
 
 class Worker::Context final : public TaskContext {
  public:
-  Context(ClaimedTask task, std::string queue, TaskQueue& backend,
-          const EnqueueFunction& enqueue, spdlog::logger& log, milliseconds timeout,
-          const std::atomic<bool>& shutting_down)
+  Context(ClaimedTask task, TaskQueue& backend, const EnqueueFunction& enqueue,
+          spdlog::logger& log, milliseconds timeout, const std::atomic<bool>& shutting_down)
       : task_(std::move(task)),
-        queue_name_(std::move(queue)),
         backend_(backend),
         enqueue_(enqueue),
         log_(log),
@@ -92,7 +90,7 @@ class Worker::Context final : public TaskContext {
   bool told_shutdown() const { return told_shutdown_; }
   bool timed_out() const { return Steady::now() > deadline_; }
   const ClaimedTask& task() const { return task_; }
-  const std::string& queue() const { return queue_name_; }
+  const std::string& queue() const { return task_.queue; }
   Steady::time_point started() const { return started_; }
 
   // Waits until `when` (never past the timeout); when it is due. mutex_ held.
@@ -106,7 +104,6 @@ class Worker::Context final : public TaskContext {
 
  private:
   ClaimedTask task_;
-  std::string queue_name_;
   TaskQueue& backend_;
   const EnqueueFunction& enqueue_;
   spdlog::logger& log_;
@@ -165,6 +162,7 @@ void Worker::wake() {
   {
     std::lock_guard lock(mutex_);
     woken_ = true;
+    ++wakes_;
     empty_queues_.clear();
     idle_types_.clear();
   }
@@ -189,7 +187,7 @@ std::vector<std::string> Worker::queue_order() {
 
 void Worker::dispatch_loop() {
   std::vector<Outcome> outcomes;
-  std::map<std::string, int> finished;
+  Seen seen;
   while (true) {
     {
       std::unique_lock lock(mutex_);
@@ -201,10 +199,10 @@ void Worker::dispatch_loop() {
       std::move(outcomes_.begin(), outcomes_.end(), std::back_inserter(outcomes));
       outcomes_.clear();
       woken_ = false;
-      finished = finished_by_queue_;
+      seen = Seen{wakes_, finished_by_queue_};
     }
     try {
-      claim_round(outcomes, finished);
+      claim_round(outcomes, seen);
     } catch (const std::exception& error) {
       log_->error("worker {}: the task backend failed: {}; retrying", options_.name,
                   error.what());
@@ -265,7 +263,7 @@ void Worker::hand_over(Reservation& reservation, std::vector<ClaimedTask> claime
     if (auto bucket = rate_buckets_.find(task.type); bucket != rate_buckets_.end()) {
       bucket->second.tokens -= 1;
     }
-    ++occupied_by_queue_[queue_of(task.type)];
+    ++occupied_by_queue_[task.queue];
     ready_.push_back(std::move(task));
   }
   if (!claimed.empty()) ready_changed_.notify_all();
@@ -285,9 +283,9 @@ void Worker::release(const Reservation& reservation) {
 }
 
 // Queues below their share first; then, with the room left, per-type
-// limited types and the queues at their share.
-void Worker::claim_round(std::vector<Outcome>& outcomes,
-                         const std::map<std::string, int>& finished) {
+// limited types, and the other queues below their share before those at
+// it.
+void Worker::claim_round(std::vector<Outcome>& outcomes, const Seen& seen) {
   auto reservation = reserve();
   std::size_t total = 0;
   auto claim = [&](const std::vector<Outcome>& sent, const std::vector<std::string>& queues,
@@ -299,8 +297,8 @@ void Worker::claim_round(std::vector<Outcome>& outcomes,
     total += claimed.size();
     std::lock_guard lock(mutex_);
     if (types == reservation.unlimited) {
-      note_empty(queues, claimed, limit, finished);
-    } else if (claimed.size() < limit && !finished_since(queue_of(types.front()), finished)) {
+      note_empty(queues, claimed, limit, seen);
+    } else if (claimed.size() < limit && !changed_since(queue_of(types.front()), seen)) {
       idle_types_[types.front()] = Steady::now() + options_.poll_interval;
     }
     hand_over(reservation, std::move(claimed));
@@ -317,8 +315,11 @@ void Worker::claim_round(std::vector<Outcome>& outcomes,
       if (room() == 0) break;
       claim({}, {queue_of(type)}, {type}, std::min(room(), allowance));
     }
-    if (room() > 0 && below && !reservation.at_share.empty()) {
-      claim({}, reservation.at_share, reservation.unlimited, room());
+    if (below && room() > 0) {
+      std::vector<std::string> rest(reservation.below_share.begin() + 1,
+                                    reservation.below_share.end());
+      rest.insert(rest.end(), reservation.at_share.begin(), reservation.at_share.end());
+      if (!rest.empty()) claim({}, rest, reservation.unlimited, room());
     }
   } catch (...) {
     std::lock_guard lock(mutex_);
@@ -413,9 +414,8 @@ std::shared_ptr<Worker::Context> Worker::next_to_run() {
     auto task = std::move(ready_.front());
     ready_.pop_front();
     const auto* definition = types_.find(task.type);
-    context = std::make_shared<Context>(std::move(task), definition->options.queue, queue_,
-                                        enqueue_, *log_, definition->options.timeout,
-                                        shutting_down_);
+    context = std::make_shared<Context>(std::move(task), queue_, enqueue_, *log_,
+                                        definition->options.timeout, shutting_down_);
   }
   running_[context->id()] = context;
   return context;
@@ -458,9 +458,9 @@ void Worker::handler_loop() {
 // held.
 void Worker::note_empty(const std::vector<std::string>& asked,
                         const std::vector<ClaimedTask>& claimed, std::size_t limit,
-                        const std::map<std::string, int>& finished) {
+                        const Seen& seen) {
   std::set<std::string> gave;
-  for (const auto& task : claimed) gave.insert(queue_of(task.type));
+  for (const auto& task : claimed) gave.insert(task.queue);
   auto last_giving = asked.size();
   for (std::size_t i = 0; i < asked.size(); ++i) {
     if (gave.contains(asked[i])) last_giving = i;
@@ -469,19 +469,19 @@ void Worker::note_empty(const std::vector<std::string>& asked,
   for (std::size_t i = 0; i < asked.size(); ++i) {
     bool passed_over = last_giving < asked.size() && i < last_giving;
     if (!gave.contains(asked[i]) && (claimed.size() < limit || passed_over) &&
-        !finished_since(asked[i], finished)) {
+        !changed_since(asked[i], seen)) {
       empty_queues_[asked[i]] = until;
     }
   }
 }
 
-// mutex_ held.
-bool Worker::finished_since(const std::string& queue,
-                            const std::map<std::string, int>& finished) const {
+// A wake-up, or a task of `queue` finished, since `seen`; mutex_ held.
+bool Worker::changed_since(const std::string& queue, const Seen& seen) const {
+  if (wakes_ != seen.wakes) return true;
   auto now = finished_by_queue_.find(queue);
-  auto then = finished.find(queue);
+  auto then = seen.finished.find(queue);
   return (now == finished_by_queue_.end() ? 0 : now->second) !=
-         (then == finished.end() ? 0 : then->second);
+         (then == seen.finished.end() ? 0 : then->second);
 }
 
 // Its outcome may release dependents in its queue; mutex_ held.

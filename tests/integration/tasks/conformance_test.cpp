@@ -525,3 +525,22 @@ TEST_CASE("redis: the leases set stays a skiplist however few tasks run; its sen
     CHECK(orchestra::tasks::redis::as_integer(client.command({"ZCARD", leases}).get()) == 1);
   }
 }
+
+TEST_CASE("a claimed task names the queue it was claimed from") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    auto routed = task("test.noop");
+    routed.queue = "bulk";
+    auto moved = harness.enqueue(routed);
+    auto plain = harness.enqueue(task("test.noop"));
+    std::size_t stale = 0;
+    auto claimed = harness.queue().exchange({}, "probe", {"bulk", "test"}, {"test.noop"}, 2,
+                                            false, stale);
+    REQUIRE(claimed.size() == 2);
+    CHECK(claimed[0].id == moved);
+    CHECK(claimed[0].queue == "bulk");
+    CHECK(claimed[1].id == plain);
+    CHECK(claimed[1].queue == "test");
+  }
+}

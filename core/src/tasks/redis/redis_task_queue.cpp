@@ -163,6 +163,7 @@ std::vector<ClaimedTask> RedisTaskQueue::exchange(const std::vector<Outcome>& ou
     task.max_attempts = static_cast<int>(as_integer(item->element[4]));
     task.token = as_integer(item->element[5]);
     task.lease_ms = as_integer(item->element[6]);
+    task.queue = as_string(item->element[8]);
     const auto* dependencies = item->element[7];
     for (std::size_t d = 0; d + 1 < dependencies->elements; d += 2) {
       task.dependency_results[as_string(dependencies->element[d])] =

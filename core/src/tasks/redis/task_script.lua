@@ -454,7 +454,7 @@ local function claim_from(queue, type, stream, worker, limit, now, claimed)
       local deps = no_dependencies
       if t.dependency_count > 0 then deps = dependency_results(id) end
       claimed[#claimed + 1] = {id, t.type, t.payload, attempts, t.max_attempts, token, t.lease_ms,
-        deps}
+        deps, queue}
     else
       later_ack(stream, entry)
     end
