@@ -13,6 +13,7 @@ packages=(
   libboost1.81-dev libboost-program-options1.81-dev
   libsoci-dev libhiredis-dev rapidjson-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
   libsodium-dev libcurl4-openssl-dev doctest-dev libpq-dev libsqlite3-dev
+  libhowardhinnant-date-dev tzdata
   redis-server postgresql wrk curl ca-certificates
   # The fuzz targets: clang and its sanitizer/libFuzzer runtime, which
   # --no-install-recommends would otherwise leave out.

@@ -40,7 +40,8 @@ orchestra::http::Response parse_problem(const ParseError& error) {
       fmt::format(R"({{"type":"about:blank","title":"Bad Request","status":400,"detail":{},)"
                   R"("position":{}}})",
                   quote(detail), error.position()),
-      {}};
+      {},
+      nullptr};
 }
 
 std::string durations_json(const std::map<std::string, int>& durations) {

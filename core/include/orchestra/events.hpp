@@ -1,16 +1,25 @@
 #pragma once
-// Publish/subscribe of named events inside the process. Subscribers are
-// called synchronously on the publisher's thread, in subscription order; an
-// exception in one subscriber is logged and does not reach the publisher or
-// the other subscribers.
+// Publish/subscribe of named events: inside the process on the sql
+// backend, across every process of the deployment on the redis backend
+// (Redis pub/sub: at most once, nothing kept for a disconnected process).
+// Subscribers are called on the publisher's thread in process, on the bus's
+// own thread across processes, in subscription order; an exception in one
+// subscriber is logged and does not reach the publisher or the other
+// subscribers. Events are for wake-ups and live pushes; what must not be
+// lost belongs in the database.
 
 #include <boost/config.hpp>
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace orchestra::events {
+
+// Published locally by a bus that spans processes after it lost and
+// regained its connection: events may have been missed meanwhile.
+inline constexpr std::string_view kReconnectedTopic = "events.reconnected";
 
 struct Event {
   std::string topic;

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -59,12 +61,46 @@ class Request {
   const std::string& path_param(const std::string& name) const;
 };
 
+// The body of a long-lived response (Server-Sent Events), written from any
+// thread while the connection stays open. The server sends what is written
+// as it arrives and a comment line when nothing was written for
+// `server.stream_keepalive`; it closes the stream when the client goes away
+// or the server drains, and a writer that falls more than `max_buffered`
+// bytes behind a slow client closes it too (the client reconnects).
+class BOOST_SYMBOL_VISIBLE StreamBody {
+ public:
+  explicit StreamBody(std::size_t max_buffered = 1 << 20) : max_buffered_(max_buffered) {}
+  // Queues `text` to be sent; false once the stream is closed.
+  bool write(std::string text);
+  void close();
+  bool closed() const;
+  // Called once, on the closing thread, when the stream closes.
+  void on_close(std::function<void()> callback);
+
+  // For the server: takes what is queued; `wake` is called (under the
+  // stream's lock) whenever there is something new to take, until detach.
+  std::string take();
+  void attach(std::function<void()> wake);
+  void detach();
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t max_buffered_;
+  std::string pending_;
+  bool closed_ = false;
+  std::function<void()> wake_;
+  std::function<void()> on_close_;
+};
+
 class Response {
  public:
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a streamed response: `body` is sent first, then whatever the
+  // stream is written, until it closes.
+  std::shared_ptr<StreamBody> stream;
 
   static Response json(int status, std::string body);
   static Response text(int status, std::string body,
@@ -72,6 +108,8 @@ class Response {
   // RFC 9457 problem details.
   static Response problem(int status, std::string_view detail,
                           std::string_view title = {});
+  // A text/event-stream response fed by `stream`.
+  static Response event_stream(std::shared_ptr<StreamBody> stream, std::string first = {});
 };
 
 // Thrown by handlers (or helpers) to answer with a problem response.

@@ -38,6 +38,11 @@ struct ClientRequest {
   // ClientError::Kind::rate_limited saying when to try again, so a task
   // can wait for it as a Step instead of in its thread.
   bool wait_for_rate_limit = true;
+  // True: connect only to public addresses (not loopback, private,
+  // link-local, shared or unspecified ones), checked on the address
+  // actually connected to, on a fresh connection; a refused address throws
+  // ClientError::Kind::refused_address. For URLs given by users.
+  bool public_addresses_only = false;
 };
 
 struct ClientResponse {
@@ -58,8 +63,10 @@ class BOOST_SYMBOL_VISIBLE ClientError : public std::runtime_error {
   // refused, reset or timed out (worth retrying); too_large: the response
   // exceeded http_client.max_response_bytes; stopped: `stop` returned true
   // while the call waited for a rate-limit token; rate_limited: no token
-  // now for a request that would not wait (one is due after retry_in()).
-  enum class Kind { invalid_url, transport, too_large, stopped, rate_limited };
+  // now for a request that would not wait (one is due after retry_in());
+  // refused_address: the host resolved to an address the request did not
+  // allow (ClientRequest::public_addresses_only).
+  enum class Kind { invalid_url, transport, too_large, stopped, rate_limited, refused_address };
   ClientError(Kind kind, const std::string& message,
               std::chrono::milliseconds retry_in = std::chrono::milliseconds(0))
       : std::runtime_error(message), kind_(kind), retry_in_(retry_in) {}
@@ -79,6 +86,11 @@ struct HostBudget {
   double requests = 0;
   std::chrono::milliseconds per{0};
 };
+
+// Resolves the host of an http(s) URL; throws ClientError (invalid_url when
+// the URL or its host is unusable, refused_address naming the address when
+// any address it resolves to is not public).
+void require_public_target(const std::string& url);
 
 class BOOST_SYMBOL_VISIBLE Client {
  public:

@@ -5,6 +5,7 @@
 #include "blobs/s3_blob_store.hpp"
 #include "http_client/curl_client.hpp"
 #include "limits/make_rate_limiter.hpp"
+#include "events/redis_event_bus.hpp"
 #include "auth/signing_secret.hpp"
 #include "db/migrations.hpp"
 #include "log/logging.hpp"
@@ -121,6 +122,12 @@ db::MigrationReport Application::open() {
   auto report = open_database();
   try {
     tasks_->open(config_.queue, *database_);
+    if (config_.queue.backend == "redis") {
+      events_ = std::make_unique<events::RedisEventBus>(
+          tasks::redis::parse_redis_url(config_.queue.redis_url),
+          config_.queue.redis_prefix + "events", log::logger("events"));
+      services_.events = events_.get();
+    }
     limits_ = limits::make_rate_limiter(config_.queue, *database_);
     services_.limits = limits_.get();
     http_client_ = std::make_unique<http_client::CurlClient>(config_.http_client, limits_.get());

@@ -80,7 +80,7 @@ class Application {
   metrics::Registry metrics_;
 
   // Services outlive the plugins that use them.
-  std::unique_ptr<events::LocalEventBus> events_;
+  std::unique_ptr<events::EventBus> events_;
   std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<db::ConnectionPool> database_;
   std::unique_ptr<auth::AuthService> auth_;  // api and all roles

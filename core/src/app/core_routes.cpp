@@ -42,7 +42,8 @@ Response readiness(const std::vector<ReadinessCheck>& checks) {
                   fmt::format(R"({{"type":"about:blank","title":"Service Unavailable",)"
                               R"("status":503,"detail":"{}","checks":{{{}}}}})",
                               detail, results),
-                  {}};
+                  {},
+                  nullptr};
 }
 
 std::string openapi_document(const http::Router& router) {

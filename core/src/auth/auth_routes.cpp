@@ -159,7 +159,7 @@ Response AuthService::logout(const Request& request) {
   if (!store_.revoke_refresh_token(*token, request.caller().subject)) {
     throw HttpError(404, "no live refresh token of yours matches");
   }
-  Response response{204, "application/json", {}, {}};
+  Response response{204, "application/json", {}, {}, nullptr};
   response.headers.emplace_back("Set-Cookie", refresh_cookie(request, "", std::chrono::seconds(0)));
   return response;
 }
@@ -236,7 +236,7 @@ Response AuthService::revoke_service_token(const Request& request) {
     throw HttpError(404, fmt::format("no live service token is named '{}'", name));
   }
   log_->info("{} revoked service token {}", request.caller().name, name);
-  return Response{204, "application/json", {}, {}};
+  return Response{204, "application/json", {}, {}, nullptr};
 }
 
 void AuthService::add_routes(http::Router& router) {

@@ -41,6 +41,8 @@ ServerConfig read_server(const ConfigSection& section) {
   server.header_timeout = section.get("header_timeout", server.header_timeout);
   server.body_timeout = section.get("body_timeout", server.body_timeout);
   server.idle_timeout = section.get("idle_timeout", server.idle_timeout);
+  server.stream_keepalive =
+      section.get_positive_duration("stream_keepalive", server.stream_keepalive);
   server.shutdown_grace = section.get("shutdown_grace", server.shutdown_grace);
   return server;
 }

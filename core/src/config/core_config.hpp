@@ -34,6 +34,8 @@ struct ServerConfig {
   milliseconds body_timeout{30'000};
   milliseconds idle_timeout{60'000};
   milliseconds shutdown_grace{30'000};
+  // A comment line on a quiet event stream, so proxies keep it open.
+  milliseconds stream_keepalive{15'000};
 };
 
 struct DatabaseConfig {

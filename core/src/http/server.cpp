@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -188,6 +189,11 @@ class Server::Session {
       response = dispatcher.invoke(*target, request);
     }
     dispatcher.complete(request, target, response, started);
+    if (response.stream) {
+      co_await stream(response, in.version());
+      --dispatcher.in_flight();
+      co_return false;
+    }
     bool keep_alive = in.keep_alive() && !server_.draining_;
     auto out = serialize_response(response, in.version(), keep_alive,
                                   in.method() == bhttp::verb::head);
@@ -195,6 +201,58 @@ class Server::Session {
     auto [error, bytes] = co_await asio::async_write(socket_, asio::buffer(out), kUseTuple);
     --dispatcher.in_flight();
     co_return !error && keep_alive;
+  }
+
+  // Sends a streamed response until its body closes, the client goes away
+  // or the server drains. The connection counts as idle meanwhile, so a
+  // drain closes it at once.
+  asio::awaitable<void> stream(Response& response, unsigned version) {
+    using namespace asio::experimental::awaitable_operators;
+    auto body = response.stream;
+    auto wake = std::make_shared<asio::steady_timer>(socket_.get_executor());
+    body->attach([wake, executor = socket_.get_executor()] {
+      asio::post(executor, [wake] { wake->cancel(); });
+    });
+    // Also when the reactor is destroyed with this coroutine suspended: the
+    // writer must stop posting to it.
+    struct Release {
+      std::shared_ptr<StreamBody> body;
+      ~Release() {
+        body->detach();
+        body->close();
+      }
+    } release{body};
+    connection_.busy = false;
+    auto head = serialize_response(response, version, false, false);
+    co_await (stream_writes(*body, *wake, std::move(head)) || watch_peer());
+  }
+
+  asio::awaitable<void> stream_writes(StreamBody& body, asio::steady_timer& wake,
+                                      std::string out) {
+    out += body.take();
+    while (true) {
+      if (out.empty()) out = ": keepalive\n\n";
+      expire_in(server_.config_.body_timeout);
+      auto [error, bytes] = co_await asio::async_write(socket_, asio::buffer(out), kUseTuple);
+      connection_.deadline = Connection::kNoDeadline;
+      if (error || server_.draining_) co_return;
+      // A wake posted while writing found no wait to cancel; what it
+      // announced is taken here. One posted from now on cancels the wait.
+      wake.expires_after(server_.config_.stream_keepalive);
+      out = body.take();
+      if (!out.empty()) continue;
+      if (body.closed()) co_return;
+      co_await wake.async_wait(kUseTuple);
+      out = body.take();
+      if (out.empty() && body.closed()) co_return;
+    }
+  }
+
+  // Completes when the client closes the connection (or sends anything,
+  // which an event-stream client never does) or drain cancels the socket.
+  asio::awaitable<void> watch_peer() {
+    char byte;
+    co_await socket_.async_read_some(asio::buffer(&byte, 1), kUseTuple);
   }
 
   void expire_in(std::chrono::milliseconds timeout) {

@@ -79,11 +79,11 @@ const std::string& Request::path_param(const std::string& name) const {
 }
 
 Response Response::json(int status, std::string body) {
-  return Response{status, "application/json", std::move(body), {}};
+  return Response{status, "application/json", std::move(body), {}, nullptr};
 }
 
 Response Response::text(int status, std::string body, std::string content_type) {
-  return Response{status, std::move(content_type), std::move(body), {}};
+  return Response{status, std::move(content_type), std::move(body), {}, nullptr};
 }
 
 Response Response::problem(int status, std::string_view detail, std::string_view title) {
@@ -94,7 +94,7 @@ Response Response::problem(int status, std::string_view detail, std::string_view
   body += ",\"detail\":\"";
   log::append_json_escaped(body, detail);
   body += "\"}";
-  return Response{status, "application/problem+json", std::move(body), {}};
+  return Response{status, "application/problem+json", std::move(body), {}, nullptr};
 }
 
 HttpError::HttpError(int status, std::string detail, std::string title)

@@ -34,9 +34,14 @@ std::string serialize_response(const Response& response, unsigned version, bool 
   out += "\r\nServer: orchestra\r\n";
   append_header(out, "Content-Type", response.content_type);
   for (const auto& [name, value] : response.headers) append_header(out, name, value);
-  out += "Content-Length: ";
-  append_number(out, response.body.size());
-  out += "\r\n";
+  if (response.stream) {
+    // Ends when the connection closes: the length is not known up front.
+    keep_alive = false;
+  } else {
+    out += "Content-Length: ";
+    append_number(out, response.body.size());
+    out += "\r\n";
+  }
   if (!keep_alive && version != 10) out += "Connection: close\r\n";
   if (keep_alive && version == 10) out += "Connection: keep-alive\r\n";
   out += "\r\n";

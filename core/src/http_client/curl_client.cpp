@@ -1,11 +1,13 @@
 #include "http_client/curl_client.hpp"
 #include "http_client/curl_support.hpp"
+#include "http_client/public_address.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <memory>
+#include <optional>
 
 namespace orchestra::http_client {
 namespace {
@@ -70,6 +72,18 @@ struct Collector {
     }
     collector->response.body.append(data, bytes);
     return bytes;
+  }
+  // Refuses, when asked to, a socket to an address that is not public:
+  // checked here, on the address curl resolved, so a name that resolves
+  // differently at connect time than when it was checked gains nothing.
+  std::optional<std::string> refused;
+  static curl_socket_t open_socket(void* self, curlsocktype, curl_sockaddr* address) {
+    auto* collector = static_cast<Collector*>(self);
+    if (!is_public_address(&address->addr)) {
+      collector->refused = address_text(&address->addr);
+      return CURL_SOCKET_BAD;
+    }
+    return ::socket(address->family, address->socktype, address->protocol);
   }
   static std::size_t header(char* data, std::size_t size, std::size_t count, void* self) {
     auto* collector = static_cast<Collector*>(self);
@@ -206,9 +220,21 @@ http::ClientResponse CurlClient::perform(CURL* curl, const http::ClientRequest& 
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &collector);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Collector::header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &collector);
+  if (request.public_addresses_only) {
+    // A cached connection was opened without the check.
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, &Collector::open_socket);
+    curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &collector);
+    curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+  }
   char error[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   auto code = curl_easy_perform(curl);
+  if (collector.refused) {
+    throw ClientError(Kind::refused_address,
+                      fmt::format("{}: refused to connect to {}, which is not a public address",
+                                  shown(request.url), *collector.refused));
+  }
   if (collector.too_large) {
     throw ClientError(Kind::too_large,
                       fmt::format("{}: the response is larger than {} bytes", shown(request.url),
