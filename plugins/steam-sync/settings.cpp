@@ -1,6 +1,6 @@
 #include "settings.hpp"
 
-#include "country_codes.hpp"
+#include <orchestra/text.hpp>
 
 #include <fmt/format.h>
 
@@ -40,7 +40,7 @@ Settings read_settings(const orchestra::ConfigSection& config) {
   settings.countries = config.get<std::vector<std::string>>("countries", settings.countries);
   if (settings.countries.empty()) config.report("countries", "must name at least one country");
   for (const auto& country : settings.countries) {
-    if (!is_country_code(country)) {
+    if (!orchestra::text::is_country_code(country)) {
       config.report("countries",
                     fmt::format("'{}' is not an ISO 3166-1 alpha-2 code (e.g. US, GB)", country));
     }

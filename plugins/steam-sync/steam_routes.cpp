@@ -1,7 +1,7 @@
 #include "steam_routes.hpp"
 
 #include "app_json.hpp"
-#include "country_codes.hpp"
+#include <orchestra/text.hpp>
 #include "fetch_request.hpp"
 
 #include <orchestra/clock.hpp>
@@ -41,48 +41,13 @@ std::optional<std::int64_t> parse_timestamp(const std::string& text) {
     if (*seconds < -kLimit || *seconds > kLimit) return std::nullopt;
     return *seconds * 1000;
   }
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
-      consumed != 19) {
-    return std::nullopt;
-  }
-  std::string_view rest = std::string_view(text).substr(19);
-  std::int64_t millis = 0;
-  if (!rest.empty() && rest.front() == '.') {
-    auto digits = rest.substr(1, rest.find_first_not_of("0123456789", 1) - 1);
-    if (digits.empty()) return std::nullopt;
-    millis = *parse_integer((std::string(digits) + "00").substr(0, 3));
-    rest.remove_prefix(1 + digits.size());
-  }
-  std::int64_t offset = 0;
-  if (rest == "Z" || rest == "z") {
-    offset = 0;
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    auto hours = parse_integer(rest.substr(1, 2)), minutes = parse_integer(rest.substr(4, 2));
-    if (!hours || !minutes) return std::nullopt;
-    offset = (*hours * 60 + *minutes) * 60 * (rest[0] == '-' ? -1 : 1);
-  } else {
-    return std::nullopt;
-  }
-  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
-    return std::nullopt;
-  }
-  auto day = tm.tm_mday, month = tm.tm_mon;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  auto seconds = static_cast<std::int64_t>(timegm(&tm));
-  // timegm normalises 2026-02-31 into March: such dates are refused.
-  if (tm.tm_mday != day || tm.tm_mon != month - 1) return std::nullopt;
-  return (seconds - offset) * 1000 + millis;
+  return orchestra::text::parse_rfc3339(text);
 }
 
 std::string country_code(std::string text, const std::string& field) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (!is_country_code(text)) {
+  if (!orchestra::text::is_country_code(text)) {
     throw HttpError(400, fmt::format("'{}': {} is not an ISO 3166-1 alpha-2 country code "
                                      "(e.g. \"US\", \"GB\")",
                                      field, quote(text)));

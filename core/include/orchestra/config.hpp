@@ -28,7 +28,7 @@ class BOOST_SYMBOL_VISIBLE ConfigSection {
 
   // Supported T: bool, std::int64_t, int, double, std::string,
   // std::chrono::milliseconds (written "250ms", "30s", "5m", "1h", "2d"),
-  // std::vector<std::string>.
+  // std::vector<std::string>, std::vector<std::chrono::milliseconds>.
   template <typename T>
   T get(const std::string& key, const T& fallback) const;
   template <typename T>

@@ -2,8 +2,8 @@
 
 #include "auth/encoding.hpp"
 #include "auth/scopes.hpp"
-#include "db/sql_rows.hpp"
-#include "db/transaction.hpp"
+#include <orchestra/db.hpp>
+#include <orchestra/db.hpp>
 #include "tasks/task_id.hpp"
 
 #include <orchestra/clock.hpp>

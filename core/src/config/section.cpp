@@ -95,6 +95,21 @@ struct Decoder<std::vector<std::string>> {
   }
 };
 
+template <>
+struct Decoder<std::vector<std::chrono::milliseconds>> {
+  static constexpr const char* kExpected = "a list of durations such as [0s, 5s, 5m]";
+  static std::optional<std::vector<std::chrono::milliseconds>> decode(const YAML::Node& node) {
+    if (!node.IsSequence()) return std::nullopt;
+    std::vector<std::chrono::milliseconds> values;
+    for (const auto& item : node) {
+      auto value = item.IsScalar() ? config::parse_duration(item.Scalar()) : std::nullopt;
+      if (!value) return std::nullopt;
+      values.push_back(*value);
+    }
+    return values;
+  }
+};
+
 YAML::Node lookup(SectionState& state, const std::string& key) {
   state.asked.insert(key);
   return config::find_child(state.node, key);
@@ -156,6 +171,7 @@ ORCHESTRA_CONFIG_TYPE(double)
 ORCHESTRA_CONFIG_TYPE(std::string)
 ORCHESTRA_CONFIG_TYPE(std::chrono::milliseconds)
 ORCHESTRA_CONFIG_TYPE(std::vector<std::string>)
+ORCHESTRA_CONFIG_TYPE(std::vector<std::chrono::milliseconds>)
 #undef ORCHESTRA_CONFIG_TYPE
 
 std::int64_t ConfigSection::get_int(const std::string& key, std::int64_t fallback,

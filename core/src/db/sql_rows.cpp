@@ -1,4 +1,4 @@
-#include "db/sql_rows.hpp"
+#include <orchestra/db.hpp>
 
 namespace orchestra::db {
 

@@ -1,4 +1,6 @@
-#include "db/transaction.hpp"
+#include "db/connection_pool.hpp"
+
+#include <orchestra/db.hpp>
 
 namespace orchestra::db {
 

@@ -1,6 +1,6 @@
 #include "limits/sql_rate_limiter.hpp"
 
-#include "db/transaction.hpp"
+#include <orchestra/db.hpp>
 #include "limits/token_bucket.hpp"
 
 #include <orchestra/clock.hpp>

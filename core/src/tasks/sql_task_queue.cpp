@@ -2,8 +2,8 @@
 #include "tasks/comma_list.hpp"
 
 #include "db/postgres_query.hpp"
-#include "db/transaction.hpp"
-#include "db/sql_rows.hpp"
+#include <orchestra/db.hpp>
+#include <orchestra/db.hpp>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>

@@ -71,6 +71,8 @@ const char* kind_name(Kind kind) {
     case Kind::transport: return "transport";
     case Kind::too_large: return "too_large";
     case Kind::stopped: return "stopped";
+    case Kind::rate_limited: return "rate_limited";
+    case Kind::refused_address: return "refused_address";
   }
   return "unknown kind";
 }

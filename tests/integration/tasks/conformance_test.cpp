@@ -3,7 +3,7 @@
 
 #include "support/task_harness.hpp"
 
-#include "db/transaction.hpp"
+#include <orchestra/db.hpp>
 #include "tasks/redis/redis_client.hpp"
 
 #include <doctest/doctest.h>

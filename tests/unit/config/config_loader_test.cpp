@@ -458,7 +458,8 @@ TEST_CASE("the shipped config/scale-out.yaml has no problems") {
     CHECK(config.queue.backend == "redis");
     CHECK(config.queue.redis_url.starts_with("redis://"));
     CHECK(config.worker.queues ==
-          std::map<std::string, int>{{"calculator", 2}, {"csv-summer", 1}, {"steam-sync", 1}});
+          std::map<std::string, int>{
+              {"calculator", 2}, {"csv-summer", 1}, {"steam-sync", 1}, {"notifications", 1}});
     CHECK(config.log.format == "json");
   });
 }

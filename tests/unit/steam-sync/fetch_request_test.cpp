@@ -3,7 +3,7 @@
 // check and the JSON summary of a fetch (FetchOutcome::to_json).
 
 #include "task_progress.hpp"
-#include "country_codes.hpp"
+#include <orchestra/text.hpp>
 #include "fetch_request.hpp"
 
 #include <doctest/doctest.h>
@@ -69,12 +69,12 @@ TEST_CASE("from_payload refuses malformed payloads with std::invalid_argument") 
 TEST_CASE("is_country_code accepts assigned upper-case ISO 3166-1 alpha-2 codes only") {
   for (const auto* code : {"US", "GB", "DE", "JP"}) {
     CAPTURE(code);
-    CHECK(is_country_code(code));
+    CHECK(orchestra::text::is_country_code(code));
   }
   // "UK" is reserved, not assigned: the United Kingdom is "GB".
   for (const auto* code : {"us", "USA", "", "XX", "UK"}) {
     CAPTURE(code);
-    CHECK_FALSE(is_country_code(code));
+    CHECK_FALSE(orchestra::text::is_country_code(code));
   }
 }
 

@@ -1,9 +1,9 @@
-#include "country_codes.hpp"
+#include <orchestra/text.hpp>
 
 #include <algorithm>
 #include <array>
 
-namespace steam_sync {
+namespace orchestra::text {
 namespace {
 
 // Sorted; from ISO 3166-1 (the tz database's iso3166.tab lists the same).
@@ -32,4 +32,4 @@ bool is_country_code(std::string_view code) {
   return std::binary_search(kCodes.begin(), kCodes.end(), code);
 }
 
-}  // namespace steam_sync
+}  // namespace orchestra::text

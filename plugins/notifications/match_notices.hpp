@@ -1,0 +1,56 @@
+#pragma once
+// What followers hear about matches: live events (kick-off, score, full
+// time) fanned out to every follower who wants them, and reminders before
+// kick-off. A fan-out lists the followers and queues their delivery in
+// batches, all in one transaction with the mark that it happened.
+//
+// Reminders are one delayed task per match version and offset, fanning
+// out when it fires; a change of the match queues new ones for its new
+// version, and a reminder of an older version does nothing when it fires.
+
+#include "follower_store.hpp"
+#include "notifier.hpp"
+#include "pending_tasks.hpp"
+#include "sports_store.hpp"
+
+namespace notifications {
+
+inline constexpr const char* kFanOutType = "notifications.fan_out";
+inline constexpr const char* kRemindType = "notifications.remind";
+
+class MatchNotices {
+ public:
+  MatchNotices(orchestra::db::Database& database, orchestra::tasks::Tasks& tasks,
+               SportsStore& sports, FollowerStore& followers, Notifier& notifier)
+      : database_(database),
+        tasks_(tasks),
+        sports_(sports),
+        followers_(followers),
+        notifier_(notifier) {}
+
+  // Inside the transaction of a match change: the fan-out of its live
+  // events and the reminders of its new version.
+  void on_change(soci::session& session, const MatchChange& change, PendingTasks& pending);
+  // Reminders of upcoming matches of `teams` for one user's offsets (after
+  // a follow or a change of preferences).
+  void remind_user(const std::vector<std::int64_t>& teams, const std::vector<int>& offsets);
+
+  static orchestra::tasks::NewTask fan_out_task(std::int64_t event_id);
+  std::string fan_out(std::int64_t event_id);
+  std::string remind(std::int64_t match_id, int version, int minutes);
+
+ private:
+  static std::optional<orchestra::tasks::NewTask> reminder_task(const Match& match, int minutes);
+  // Followers of the match's teams for whom `wanted` holds.
+  std::vector<std::string> followers_of(const Match& match,
+                                        const std::function<bool(const Preferences&)>& wanted);
+  std::string describe(const Match& match) const;
+
+  orchestra::db::Database& database_;
+  orchestra::tasks::Tasks& tasks_;
+  SportsStore& sports_;
+  FollowerStore& followers_;
+  Notifier& notifier_;
+};
+
+}  // namespace notifications

@@ -1,0 +1,43 @@
+#pragma once
+// Sends webhook messages, one attempt per task: signed (Standard
+// Webhooks), 2xx counts as delivered, 410 Gone disables the endpoint, and
+// anything else tries again after the next delay of the retry schedule (or
+// the answer's Retry-After, if longer) until the attempts run out. Every
+// attempt is recorded. An attempt whose number is not the next one does
+// nothing, so a task that runs twice never sends twice in a row.
+
+#include "settings.hpp"
+#include "webhook_store.hpp"
+
+#include <orchestra/http_client.hpp>
+#include <orchestra/tasks.hpp>
+
+namespace notifications {
+
+class WebhookSender {
+ public:
+  WebhookSender(orchestra::db::Database& database, orchestra::tasks::Tasks& tasks,
+                WebhookStore& store, orchestra::http::Client& client, const Settings& settings)
+      : database_(database), tasks_(tasks), store_(store), client_(client), settings_(settings) {}
+
+  std::string attempt(const std::string& delivery_id, int attempt);
+  // Queues one more attempt of a dead message; HttpError 409 unless dead.
+  Delivery retry(Delivery delivery);
+  // Queues again the attempts of pending messages overdue before `before`
+  // (their task was lost between a commit and its enqueue).
+  std::size_t requeue_overdue(std::int64_t before);
+
+ private:
+  DeliveryAttempt send(const Webhook& webhook, const Delivery& delivery, int attempt,
+                       std::optional<std::chrono::milliseconds>& retry_after);
+  void conclude(Delivery& delivery, const Webhook& webhook, const DeliveryAttempt& attempt,
+                std::optional<std::chrono::milliseconds> retry_after);
+
+  orchestra::db::Database& database_;
+  orchestra::tasks::Tasks& tasks_;
+  WebhookStore& store_;
+  orchestra::http::Client& client_;
+  const Settings& settings_;
+};
+
+}  // namespace notifications
