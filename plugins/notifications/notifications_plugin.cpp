@@ -85,6 +85,7 @@ class NotificationsPlugin final : public orchestra::Plugin {
     TaskOptions user_work;
     user_work.priority = orchestra::tasks::kUserPriority;
     user_work.max_attempts = 10;
+    user_work.lease = settings_.task_lease;
     tasks.define(kDeliverType, [this](TaskContext& context) {
       auto batch = read_batch_payload(context.payload());
       return fmt::format(R"({{"delivered":{}}})", components_->notifier.deliver({batch}));

@@ -18,6 +18,7 @@ Settings read_settings(const orchestra::ConfigSection& section) {
   settings.allow_private_targets = webhooks.get("allow_private_targets", false);
   settings.max_webhooks_per_user =
       static_cast<int>(webhooks.get_int("max_per_user", 10, 1, 1000));
+  settings.task_lease = section.get_positive_duration("task_lease", 30s);
   settings.stream_resync = section.get_positive_duration("stream_resync", 10s);
   return settings;
 }

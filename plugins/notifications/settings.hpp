@@ -26,6 +26,8 @@ struct Settings {
   // networks only.
   bool allow_private_targets = false;
   int max_webhooks_per_user = 10;
+  // How soon another worker re-runs the delivery tasks of one that died.
+  milliseconds task_lease{30'000};
   // How often open streams compare themselves with the inbox, for pushes
   // lost between processes.
   milliseconds stream_resync{10'000};
