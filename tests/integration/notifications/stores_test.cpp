@@ -1,0 +1,226 @@
+// The notifications tables on real SQLite and PostgreSQL: inbox ids per
+// user without gaps or repeats however many writers race, one notification
+// per user and key, match changes that bump versions and record their live
+// events, follower pages and digest due times.
+
+#include "support/task_harness.hpp"
+
+#include "db/migrations.hpp"
+#include "follower_store.hpp"
+#include "inbox_store.hpp"
+#include "sports_store.hpp"
+
+#include <orchestra/clock.hpp>
+
+#include <doctest/doctest.h>
+
+#include <set>
+#include <thread>
+
+using namespace orchestra::testing;
+using namespace notifications;
+
+namespace {
+
+void migrate(TaskHarness& harness) {
+  auto root = std::filesystem::path(ORCHESTRA_SOURCE_DIR) / "sql";
+  orchestra::db::apply_migrations(
+      harness.database(), root,
+      orchestra::db::discover_migrations(root, {"core", "notifications"},
+                                         harness.database().dialect()));
+}
+
+Notification note(const std::string& key) {
+  return Notification{"reminder", key, "title " + key, R"({"n":1})", orchestra::unix_ms()};
+}
+
+std::vector<Delivered> append(TaskHarness& harness, InboxStore& inbox,
+                              const std::vector<std::string>& users, const Notification& n) {
+  soci::session session(harness.database().pool());
+  orchestra::db::WriteTransaction transaction(session, harness.database().dialect());
+  auto delivered = inbox.append(session, users, n);
+  transaction.commit();
+  return delivered;
+}
+
+Team team(SportsStore& sports, const std::string& name) {
+  return sports.create_team(Team{0, name, name.substr(0, 3), "PL", std::nullopt, 0, 0});
+}
+
+#define FOR_EACH_DATABASE                    \
+  for (auto backend : backends_under_test()) \
+    if (backend != Backend::redis)           \
+      SUBCASE(backend_name(backend))
+
+}  // namespace
+
+TEST_CASE("notifications store: one item per user and key, ids 1, 2, 3 per user") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    FollowerStore followers(harness.database());
+    InboxStore inbox(harness.database());
+    SportsStore sports(harness.database());
+    auto club = team(sports, "Legia");
+    for (const char* user : {"ann", "bob"}) followers.follow(user, club.id, {});
+
+    auto first = append(harness, inbox, {"ann", "bob", "nobody"}, note("a"));
+    REQUIRE(first.size() == 2);  // "nobody" follows nothing and is not a user here
+    CHECK(first[0].id == 1);
+    CHECK(first[1].id == 1);
+    CHECK(append(harness, inbox, {"ann", "bob"}, note("a")).empty());  // again: nothing
+    auto second = append(harness, inbox, {"bob"}, note("b"));
+    REQUIRE(second.size() == 1);
+    CHECK(second[0].id == 2);  // no gap where "a" was refused
+    CHECK(append(harness, inbox, {"ann"}, note("b"))[0].id == 2);
+
+    auto items = inbox.list("bob", false, std::nullopt, 10);
+    REQUIRE(items.size() == 2);
+    CHECK(items[0].id == 2);  // newest first
+    CHECK(items[0].notification.key == "b");
+    CHECK(items[1].notification.data == R"({"n":1})");
+    CHECK(inbox.since("bob", 1, 10).size() == 1);
+    CHECK(inbox.mark_read("bob", {1, 99}) == 1);
+    CHECK(inbox.list("bob", true, std::nullopt, 10).size() == 1);
+    CHECK(inbox.mark_read_up_to("bob", 2) == 1);
+    CHECK(inbox.list("bob", true, std::nullopt, 10).empty());
+    CHECK(inbox.last_ids({"ann", "bob", "zed"}) ==
+          std::map<std::string, std::int64_t>{{"ann", 2}, {"bob", 2}});
+  }
+}
+
+TEST_CASE("notifications store: racing writers leave every user's ids without gaps") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    FollowerStore followers(harness.database());
+    InboxStore inbox(harness.database());
+    SportsStore sports(harness.database());
+    auto club = team(sports, "Legia");
+    std::vector<std::string> users{"u1", "u2", "u3"};
+    for (const auto& user : users) followers.follow(user, club.id, {});
+    // Four writers deliver the same 30 keys (each key twice over): every
+    // user gets each key once, numbered 1..30.
+    std::vector<std::thread> writers;
+    for (int writer = 0; writer < 4; ++writer) {
+      writers.emplace_back([&, writer] {
+        for (int i = 0; i < 30; ++i) {
+          auto key = std::to_string((i + writer * 7) % 30);
+          for (int tries = 0; tries < 50; ++tries) {
+            try {
+              append(harness, inbox, users, note(key));
+              break;
+            } catch (const std::exception&) {
+              std::this_thread::sleep_for(std::chrono::milliseconds(5));  // SQLite busy
+            }
+          }
+        }
+      });
+    }
+    for (auto& writer : writers) writer.join();
+    for (const auto& user : users) {
+      auto items = inbox.since(user, 0, 100);
+      REQUIRE(items.size() == 30);
+      std::set<std::string> keys;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        CHECK(items[i].id == static_cast<std::int64_t>(i + 1));
+        keys.insert(items[i].notification.key);
+      }
+      CHECK(keys.size() == 30);
+    }
+  }
+}
+
+TEST_CASE("notifications store: match changes bump the version and record live events") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    SportsStore sports(harness.database());
+    auto home = team(sports, "Górnik"), away = team(sports, "Legia");
+    Match match;
+    match.competition = "Ekstraklasa";
+    match.home_team_id = home.id;
+    match.away_team_id = away.id;
+    match.starts_at = 1'800'000'000'000;
+    match.venue = "Arena";
+    auto created = sports.create_match(match, {}).after;
+    CHECK(created.version == 1);
+    CHECK(created.venue == std::optional<std::string>("Arena"));
+
+    bool also_ran = false;
+    auto change = sports.update_match(
+        created.id,
+        [](Match m) {
+          m.status = "live";
+          m.score = Score{1, 0};
+          return m;
+        },
+        [&](soci::session&, const MatchChange&) { also_ran = true; });
+    REQUIRE(change);
+    CHECK(also_ran);
+    CHECK(change->after.version == 2);
+    REQUIRE(change->events.size() == 2);
+    CHECK(change->events[0].kind == "start");
+    CHECK(change->events[1].kind == "score");
+    CHECK(sports.event(change->events[1].id)->payload.find(R"("score":{"home":1,"away":0})") !=
+          std::string::npos);
+    CHECK(sports.stalled_events(orchestra::unix_ms() + 1, 10).size() == 2);
+    {
+      soci::session session(harness.database().pool());
+      sports.mark_fanned_out(session, change->events[0].id);
+    }
+    CHECK(sports.stalled_events(orchestra::unix_ms() + 1, 10).size() == 1);
+
+    auto stored = sports.match(created.id);
+    REQUIRE(stored);
+    CHECK(stored->score == std::optional<Score>(Score{1, 0}));
+    CHECK_FALSE(sports.update_match(999, [](Match m) { return m; }, {}));
+    CHECK_THROWS_AS(sports.delete_team(home.id), orchestra::http::HttpError);  // it plays
+
+    MatchFilter filter;
+    filter.team = away.id;
+    filter.status = "live";
+    CHECK(sports.matches(filter).size() == 1);
+    filter.status = "scheduled";
+    CHECK(sports.matches(filter).empty());
+    CHECK(sports.delete_match(created.id));
+    CHECK(sports.delete_team(home.id));
+  }
+}
+
+TEST_CASE("notifications store: followers page by user, digests come due") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    SportsStore sports(harness.database());
+    FollowerStore followers(harness.database());
+    auto a = team(sports, "Alpha"), b = team(sports, "Beta");
+    for (int i = 0; i < 5; ++i) {
+      followers.follow("user" + std::to_string(i), i % 2 ? a.id : b.id, {1000 + i, std::nullopt});
+    }
+    followers.follow("user0", a.id, {});  // follows both: listed once
+    auto page = followers.followers({a.id, b.id}, "", 3);
+    REQUIRE(page.size() == 3);
+    CHECK(page[0].user == "user0");
+    CHECK(followers.followers({a.id, b.id}, page.back().user, 10).size() == 2);
+    CHECK(followers.follows("user0") == std::vector<std::int64_t>{a.id, b.id});
+
+    auto due = followers.due(DigestKind::daily, 1002, 10);
+    REQUIRE(due.size() == 3);  // due at 1000, 1001 and 1002
+    CHECK(due[0].user == "user0");
+    CHECK(followers.due(DigestKind::weekly, 5000, 10).empty());
+    {
+      soci::session session(harness.database().pool());
+      followers.set_next(session, DigestKind::daily, "user0", std::nullopt);
+    }
+    CHECK(followers.due(DigestKind::daily, 1002, 10).size() == 2);
+
+    Preferences custom;
+    custom.reminders = {90, 15};
+    followers.save_preferences("user1", custom, {});
+    CHECK(followers.preferences("user1").reminders == std::vector<int>{90, 15});
+    soci::session session(harness.database().pool());
+    auto offsets = followers.reminder_offsets(session, {a.id});
+    CHECK(offsets == std::vector<int>{15, 60, 90});
+  }
+}
