@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
-#   ./scripts/bench.sh [http|tasks|calculator|csv|steam|waiting|all] [duration for http, default 10s]
+#   ./scripts/bench.sh [http|tasks|calculator|csv|steam|waiting|notifications|all] [duration for http, default 10s]
 #
 # http:  wrk against GET /healthz and the echo plugin's small JSON route,
 #        64 connections; requests/s and p99, access log on and off, with 1
@@ -15,6 +15,10 @@
 #        critical path, idle and with steam-sync fetches waiting on a rate
 #        limit; a small CSV sum meanwhile; RSS and threads with 10,000
 #        operations waiting.
+# notifications: tests/bench/notifications_bench.cpp, all-in-one on SQLite:
+#        score change to the last of 1,000 SSE streams (p50/p99, vs one
+#        stream), digests/min for 100,000 users, webhook deliveries/s; peak
+#        RSS of each run.
 # steam: tests/bench/steam_bench.cpp against the fake Steam: apps/s with no
 #        rate limit (vs one sequential libcurl client), requests per window
 #        vs the budget with one.
@@ -142,6 +146,11 @@ bench_waiting() {
   "$build/bin/bench_waiting" 2>/dev/null
 }
 
+bench_notifications() {
+  echo "== notifications: live streams, digests, webhooks (tests/bench/notifications_bench.cpp)"
+  "$build/bin/bench_notifications" 2>/dev/null
+}
+
 bench_steam() {
   echo "== steam-sync: throughput and rate-limit use (tests/bench/steam_bench.cpp)"
   "$build/bin/bench_steam" 2>/dev/null
@@ -154,6 +163,7 @@ case $what in
   csv) bench_csv ;;
   steam) bench_steam ;;
   waiting) bench_waiting ;;
-  all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam; bench_waiting ;;
-  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam, waiting or all)"; exit 2 ;;
+  notifications) bench_notifications ;;
+  all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam; bench_waiting; bench_notifications ;;
+  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam, waiting, notifications or all)"; exit 2 ;;
 esac

@@ -6,6 +6,7 @@
 
 #include "support/auth.hpp"
 #include "support/http_client.hpp"
+#include "support/notification_fixtures.hpp"
 #include "support/sse_client.hpp"
 #include "support/test_server.hpp"
 #include "support/webhook_receiver.hpp"
@@ -201,6 +202,7 @@ TEST_CASE("notifications: digests exactly once per user and period across two wo
           "killed mid-fan-out") {
   auto env = redis_env();
   if (!env) return;
+  (*env)["ORCHESTRA_PLUGINS__NOTIFICATIONS__BATCH_SIZE"] = "5";  // many small batches
   TempDir dir;
   TestServer api(dir, "api", test_config(), *env);
   auto worker1 = std::make_unique<TestServer>(dir, "worker", test_config(), *env);
@@ -209,51 +211,40 @@ TEST_CASE("notifications: digests exactly once per user and period across two wo
   for (int i = 0; i < 4; ++i) teams.push_back(create_team(api.port(), "Team " + std::to_string(i)));
   create_match(api.port(), teams[0], teams[1], in(3'600'000));
   create_match(api.port(), teams[2], teams[3], in(7'200'000));
-  // Each user's daily digest at the current UTC hour, so the latest firing
-  // was less than an hour ago and both matches fall in its 24 hours.
-  auto hour = (orchestra::unix_ms() / 3'600'000) % 24;
-  const int kUsers = 300;
-  for (int i = 0; i < kUsers; ++i) {
-    auto user = bearer({}, "digest-user-" + std::to_string(i));
-    REQUIRE(call(api.port(), user, "PUT", "/me/preferences",
-                 R"({"time_zone":"UTC","daily":{"hour":)" + std::to_string(hour) +
-                     R"(},"weekly":{"enabled":false}})")
-                .status == 200);
-    for (int t = 0; t < 3; ++t) {
-      REQUIRE(call(api.port(), user, "PUT", "/me/follows/" + std::to_string(teams[t])).status ==
-              204);
-    }
-  }
   auto loner = bearer({}, "no-matches");
   REQUIRE(call(api.port(), loner, "PUT", "/me/follows/" + std::to_string(
                                                               create_team(api.port(), "Idle")))
               .status == 204);
-
-  soci::session database(soci::sqlite3, (dir.path() / "var/test.db").string());
-  auto delivered = [&] {
-    long long count = 0;
-    database << "SELECT COUNT(*) FROM notification_inbox WHERE kind = 'digest.daily'",
-        soci::into(count);
-    return count;
-  };
-  // The users' next firing is tomorrow; make it come due now, as if the
-  // hour had just struck.
-  database << "UPDATE notification_users SET next_daily_at = :due",
-      soci::use(static_cast<long long>(orchestra::unix_ms() - 1000));
-  wait_until([&] { return delivered() > 0; }, 20s, "the first digests");
+  // Many users follow three teams each, written straight into the tables
+  // (the API's own follows are tested above); each user's daily digest at
+  // the current UTC hour, so the latest firing was less than an hour ago
+  // and both matches fall in its 24 hours.
+  auto database = dir.path() / "var/test.db";
+  const int kUsers = 1000;
+  insert_followers(database, {"digest-user-", kUsers, {teams[0], teams[1], teams[2]}, 3,
+                              static_cast<int>((orchestra::unix_ms() / 3'600'000) % 24)});
+  auto delivered = [&] { return inbox_count(database, "digest.daily"); };
+  make_digests_due(database);  // the loner's too
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (delivered() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
   worker1->signal(SIGKILL);
   auto at_kill = delivered();
   MESSAGE("digests delivered when worker 1 was killed: " << at_kill << " of " << kUsers);
+  CHECK(at_kill > 0);
+  CHECK(at_kill < kUsers);  // killed mid-fan-out
   wait_until([&] { return delivered() >= kUsers; }, 30s, "every digest");
   std::this_thread::sleep_for(3s);  // ticks and re-run batches find nothing more to send
   CHECK(delivered() == kUsers);
+  soci::session session(soci::sqlite3, database.string());
   long long repeated = -1;
-  database << "SELECT COUNT(*) FROM (SELECT user_id FROM notification_inbox GROUP BY user_id, "
+  session << "SELECT COUNT(*) FROM (SELECT user_id FROM notification_inbox GROUP BY user_id, "
               "dedupe_key HAVING COUNT(*) > 1) AS twice",
       soci::into(repeated);
   CHECK(repeated == 0);
   CHECK(inbox(api.port(), loner)["items"].Size() == 0);  // an empty digest is not sent
-  auto one = inbox(api.port(), bearer({}, "digest-user-7"));
+  auto one = inbox(api.port(), bearer({}, "digest-user-777"));
   REQUIRE(one["items"].Size() == 1);
   CHECK(std::string(one["items"][0]["kind"].GetString()) == "digest.daily");
   CHECK(one["items"][0]["data"]["matches"].Size() == 2);
