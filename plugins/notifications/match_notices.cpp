@@ -3,6 +3,8 @@
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 
+#include <spdlog/logger.h>
+
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -12,6 +14,10 @@ namespace notifications {
 namespace {
 
 constexpr int kFollowerPage = 1000;
+// A batch of a live event waits this long at a time, up to this many
+// times, for the match's earlier events; then it goes out anyway.
+constexpr auto kOrderWait = std::chrono::milliseconds(20);
+constexpr int kMaxOrderWaits = 1500;
 
 // The fields of a match's JSON (as recorded with a live event) that say
 // who played and how it stood.
@@ -143,16 +149,35 @@ std::string MatchNotices::fan_out(std::int64_t event_id) {
       fmt::format(fmt::runtime(kTitles.at(event->kind)), describe(match)),
       with_match(event->payload, nullptr, 0), orchestra::unix_ms()};
   PendingTasks pending(tasks_);
-  for (auto& task : notifier_.batches(users, notification)) pending.add(std::move(task));
+  auto batches = notifier_.batches(users, notification, LiveOrder{event_id, event->match_id, 0});
+  auto count = static_cast<int>(batches.size());
+  for (auto& task : batches) pending.add(std::move(task));
   {
     soci::session session(database_.pool());
     orchestra::db::WriteTransaction transaction(session, database_.dialect());
     pending.before_commit(session);
-    sports_.mark_fanned_out(session, event_id);
+    sports_.mark_fanned_out(session, event_id, count);
     transaction.commit();
   }
   pending.after_commit();
   return fmt::format(R"({{"followers":{}}})", users.size());
+}
+
+orchestra::tasks::Step MatchNotices::deliver(const Recipients& batch,
+                                             orchestra::tasks::TaskContext& context) {
+  const auto& order = batch.order;
+  if (order && sports_.earlier_pending(order->match, order->event)) {
+    auto waits = context.state().empty() ? 0 : std::stoi(context.state());
+    if (waits < kMaxOrderWaits) {
+      return orchestra::tasks::Step::wait_for(kOrderWait, std::to_string(waits + 1));
+    }
+    context.log().warn("event {} of match {} goes out before earlier ones still pending",
+                       order->event, order->match);
+  }
+  auto delivered = notifier_.deliver({batch}, [&](soci::session& session) {
+    if (order) sports_.batch_done(session, order->event, order->batch);
+  });
+  return fmt::format(R"({{"delivered":{}}})", delivered);
 }
 
 std::string MatchNotices::remind(std::int64_t match_id, int version, int minutes) {

@@ -7,6 +7,11 @@
 // Reminders are one delayed task per match version and offset, fanning
 // out when it fires; a change of the match queues new ones for its new
 // version, and a reminder of an older version does nothing when it fires.
+//
+// Followers hear a match's live events in order: each delivery batch of an
+// event waits until the match's earlier events are fanned out and their
+// batches delivered (for at most 30 s, so a dead batch holds nothing up
+// for long).
 
 #include "follower_store.hpp"
 #include "notifier.hpp"
@@ -38,6 +43,9 @@ class MatchNotices {
   static orchestra::tasks::NewTask fan_out_task(std::int64_t event_id);
   std::string fan_out(std::int64_t event_id);
   std::string remind(std::int64_t match_id, int version, int minutes);
+  // Delivers a batch; one of a live event waits (without a thread) while
+  // an earlier event of its match is still on its way.
+  orchestra::tasks::Step deliver(const Recipients& batch, orchestra::tasks::TaskContext& context);
 
  private:
   static std::optional<orchestra::tasks::NewTask> reminder_task(const Match& match, int minutes);

@@ -87,8 +87,7 @@ class NotificationsPlugin final : public orchestra::Plugin {
     user_work.max_attempts = 10;
     user_work.lease = settings_.task_lease;
     tasks.define(kDeliverType, [this](TaskContext& context) {
-      auto batch = read_batch_payload(context.payload());
-      return fmt::format(R"({{"delivered":{}}})", components_->notifier.deliver({batch}));
+      return components_->notices.deliver(read_batch_payload(context.payload()), context);
     }, user_work);
     tasks.define(kFanOutType, [this](TaskContext& context) {
       return components_->notices.fan_out(Payload(context.payload()).integer("event"));

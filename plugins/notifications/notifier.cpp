@@ -48,7 +48,8 @@ std::string inbox_message(const std::vector<std::pair<const Notification*, std::
 
 }  // namespace
 
-std::size_t Notifier::deliver(const std::vector<Recipients>& groups) {
+std::size_t Notifier::deliver(const std::vector<Recipients>& groups,
+                             const std::function<void(soci::session&)>& also) {
   PendingTasks pending(tasks_);
   std::vector<std::pair<const Notification*, std::vector<Delivered>>> delivered;
   std::size_t added = 0;
@@ -62,6 +63,7 @@ std::size_t Notifier::deliver(const std::vector<Recipients>& groups) {
       added += items.size();
       delivered.emplace_back(&group.notification, std::move(items));
     }
+    if (also) also(session);
     pending.in_transaction(session);
     transaction.commit();
   }
@@ -96,7 +98,8 @@ void Notifier::add_deliveries(soci::session& session, const std::vector<Delivere
 }
 
 std::vector<orchestra::tasks::NewTask> Notifier::batches(const std::vector<std::string>& users,
-                                                         const Notification& notification) const {
+                                                         const Notification& notification,
+                                                         std::optional<LiveOrder> order) const {
   std::vector<orchestra::tasks::NewTask> tasks;
   auto size = static_cast<std::size_t>(settings_.batch_size);
   for (std::size_t first = 0; first < users.size(); first += size) {
@@ -106,7 +109,8 @@ std::vector<orchestra::tasks::NewTask> Notifier::batches(const std::vector<std::
     orchestra::tasks::NewTask task;
     task.type = kDeliverType;
     task.unique_key = fmt::format("{}:{}:{}", kDeliverType, notification.key, part.front());
-    task.payload = batch_payload(part, notification);
+    if (order) order->batch = static_cast<int>(tasks.size());
+    task.payload = batch_payload(part, notification, order);
     task.priority = orchestra::tasks::kUserPriority;
     tasks.push_back(std::move(task));
   }
@@ -126,10 +130,22 @@ orchestra::tasks::NewTask Notifier::webhook_attempt(const std::string& delivery_
   return task;
 }
 
-std::string batch_payload(const std::vector<std::string>& users, const Notification& n) {
+std::string batch_payload(const std::vector<std::string>& users, const Notification& n,
+                          const std::optional<LiveOrder>& order) {
   rapidjson::StringBuffer buffer;
   Writer out(buffer);
   out.StartObject();
+  if (order) {
+    out.Key("order");
+    out.StartObject();
+    out.Key("event");
+    out.Int64(order->event);
+    out.Key("match");
+    out.Int64(order->match);
+    out.Key("batch");
+    out.Int(order->batch);
+    out.EndObject();
+  }
   out.Key("notification");
   raw(out, notification_json(n));
   out.Key("users");
@@ -155,6 +171,17 @@ Recipients read_batch_payload(const std::string& payload) {
   }
   for (const auto& user : document["users"].GetArray()) {
     if (user.IsString()) recipients.users.emplace_back(user.GetString(), user.GetStringLength());
+  }
+  if (document.HasMember("order") && document["order"].IsObject()) {
+    const auto& order = document["order"];
+    auto integer = [&](const char* field) {
+      if (!order.HasMember(field) || !order[field].IsInt64()) {
+        throw orchestra::tasks::PermanentError(fmt::format("order.{} must be an integer", field));
+      }
+      return order[field].GetInt64();
+    };
+    recipients.order =
+        LiveOrder{integer("event"), integer("match"), static_cast<int>(integer("batch"))};
   }
   return recipients;
 }

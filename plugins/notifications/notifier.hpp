@@ -12,6 +12,9 @@
 #include <orchestra/events.hpp>
 #include <orchestra/tasks.hpp>
 
+#include <functional>
+#include <optional>
+
 namespace notifications {
 
 class PendingTasks;
@@ -20,10 +23,19 @@ inline constexpr const char* kInboxTopic = "notifications.inbox";
 inline constexpr const char* kDeliverType = "notifications.deliver";
 inline constexpr const char* kWebhookType = "notifications.webhook";
 
+// Where a delivery batch of a match's live event stands: the match's
+// events reach each follower in the order of their ids.
+struct LiveOrder {
+  std::int64_t event = 0;
+  std::int64_t match = 0;
+  int batch = 0;
+};
+
 // Users who get the same notification.
 struct Recipients {
   std::vector<std::string> users;
   Notification notification;
+  std::optional<LiveOrder> order;
 };
 
 class Notifier {
@@ -38,12 +50,16 @@ class Notifier {
         webhooks_(webhooks),
         settings_(settings) {}
 
-  // All groups in one transaction; the number of inbox items added.
-  std::size_t deliver(const std::vector<Recipients>& groups);
+  // All groups in one transaction, with `also` run in it; the number of
+  // inbox items added.
+  std::size_t deliver(const std::vector<Recipients>& groups,
+                      const std::function<void(soci::session&)>& also = {});
 
-  // Delivery tasks for `users`, `batch_size` users each.
+  // Delivery tasks for `users`, `batch_size` users each; for a live event
+  // `order` names it (its batch numbers are filled in).
   std::vector<orchestra::tasks::NewTask> batches(const std::vector<std::string>& users,
-                                                 const Notification& notification) const;
+                                                 const Notification& notification,
+                                                 std::optional<LiveOrder> order = {}) const;
   // The task of a webhook message's attempt `attempt`, due at `run_at`.
   static orchestra::tasks::NewTask webhook_attempt(const std::string& delivery_id, int attempt,
                                                    std::optional<std::int64_t> run_at);
@@ -62,7 +78,8 @@ class Notifier {
 
 // The task payload of a delivery batch, and back (throws
 // orchestra::tasks::PermanentError when malformed).
-std::string batch_payload(const std::vector<std::string>& users, const Notification& n);
+std::string batch_payload(const std::vector<std::string>& users, const Notification& n,
+                          const std::optional<LiveOrder>& order);
 Recipients read_batch_payload(const std::string& payload);
 
 // The body of a webhook message (Standard Webhooks: type, timestamp, data).

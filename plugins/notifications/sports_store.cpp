@@ -311,11 +311,37 @@ std::optional<LiveEvent> SportsStore::event(std::int64_t id) {
   return found;
 }
 
-void SportsStore::mark_fanned_out(soci::session& session, std::int64_t event_id) {
+void SportsStore::mark_fanned_out(soci::session& session, std::int64_t event_id, int batches) {
   SqlQuery("UPDATE notification_events SET fanned_out_at = :now WHERE id = :id")
       .integer("now", orchestra::unix_ms())
       .integer("id", event_id)
       .execute(session);
+  for (int batch = 0; batch < batches; ++batch) {
+    SqlQuery("INSERT INTO notification_event_batches (event_id, batch) VALUES (:event, :batch) "
+             "ON CONFLICT (event_id, batch) DO NOTHING")
+        .integer("event", event_id)
+        .integer("batch", batch)
+        .execute(session);
+  }
+}
+
+void SportsStore::batch_done(soci::session& session, std::int64_t event_id, int batch) {
+  SqlQuery("DELETE FROM notification_event_batches WHERE event_id = :event AND batch = :batch")
+      .integer("event", event_id)
+      .integer("batch", batch)
+      .execute(session);
+}
+
+bool SportsStore::earlier_pending(std::int64_t match_id, std::int64_t event_id) {
+  soci::session session(database_.pool());
+  bool pending = false;
+  SqlQuery("SELECT 1 FROM notification_events e WHERE e.match_id = :match AND e.id < :event AND "
+           "(e.fanned_out_at IS NULL OR EXISTS (SELECT 1 FROM notification_event_batches b "
+           "WHERE b.event_id = e.id)) LIMIT 1")
+      .integer("match", match_id)
+      .integer("event", event_id)
+      .each(session, [&](const soci::row&) { pending = true; });
+  return pending;
 }
 
 std::vector<std::int64_t> SportsStore::stalled_events(std::int64_t before, int limit) {

@@ -67,7 +67,12 @@ class SportsStore {
   std::optional<Match> delete_match(std::int64_t id);
 
   std::optional<LiveEvent> event(std::int64_t id);
-  void mark_fanned_out(soci::session& session, std::int64_t event_id);
+  // The event's fan-out queued `batches` delivery batches, numbered from 0.
+  void mark_fanned_out(soci::session& session, std::int64_t event_id, int batches);
+  void batch_done(soci::session& session, std::int64_t event_id, int batch);
+  // Whether an earlier event of the match is not yet fanned out or still
+  // has batches to deliver.
+  bool earlier_pending(std::int64_t match_id, std::int64_t event_id);
   // Events recorded before `before` whose fan-out never started.
   std::vector<std::int64_t> stalled_events(std::int64_t before, int limit);
 

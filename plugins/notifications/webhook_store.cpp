@@ -4,8 +4,6 @@
 
 #include <orchestra/json.hpp>
 
-#include <rapidjson/document.h>
-
 #include <algorithm>
 
 namespace notifications {
@@ -23,29 +21,9 @@ constexpr const char* kDeliveryColumns =
     "SELECT id, webhook_id, event_type, payload, status, attempts, attempts_allowed, "
     "next_attempt_at, created_at, updated_at FROM notification_deliveries ";
 
-std::string events_text(const std::vector<std::string>& events) {
-  std::string out = "[";
-  for (const auto& event : events) {
-    if (out.size() > 1) out += ',';
-    out += orchestra::json::quote(event);
-  }
-  return out + "]";
-}
-
-std::vector<std::string> parse_events(const std::string& text) {
-  rapidjson::Document document;
-  document.Parse(text.c_str());
-  std::vector<std::string> out;
-  if (!document.IsArray()) return out;
-  for (const auto& item : document.GetArray()) {
-    if (item.IsString()) out.emplace_back(item.GetString());
-  }
-  return out;
-}
-
 Webhook webhook_from(const soci::row& row) {
   return Webhook{text_at(row, 0),   text_at(row, 1),          text_at(row, 2),
-                 parse_events(text_at(row, 3)), text_at(row, 4), int_at(row, 5) != 0,
+                 orchestra::json::parse_string_array(text_at(row, 3)), text_at(row, 4), int_at(row, 5) != 0,
                  optional_text_at(row, 6), int_at(row, 7)};
 }
 
@@ -92,7 +70,7 @@ void WebhookStore::create(const Webhook& w) {
       .text("id", w.id)
       .text("user", w.user)
       .text("url", w.url)
-      .text("events", events_text(w.events))
+      .text("events", orchestra::json::string_array(w.events))
       .text("secret", w.secret)
       .integer("created", w.created_at)
       .execute(session);

@@ -4,7 +4,6 @@
 #include <orchestra/json.hpp>
 
 #include <fmt/format.h>
-#include <rapidjson/document.h>
 #include <soci/soci.h>
 
 #include <array>
@@ -19,26 +18,6 @@ constexpr const char* kColumns =
     "SELECT app_id, name, last_updated, fetch_status, type, is_free, short_description, "
     "developers, publishers, genres, categories, platforms, release_date, coming_soon, "
     "data_problems, details_fetched_at FROM steam_apps ";
-
-std::string to_json_array(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += orchestra::json::quote(item);
-  }
-  return out + "]";
-}
-
-std::vector<std::string> from_json_array(const std::string& text) {
-  rapidjson::Document document;
-  document.Parse(text.c_str());
-  std::vector<std::string> items;
-  if (!document.IsArray()) return items;
-  for (const auto& item : document.GetArray()) {
-    if (item.IsString()) items.emplace_back(item.GetString(), item.GetStringLength());
-  }
-  return items;
-}
 
 // Named parameters; std::map keeps each value at one address while bound.
 struct Params {
@@ -123,11 +102,11 @@ class AppRow {
                                            &details.genres, &details.categories,
                                            &details.platforms};
     for (std::size_t i = 0; i < lists_.size(); ++i) {
-      if (list_nulls_[i] == soci::i_ok) *targets[i] = from_json_array(lists_[i]);
+      if (list_nulls_[i] == soci::i_ok) *targets[i] = orchestra::json::parse_string_array(lists_[i]);
     }
     if (release_null_ == soci::i_ok) details.release_date = release_date_;
     if (coming_soon_null_ == soci::i_ok) details.coming_soon = coming_soon_ != 0;
-    if (problems_null_ == soci::i_ok) details.problems = from_json_array(problems_);
+    if (problems_null_ == soci::i_ok) details.problems = orchestra::json::parse_string_array(problems_);
     if (fetched_at_null_ == soci::i_ok) app.details_fetched_at = fetched_at_;
     return app;
   }
@@ -242,9 +221,9 @@ bool store_details(soci::session& session, const FetchedApp& app, const std::str
   auto name = optional_text(d.name), type = optional_text(d.type),
        description = optional_text(d.short_description), release = optional_text(d.release_date);
   auto is_free = optional_flag(d.is_free), coming_soon = optional_flag(d.coming_soon);
-  std::string developers = to_json_array(d.developers), publishers = to_json_array(d.publishers),
-              genres = to_json_array(d.genres), categories = to_json_array(d.categories),
-              platforms = to_json_array(d.platforms), problems = to_json_array(d.problems);
+  std::string developers = orchestra::json::string_array(d.developers), publishers = orchestra::json::string_array(d.publishers),
+              genres = orchestra::json::string_array(d.genres), categories = orchestra::json::string_array(d.categories),
+              platforms = orchestra::json::string_array(d.platforms), problems = orchestra::json::string_array(d.problems);
   soci::statement statement =
       (session.prepare
            << "UPDATE steam_apps SET name = COALESCE(:name, name), fetch_status = 'ok', "
@@ -351,7 +330,7 @@ bool AppStore::store_failed(std::int64_t id, const std::string& reason, const st
                             std::int64_t now) {
   soci::session session(database_.pool());
   long long app_id = id, at = now;
-  std::string problems = to_json_array({reason}), lease_token = token;
+  std::string problems = orchestra::json::string_array({reason}), lease_token = token;
   soci::statement statement =
       (session.prepare << "UPDATE steam_apps SET fetch_status = 'error', last_updated = :at, "
                           "data_problems = :problems, lease_token = NULL, lease_until = 0 "

@@ -41,3 +41,12 @@ CREATE TABLE notification_events (
   fanned_out_at BIGINT
 );
 CREATE INDEX notification_events_pending ON notification_events (fanned_out_at, created_at);
+CREATE INDEX notification_events_match ON notification_events (match_id, id);
+
+-- The delivery batches of a fanned-out event still to finish: a match's
+-- later events wait for them, so followers hear its events in order.
+CREATE TABLE notification_event_batches (
+  event_id BIGINT NOT NULL,
+  batch INTEGER NOT NULL,
+  PRIMARY KEY (event_id, batch)
+);

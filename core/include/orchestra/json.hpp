@@ -27,6 +27,11 @@ rapidjson::Document parse_object(const std::string& body);
 std::string to_string(const rapidjson::Value& value);
 // `text` as a JSON string literal, quotes included.
 std::string quote(std::string_view text);
+// A list of strings as a JSON array, and back: for columns that store one.
+// Reading skips non-string items and yields nothing for text that is not
+// an array.
+std::string string_array(const std::vector<std::string>& items);
+std::vector<std::string> parse_string_array(const std::string& text);
 // Unix milliseconds as an RFC 3339 UTC timestamp, "2026-11-24T23:46:02.123Z".
 std::string rfc3339(std::int64_t unix_ms);
 

@@ -131,7 +131,8 @@ TEST_CASE("notifications store: racing writers leave every user's ids without ga
   }
 }
 
-TEST_CASE("notifications store: match changes bump the version and record live events") {
+TEST_CASE("notifications store: match changes bump the version and record live events, "
+          "whose batches keep later events waiting") {
   FOR_EACH_DATABASE {
     TaskHarness harness(backend);
     migrate(harness);
@@ -165,10 +166,19 @@ TEST_CASE("notifications store: match changes bump the version and record live e
     CHECK(sports.event(change->events[1].id)->payload.find(R"("score":{"home":1,"away":0})") !=
           std::string::npos);
     CHECK(sports.stalled_events(orchestra::unix_ms() + 1, 10).size() == 2);
+    auto first = change->events[0].id, second = change->events[1].id;
+    CHECK_FALSE(sports.earlier_pending(created.id, first));
+    CHECK(sports.earlier_pending(created.id, second));  // the first is not fanned out
     {
       soci::session session(harness.database().pool());
-      sports.mark_fanned_out(session, change->events[0].id);
+      sports.mark_fanned_out(session, first, 2);
+      CHECK(sports.earlier_pending(created.id, second));  // its two batches are on their way
+      sports.batch_done(session, first, 0);
+      sports.batch_done(session, first, 0);  // a batch run twice
+      CHECK(sports.earlier_pending(created.id, second));
+      sports.batch_done(session, first, 1);
     }
+    CHECK_FALSE(sports.earlier_pending(created.id, second));
     CHECK(sports.stalled_events(orchestra::unix_ms() + 1, 10).size() == 1);
 
     auto stored = sports.match(created.id);
