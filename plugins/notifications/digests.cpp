@@ -11,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <set>
 
 namespace notifications {
@@ -117,6 +118,11 @@ NextDigests next_digests(const Preferences& preferences, std::int64_t now) {
   return next;
 }
 
+NextDigests next_digests_after_change(const Preferences& preferences, std::int64_t now) {
+  constexpr std::int64_t kGraceMs = 5 * 60'000;
+  return next_digests(preferences, now - kGraceMs);
+}
+
 std::string Digests::tick(std::int64_t now) {
   auto daily = queue_due(DigestKind::daily, now);
   auto weekly = queue_due(DigestKind::weekly, now);
@@ -151,6 +157,8 @@ std::size_t Digests::queue_due(DigestKind kind, std::int64_t now) {
                                     entries.front().user, entries.front().period);
       pending.add(std::move(task));
     }
+    // Rows locked in the order deliveries lock them (see Notifier).
+    std::sort(next.begin(), next.end());
     soci::session session(database_.pool());
     orchestra::db::WriteTransaction transaction(session, database_.dialect());
     pending.before_commit(session);
@@ -203,7 +211,7 @@ std::string Digests::run_batch(const std::string& payload) {
                                                            : "in the next 7 days"),
                      digest_data(entry.period, found, names), now}});
   }
-  auto sent = groups.empty() ? 0 : notifier_.deliver(groups);
+  auto sent = groups.empty() ? 0 : notifier_.deliver(std::move(groups));
   return fmt::format(R"({{"sent":{},"empty":{}}})", sent, entries.size() - groups.size());
 }
 

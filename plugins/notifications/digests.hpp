@@ -23,6 +23,11 @@ inline constexpr const char* kDigestType = "notifications.digest";
 // The next firings after `now` of the digests `preferences` enable;
 // throws std::invalid_argument for an unknown time zone.
 NextDigests next_digests(const Preferences& preferences, std::int64_t now);
+// The same after a change of preferences or follows: a firing of the last
+// few minutes counts as still to come, so saving at 08:00:10 does not skip
+// the 08:00 digest the tick has not sent yet (the inbox keeps it from
+// being sent twice if it had).
+NextDigests next_digests_after_change(const Preferences& preferences, std::int64_t now);
 
 class Digests {
  public:

@@ -58,7 +58,7 @@ constexpr const char* kInsertUser =
     "weekly_enabled, weekly_weekday, weekly_hour, reminders, live_start, live_score, live_end, "
     "next_daily_at, next_weekly_at) VALUES (:user, :zone, :daily_enabled, :daily_hour, "
     ":weekly_enabled, :weekday, :weekly_hour, :reminders, :live_start, :live_score, :live_end, "
-    "NULLIF(:next_daily, -1), NULLIF(:next_weekly, -1)) ON CONFLICT (user_id) ";
+    "NULLIF(CAST(:next_daily AS BIGINT), -1), NULLIF(CAST(:next_weekly AS BIGINT), -1)) ON CONFLICT (user_id) ";
 
 }  // namespace
 
@@ -165,6 +165,15 @@ std::vector<int> FollowerStore::reminder_offsets(soci::session& session,
   return {offsets.begin(), offsets.end()};
 }
 
+std::vector<int> FollowerStore::all_reminder_offsets() {
+  soci::session session(database_.pool());
+  std::set<int> offsets;
+  SqlQuery("SELECT DISTINCT reminders FROM notification_users").each(session, [&](const soci::row& row) {
+    for (int minutes : parse_reminders(text_at(row, 0))) offsets.insert(minutes);
+  });
+  return {offsets.begin(), offsets.end()};
+}
+
 std::vector<Follower> FollowerStore::due(DigestKind kind, std::int64_t now, int limit) {
   auto column = kind == DigestKind::daily ? std::string("next_daily_at")
                                           : std::string("next_weekly_at");
@@ -183,7 +192,7 @@ void FollowerStore::set_next(soci::session& session, DigestKind kind, const std:
   auto column = kind == DigestKind::daily ? std::string("next_daily_at")
                                           : std::string("next_weekly_at");
   SqlQuery("UPDATE notification_users SET " + column +
-           " = NULLIF(:next, -1) WHERE user_id = :user")
+           " = NULLIF(CAST(:next AS BIGINT), -1) WHERE user_id = :user")
       .integer("next", next_at.value_or(-1))
       .text("user", user)
       .execute(session);

@@ -51,6 +51,9 @@ class FollowerStore {
   // on `session` (inside the caller's transaction).
   std::vector<int> reminder_offsets(soci::session& session, const std::vector<std::int64_t>& teams);
 
+  // Every reminder offset any user asked for.
+  std::vector<int> all_reminder_offsets();
+
   // Users whose `kind` digest was due at or before `now`, soonest first.
   std::vector<Follower> due(DigestKind kind, std::int64_t now, int limit);
   void set_next(soci::session& session, DigestKind kind, const std::string& user,

@@ -87,6 +87,23 @@ void MatchNotices::remind_user(const std::vector<std::int64_t>& teams,
   if (!tasks.empty()) tasks_.enqueue_many(std::move(tasks));
 }
 
+std::size_t MatchNotices::requeue_reminders(std::int64_t now, std::int64_t window_ms) {
+  std::vector<orchestra::tasks::NewTask> tasks;
+  for (int minutes : followers_.all_reminder_offsets()) {
+    MatchFilter filter;
+    filter.from = now + std::int64_t{minutes} * 60'000;
+    filter.to = *filter.from + window_ms;
+    filter.status = "scheduled";
+    filter.limit = 10'000;
+    for (const auto& match : sports_.matches(filter)) {
+      if (auto task = reminder_task(match, minutes)) tasks.push_back(std::move(*task));
+    }
+  }
+  auto count = tasks.size();
+  if (!tasks.empty()) tasks_.enqueue_many(std::move(tasks));
+  return count;
+}
+
 orchestra::tasks::NewTask MatchNotices::fan_out_task(std::int64_t event_id) {
   orchestra::tasks::NewTask task;
   task.type = kFanOutType;

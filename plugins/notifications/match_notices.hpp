@@ -40,6 +40,11 @@ class MatchNotices {
   // a follow or a change of preferences).
   void remind_user(const std::vector<std::int64_t>& teams, const std::vector<int>& offsets);
 
+  // Queues (again) every reminder due in the next `window`: one whose task
+  // was lost (a crash between a commit and its enqueue) is queued before
+  // its time; one still queued is not queued twice.
+  std::size_t requeue_reminders(std::int64_t now, std::int64_t window_ms);
+
   static orchestra::tasks::NewTask fan_out_task(std::int64_t event_id);
   std::string fan_out(std::int64_t event_id);
   std::string remind(std::int64_t match_id, int version, int minutes);

@@ -49,7 +49,7 @@ MeRoutes::Response MeRoutes::follow(const Request& request) {
   }
   const auto& user = user_of(request);
   auto now = orchestra::unix_ms();
-  if (components_->followers.follow(user, team, next_digests(Preferences{}, now))) {
+  if (components_->followers.follow(user, team, next_digests_after_change(Preferences{}, now))) {
     components_->notices.remind_user({team}, components_->followers.preferences(user).reminders);
   }
   return Response::text(204, "");
@@ -78,8 +78,8 @@ MeRoutes::Response MeRoutes::put_preferences(const Request& request) {
   const auto& user = user_of(request);
   auto before = components_->followers.preferences(user);
   auto preferences = read_preferences(request.body, before);
-  components_->followers.save_preferences(user, preferences,
-                                          next_digests(preferences, orchestra::unix_ms()));
+  components_->followers.save_preferences(
+      user, preferences, next_digests_after_change(preferences, orchestra::unix_ms()));
   if (preferences.reminders != before.reminders) {
     components_->notices.remind_user(components_->followers.follows(user),
                                      preferences.reminders);

@@ -126,7 +126,11 @@ class NotificationsPlugin final : public orchestra::Plugin {
     auto events = fan_outs.size();
     if (!fan_outs.empty()) host_->tasks().enqueue_many(std::move(fan_outs));
     auto messages = components_->sender.requeue_overdue(stalled_before);
-    return fmt::format(R"({{"events_requeued":{},"messages_requeued":{}}})", events, messages);
+    // Several sweeps look at each reminder before its time, whatever the
+    // sweep's interval within reason.
+    auto reminders = components_->notices.requeue_reminders(orchestra::unix_ms(), 10 * 60'000);
+    return fmt::format(R"({{"events_requeued":{},"messages_requeued":{},"reminders_checked":{}}})",
+                       events, messages, reminders);
   }
 
   orchestra::Host* host_ = nullptr;

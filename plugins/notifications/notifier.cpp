@@ -11,6 +11,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 namespace notifications {
 namespace {
 
@@ -48,8 +50,19 @@ std::string inbox_message(const std::vector<std::pair<const Notification*, std::
 
 }  // namespace
 
-std::size_t Notifier::deliver(const std::vector<Recipients>& groups,
+// Users' rows are locked in one order (byte order of their ids) by every
+// transaction, so two deliveries never deadlock on PostgreSQL.
+std::vector<Recipients> in_lock_order(std::vector<Recipients> groups) {
+  for (auto& group : groups) std::sort(group.users.begin(), group.users.end());
+  std::stable_sort(groups.begin(), groups.end(), [](const Recipients& a, const Recipients& b) {
+    return !a.users.empty() && !b.users.empty() && a.users.front() < b.users.front();
+  });
+  return groups;
+}
+
+std::size_t Notifier::deliver(std::vector<Recipients> groups,
                              const std::function<void(soci::session&)>& also) {
+  groups = in_lock_order(std::move(groups));
   PendingTasks pending(tasks_);
   std::vector<std::pair<const Notification*, std::vector<Delivered>>> delivered;
   std::size_t added = 0;

@@ -52,7 +52,7 @@ class Notifier {
 
   // All groups in one transaction, with `also` run in it; the number of
   // inbox items added.
-  std::size_t deliver(const std::vector<Recipients>& groups,
+  std::size_t deliver(std::vector<Recipients> groups,
                       const std::function<void(soci::session&)>& also = {});
 
   // Delivery tasks for `users`, `batch_size` users each; for a live event

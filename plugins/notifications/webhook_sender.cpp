@@ -21,27 +21,41 @@ bool success(const DeliveryAttempt& attempt) {
 
 }  // namespace
 
+std::int64_t WebhookSender::attempt_deadline_ms() const {
+  return settings_.webhook_timeout.count() + 30'000;
+}
+
 std::string WebhookSender::attempt(const std::string& delivery_id, int attempt) {
   auto delivery = store_.delivery(delivery_id);
   if (!delivery) return R"({"skipped":"no such message"})";
+  auto now = orchestra::unix_ms();
+  if (delivery->status == "sending" && attempt == delivery->attempts &&
+      now - delivery->updated_at >= attempt_deadline_ms()) {
+    DeliveryAttempt interrupted{attempt, delivery->updated_at, 0, std::nullopt,
+                                "interrupted: the worker stopped during the attempt; its "
+                                "outcome is unknown"};
+    conclude(*delivery, nullptr, interrupted, std::nullopt);
+    return R"({"interrupted":true})";
+  }
   if (delivery->status != "pending" || attempt != delivery->attempts + 1) {
     return fmt::format(R"({{"skipped":"the message is {} after {} attempts"}})", delivery->status,
                        delivery->attempts);
   }
   auto webhook = store_.find(delivery->webhook_id);
   if (!webhook || !webhook->enabled) {
-    delivery->status = "dead";
-    delivery->next_attempt_at.reset();
-    delivery->updated_at = orchestra::unix_ms();
+    auto dead = *delivery;
+    dead.status = "dead";
+    dead.next_attempt_at.reset();
+    dead.updated_at = now;
     soci::session session(database_.pool());
-    store_.update(session, *delivery);
+    store_.update(session, dead, "pending", delivery->attempts);
     return R"({"skipped":"the endpoint is disabled or gone"})";
   }
+  if (!store_.claim(delivery_id, attempt, now)) return R"({"skipped":"another run has it"})";
   std::optional<std::chrono::milliseconds> retry_after;
   auto result = send(*webhook, *delivery, attempt, retry_after);
-  conclude(*delivery, *webhook, result, retry_after);
-  return fmt::format(R"({{"attempt":{},"status":{},"delivery":{}}})", attempt,
-                     result.status_code.value_or(0), orchestra::json::quote(delivery->status));
+  conclude(*delivery, &*webhook, result, retry_after);
+  return fmt::format(R"({{"attempt":{},"status":{}}})", attempt, result.status_code.value_or(0));
 }
 
 DeliveryAttempt WebhookSender::send(const Webhook& webhook, const Delivery& delivery,
@@ -73,7 +87,7 @@ DeliveryAttempt WebhookSender::send(const Webhook& webhook, const Delivery& deli
   return result;
 }
 
-void WebhookSender::conclude(Delivery& delivery, const Webhook& webhook,
+void WebhookSender::conclude(Delivery delivery, const Webhook* webhook,
                              const DeliveryAttempt& attempt,
                              std::optional<std::chrono::milliseconds> retry_after) {
   auto now = orchestra::unix_ms();
@@ -87,6 +101,7 @@ void WebhookSender::conclude(Delivery& delivery, const Webhook& webhook,
   } else if (gone || delivery.attempts >= delivery.attempts_allowed) {
     delivery.status = "dead";
   } else {
+    delivery.status = "pending";
     const auto& schedule = settings_.retry_schedule;
     auto delay = schedule[std::min<std::size_t>(static_cast<std::size_t>(delivery.attempts),
                                                 schedule.size() - 1)];
@@ -97,9 +112,9 @@ void WebhookSender::conclude(Delivery& delivery, const Webhook& webhook,
   }
   soci::session session(database_.pool());
   orchestra::db::WriteTransaction transaction(session, database_.dialect());
-  store_.record(session, delivery, attempt);
-  if (gone) {
-    store_.set_enabled(session, webhook.id, false,
+  if (!store_.record(session, delivery, attempt)) return;  // concluded by another run
+  if (gone && webhook != nullptr) {
+    store_.set_enabled(session, webhook->id, false,
                        fmt::format("the endpoint answered 410 Gone at {}",
                                    orchestra::json::rfc3339(now)));
   }
@@ -123,7 +138,9 @@ Delivery WebhookSender::retry(Delivery delivery) {
   pending.add(Notifier::webhook_attempt(delivery.id, delivery.attempts + 1, now));
   soci::session session(database_.pool());
   orchestra::db::WriteTransaction transaction(session, database_.dialect());
-  store_.update(session, delivery);
+  if (!store_.update(session, delivery, "dead", delivery.attempts)) {
+    throw orchestra::http::HttpError(409, "the message is being sent again already");
+  }
   pending.in_transaction(session);
   transaction.commit();
   pending.after_commit();
@@ -132,8 +149,11 @@ Delivery WebhookSender::retry(Delivery delivery) {
 
 std::size_t WebhookSender::requeue_overdue(std::int64_t before) {
   std::vector<orchestra::tasks::NewTask> tasks;
-  for (const auto& delivery : store_.overdue(before, 1000)) {
-    tasks.push_back(Notifier::webhook_attempt(delivery.id, delivery.attempts + 1, std::nullopt));
+  auto stuck_before = orchestra::unix_ms() - attempt_deadline_ms();
+  for (const auto& delivery : store_.overdue(before, stuck_before, 1000)) {
+    // A stuck attempt is concluded by a run of its own number.
+    auto attempt = delivery.status == "sending" ? delivery.attempts : delivery.attempts + 1;
+    tasks.push_back(Notifier::webhook_attempt(delivery.id, attempt, std::nullopt));
   }
   auto count = tasks.size();
   if (!tasks.empty()) tasks_.enqueue_many(std::move(tasks));

@@ -183,11 +183,23 @@ std::vector<Delivery> WebhookStore::deliveries(
   return out;
 }
 
-void WebhookStore::record(soci::session& session, const Delivery& delivery,
+bool WebhookStore::claim(const std::string& id, int attempt, std::int64_t now) {
+  soci::session session(database_.pool());
+  return SqlQuery("UPDATE notification_deliveries SET status = 'sending', attempts = :attempt, "
+                  "updated_at = :now WHERE id = :id AND status = 'pending' AND attempts = :before")
+             .integer("attempt", attempt)
+             .integer("now", now)
+             .text("id", id)
+             .integer("before", attempt - 1)
+             .execute(session) > 0;
+}
+
+bool WebhookStore::record(soci::session& session, const Delivery& delivery,
                           const DeliveryAttempt& attempt) {
+  if (!update(session, delivery, "sending", attempt.attempt)) return false;
   SqlQuery("INSERT INTO notification_delivery_attempts (delivery_id, attempt, started_at, "
            "duration_ms, status_code, error) VALUES (:id, :attempt, :started, :duration, "
-           "NULLIF(:code, -1), NULLIF(:error, '')) ON CONFLICT (delivery_id, attempt) DO NOTHING")
+           "NULLIF(CAST(:code AS INTEGER), -1), NULLIF(:error, ''))")
       .text("id", delivery.id)
       .integer("attempt", attempt.attempt)
       .integer("started", attempt.started_at)
@@ -195,29 +207,35 @@ void WebhookStore::record(soci::session& session, const Delivery& delivery,
       .integer("code", attempt.status_code.value_or(-1))
       .text("error", attempt.error.value_or(""))
       .execute(session);
-  update(session, delivery);
+  return true;
 }
 
-void WebhookStore::update(soci::session& session, const Delivery& d) {
-  SqlQuery("UPDATE notification_deliveries SET status = :status, attempts = :attempts, "
-           "attempts_allowed = :allowed, next_attempt_at = NULLIF(:next, -1), updated_at = "
-           ":updated WHERE id = :id")
-      .text("status", d.status)
-      .integer("attempts", d.attempts)
-      .integer("allowed", d.attempts_allowed)
-      .integer("next", d.next_attempt_at.value_or(-1))
-      .integer("updated", d.updated_at)
-      .text("id", d.id)
-      .execute(session);
+bool WebhookStore::update(soci::session& session, const Delivery& d,
+                          const std::string& from_status, int from_attempts) {
+  return SqlQuery("UPDATE notification_deliveries SET status = :status, attempts = :attempts, "
+                  "attempts_allowed = :allowed, next_attempt_at = NULLIF(CAST(:next AS BIGINT), "
+                  "-1), updated_at = :updated WHERE id = :id AND status = :from_status AND "
+                  "attempts = :from_attempts")
+             .text("status", d.status)
+             .integer("attempts", d.attempts)
+             .integer("allowed", d.attempts_allowed)
+             .integer("next", d.next_attempt_at.value_or(-1))
+             .integer("updated", d.updated_at)
+             .text("id", d.id)
+             .text("from_status", from_status)
+             .integer("from_attempts", from_attempts)
+             .execute(session) > 0;
 }
 
-std::vector<Delivery> WebhookStore::overdue(std::int64_t before, int limit) {
+std::vector<Delivery> WebhookStore::overdue(std::int64_t before, std::int64_t stuck_before,
+                                            int limit) {
   soci::session session(database_.pool());
   std::vector<Delivery> out;
   SqlQuery(std::string(kDeliveryColumns) +
-           "WHERE status = 'pending' AND next_attempt_at < :before ORDER BY next_attempt_at "
-           "LIMIT :limit")
+           "WHERE (status = 'pending' AND next_attempt_at < :before) OR (status = 'sending' AND "
+           "updated_at < :stuck) ORDER BY updated_at LIMIT :limit")
       .integer("before", before)
+      .integer("stuck", stuck_before)
       .integer("limit", limit)
       .each(session, [&](const soci::row& row) { out.push_back(delivery_from(row)); });
   return out;

@@ -30,8 +30,9 @@ struct DeliveryAttempt {
   std::optional<std::string> error;
 };
 
-// pending (an attempt is due at next_attempt_at), succeeded, dead (out of
-// attempts, or the endpoint answered 410 Gone).
+// pending (attempt `attempts + 1` is due at next_attempt_at), sending
+// (attempt `attempts` is under way since updated_at), succeeded, dead (out
+// of attempts, or the endpoint answered 410 Gone).
 struct Delivery {
   std::string id;  // the webhook-id header
   std::string webhook_id;
@@ -67,11 +68,19 @@ class WebhookStore {
   std::vector<Delivery> deliveries(const std::string& webhook_id,
                                    std::optional<std::pair<std::int64_t, std::string>> before,
                                    int limit);
-  // Records one attempt and the delivery's new state.
-  void record(soci::session& session, const Delivery& delivery, const DeliveryAttempt& attempt);
-  void update(soci::session& session, const Delivery& delivery);
-  // Pending deliveries whose attempt was due before `before`.
-  std::vector<Delivery> overdue(std::int64_t before, int limit);
+  // Marks attempt `attempt` as under way if it is the next one and the
+  // message is pending; false otherwise (another run has it).
+  bool claim(const std::string& id, int attempt, std::int64_t now);
+  // Records the attempt under way and the delivery's new state; false when
+  // the attempt was no longer under way (nothing written).
+  bool record(soci::session& session, const Delivery& delivery, const DeliveryAttempt& attempt);
+  // Writes the delivery's new state if it still is `from_status` after
+  // `from_attempts` attempts; false otherwise.
+  bool update(soci::session& session, const Delivery& delivery, const std::string& from_status,
+              int from_attempts);
+  // Pending messages whose attempt was due before `before`, and messages
+  // whose attempt has been under way since before `stuck_before`.
+  std::vector<Delivery> overdue(std::int64_t before, std::int64_t stuck_before, int limit);
 
  private:
   orchestra::db::Database& database_;

@@ -30,7 +30,9 @@ using Subscriber = std::function<void(const Event&)>;
 
 class EventBus;
 
-// Unsubscribes when destroyed.
+// Unsubscribes when destroyed, once no call of its subscriber runs any
+// more (so a subscriber may use what outlives its Subscription); never
+// destroy one from inside its own subscriber.
 class BOOST_SYMBOL_VISIBLE Subscription {
  public:
   Subscription() = default;

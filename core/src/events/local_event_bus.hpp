@@ -7,6 +7,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 #include <vector>
@@ -23,10 +24,18 @@ class LocalEventBus final : public EventBus {
   void unsubscribe(std::uint64_t id) override;
 
  private:
+  // Calls hold `calls` shared; unsubscribing takes it exclusively, so it
+  // returns only once no call of that subscriber runs or will start (a
+  // subscriber unsubscribing itself from inside its call does not wait).
+  struct Target {
+    Subscriber subscriber;
+    std::shared_mutex calls;
+    std::atomic<bool> live{true};
+  };
   struct Entry {
     std::uint64_t id;
     std::string topic;
-    std::shared_ptr<Subscriber> subscriber;
+    std::shared_ptr<Target> target;
   };
   static bool matches(const std::string& pattern, const std::string& topic);
 

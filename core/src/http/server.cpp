@@ -189,6 +189,10 @@ class Server::Session {
       response = dispatcher.invoke(*target, request);
     }
     dispatcher.complete(request, target, response, started);
+    if (response.stream && in.method() == bhttp::verb::head) {
+      response.stream->close();  // the headers only
+      response.stream.reset();
+    }
     if (response.stream) {
       co_await stream(response, in.version());
       --dispatcher.in_flight();

@@ -226,11 +226,15 @@ http::ClientResponse CurlClient::perform(CURL* curl, const http::ClientRequest& 
     curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &collector);
     curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+    // Through a proxy the check would judge the proxy's address.
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
   }
   char error[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   auto code = curl_easy_perform(curl);
-  if (collector.refused) {
+  // A refused address fails the transfer only if no other address of the
+  // host could be used.
+  if (collector.refused && code != CURLE_OK) {
     throw ClientError(Kind::refused_address,
                       fmt::format("{}: refused to connect to {}, which is not a public address",
                                   shown(request.url), *collector.refused));

@@ -22,19 +22,28 @@ bool is_public_v4(std::uint32_t host_order) {
   };
   return !(in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) ||
            in(0x7F000000, 8) || in(0xA9FE0000, 16) || in(0xAC100000, 12) ||
-           in(0xC0A80000, 16) || in(0xE0000000, 4) || in(0xF0000000, 4));
+           in(0xC0000000, 24) || in(0xC0A80000, 16) || in(0xC6120000, 15) ||
+           in(0xE0000000, 4) || in(0xF0000000, 4));
 }
 
+std::uint32_t v4_at(const unsigned char* bytes) {
+  std::uint32_t v4;
+  std::memcpy(&v4, bytes, 4);
+  return ntohl(v4);
+}
+
+// Addresses that carry an IPv4 address (mapped, NAT64 64:ff9b::/96, 6to4
+// 2002::/16) are judged by it.
 bool is_public_v6(const in6_addr& address) {
   const auto* bytes = address.s6_addr;
-  if (IN6_IS_ADDR_V4MAPPED(&address)) {
-    std::uint32_t v4;
-    std::memcpy(&v4, bytes + 12, 4);
-    return is_public_v4(ntohl(v4));
+  static constexpr unsigned char kNat64[12] = {0x00, 0x64, 0xff, 0x9b};
+  if (IN6_IS_ADDR_V4MAPPED(&address) || std::memcmp(bytes, kNat64, 12) == 0) {
+    return is_public_v4(v4_at(bytes + 12));
   }
+  if (bytes[0] == 0x20 && bytes[1] == 0x02) return is_public_v4(v4_at(bytes + 2));
   return !(IN6_IS_ADDR_UNSPECIFIED(&address) || IN6_IS_ADDR_LOOPBACK(&address) ||
-           IN6_IS_ADDR_LINKLOCAL(&address) || IN6_IS_ADDR_MULTICAST(&address) ||
-           (bytes[0] & 0xFE) == 0xFC);
+           IN6_IS_ADDR_LINKLOCAL(&address) || IN6_IS_ADDR_SITELOCAL(&address) ||
+           IN6_IS_ADDR_MULTICAST(&address) || (bytes[0] & 0xFE) == 0xFC);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "follower_store.hpp"
 #include "inbox_store.hpp"
 #include "sports_store.hpp"
+#include "webhook_store.hpp"
 
 #include <orchestra/clock.hpp>
 
@@ -205,8 +206,10 @@ TEST_CASE("notifications store: followers page by user, digests come due") {
     SportsStore sports(harness.database());
     FollowerStore followers(harness.database());
     auto a = team(sports, "Alpha"), b = team(sports, "Beta");
+    // Real Unix milliseconds: past 32 bits, as PostgreSQL must take them.
+    auto base = orchestra::unix_ms();
     for (int i = 0; i < 5; ++i) {
-      followers.follow("user" + std::to_string(i), i % 2 ? a.id : b.id, {1000 + i, std::nullopt});
+      followers.follow("user" + std::to_string(i), i % 2 ? a.id : b.id, {base + i, std::nullopt});
     }
     followers.follow("user0", a.id, {});  // follows both: listed once
     auto page = followers.followers({a.id, b.id}, "", 3);
@@ -215,22 +218,88 @@ TEST_CASE("notifications store: followers page by user, digests come due") {
     CHECK(followers.followers({a.id, b.id}, page.back().user, 10).size() == 2);
     CHECK(followers.follows("user0") == std::vector<std::int64_t>{a.id, b.id});
 
-    auto due = followers.due(DigestKind::daily, 1002, 10);
+    auto due = followers.due(DigestKind::daily, base + 2, 10);
     REQUIRE(due.size() == 3);  // due at 1000, 1001 and 1002
     CHECK(due[0].user == "user0");
-    CHECK(followers.due(DigestKind::weekly, 5000, 10).empty());
+    CHECK(followers.due(DigestKind::weekly, base + 5000, 10).empty());
     {
       soci::session session(harness.database().pool());
       followers.set_next(session, DigestKind::daily, "user0", std::nullopt);
+      followers.set_next(session, DigestKind::daily, "user1", base + 86'400'000);
     }
-    CHECK(followers.due(DigestKind::daily, 1002, 10).size() == 2);
+    CHECK(followers.due(DigestKind::daily, base + 2, 10).size() == 1);
 
     Preferences custom;
     custom.reminders = {90, 15};
-    followers.save_preferences("user1", custom, {});
+    followers.save_preferences("user1", custom, {base + 3'600'000, base + 7'200'000});
     CHECK(followers.preferences("user1").reminders == std::vector<int>{90, 15});
     soci::session session(harness.database().pool());
     auto offsets = followers.reminder_offsets(session, {a.id});
     CHECK(offsets == std::vector<int>{15, 60, 90});
+  }
+}
+
+TEST_CASE("notifications store: each webhook attempt is claimed once, states move only from "
+          "where they were") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    WebhookStore webhooks(harness.database());
+    auto now = orchestra::unix_ms();
+    webhooks.create(Webhook{"wh_1", "ann", "https://example.com/hook", {"match.score"},
+                            "whsec_x", true, std::nullopt, now});
+    webhooks.create(Webhook{"wh_2", "bob", "https://example.com/b", {"reminder"}, "whsec_y", true,
+                            std::nullopt, now});
+    soci::session session(harness.database().pool());
+    auto receiving = webhooks.receiving(session, {"ann", "bob"}, "match.score");
+    REQUIRE(receiving.size() == 1);
+    CHECK(receiving[0].id == "wh_1");
+    CHECK(receiving[0].events == std::vector<std::string>{"match.score"});
+
+    Delivery delivery;
+    delivery.id = "msg_1";
+    delivery.webhook_id = "wh_1";
+    delivery.event_type = "match.score";
+    delivery.payload = "{}";
+    delivery.attempts_allowed = 3;
+    delivery.created_at = delivery.updated_at = now;
+    delivery.next_attempt_at = now;
+    webhooks.create_delivery(session, delivery);
+
+    CHECK_FALSE(webhooks.claim("msg_1", 2, now));  // not the next attempt
+    REQUIRE(webhooks.claim("msg_1", 1, now));
+    CHECK_FALSE(webhooks.claim("msg_1", 1, now));  // a second run of the same attempt
+    CHECK(webhooks.overdue(now + 1, now - 1, 10).empty());
+    CHECK(webhooks.overdue(now + 1, now + 1, 10).size() == 1);  // stuck while sending
+
+    auto failed = delivery;
+    failed.attempts = 1;
+    failed.status = "pending";
+    failed.next_attempt_at = now + 5'000;
+    failed.updated_at = now + 10;
+    CHECK(webhooks.record(session, failed, DeliveryAttempt{1, now, 12, 500, std::nullopt}));
+    CHECK_FALSE(webhooks.record(session, failed, DeliveryAttempt{1, now, 12, 500, std::nullopt}));
+    auto stored = webhooks.delivery("msg_1");
+    REQUIRE(stored);
+    CHECK(stored->status == "pending");
+    CHECK(stored->attempts == 1);
+    CHECK(stored->next_attempt_at == now + 5'000);
+    REQUIRE(stored->history.size() == 1);
+    CHECK(stored->history[0].status_code == 500);
+    CHECK(webhooks.overdue(now + 5'001, now - 1, 10).size() == 1);
+
+    auto dead = *stored;
+    dead.status = "dead";
+    dead.next_attempt_at.reset();
+    CHECK(webhooks.update(session, dead, "pending", 1));
+    CHECK_FALSE(webhooks.update(session, dead, "pending", 1));  // moved on already
+    webhooks.set_enabled(session, "wh_1", false, std::string("410 Gone"));
+    CHECK(webhooks.find("wh_1")->disabled_reason == std::optional<std::string>("410 Gone"));
+    CHECK(webhooks.receiving(session, {"ann"}, "match.score").empty());
+    CHECK_FALSE(webhooks.set_enabled("bob", "wh_1", true));  // not bob's
+    CHECK(webhooks.set_enabled("ann", "wh_1", true));
+    CHECK(webhooks.deliveries("wh_1", std::nullopt, 10).size() == 1);
+    CHECK_FALSE(webhooks.remove("bob", "wh_1"));
+    CHECK(webhooks.remove("ann", "wh_1"));
   }
 }

@@ -7,7 +7,10 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -147,4 +150,21 @@ TEST_CASE("a subscriber throwing a non-std exception does not stop the others") 
   auto after = f.bus.subscribe("t", f.record("after"));
   CHECK_NOTHROW(f.bus.publish({"t", "{}"}));
   CHECK(f.seen == std::vector<std::string>{"after:t:{}"});
+}
+
+TEST_CASE("unsubscribing waits for a call of that subscriber running on another thread") {
+  Fixture f;
+  std::atomic<bool> inside{false}, finished{false};
+  auto subscription = std::make_unique<Subscription>(f.bus.subscribe("t", [&](const Event&) {
+    inside = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    finished = true;
+  }));
+  std::thread publisher([&] { f.bus.publish({"t", "1"}); });
+  while (!inside) std::this_thread::yield();
+  subscription.reset();
+  CHECK(finished);  // what the subscriber used may go now
+  publisher.join();
+  f.bus.publish({"t", "2"});
+  CHECK(finished);
 }
