@@ -382,5 +382,9 @@ TEST_CASE("notifications: bad input gets a clear 4xx, and private webhook target
       {{"Authorization", user}, {"Last-Event-ID", "not-a-number"}});
   CHECK(stream.status == 400);
   CHECK(stream.header("content-type") == "application/problem+json");
+  auto head = HttpClient(all.port()).request("HEAD", "/api/v1/notifications/me/stream", {},
+                                             {{"Authorization", user}});
+  CHECK(head.status == 200);  // headers only, not an endless body
+  CHECK(head.header("content-type") == "text/event-stream");
   CHECK(HttpClient(all.port()).get("/api/v1/notifications/me/inbox").status == 401);
 }

@@ -3,6 +3,7 @@
 // daylight saving moves the clock by 30 minutes).
 
 #include "digest_clock.hpp"
+#include "digests.hpp"
 
 #include <orchestra/json.hpp>
 #include <orchestra/text.hpp>
@@ -99,4 +100,18 @@ TEST_CASE("digest clock: an unknown zone is refused by name") {
   CHECK_THROWS_WITH_AS(find_time_zone("Mars/Olympus"),
                        doctest::Contains("unknown time zone 'Mars/Olympus'"),
                        std::invalid_argument);
+}
+
+TEST_CASE("digest clock: saving preferences just after the hour keeps that hour's digest due") {
+  Preferences preferences;
+  preferences.time_zone = "Europe/Warsaw";
+  preferences.daily_hour = 8;
+  preferences.weekly_enabled = false;
+  auto now = at("2026-12-03T07:03:00Z");  // 08:03 in Warsaw
+  auto next = next_digests_after_change(preferences, now.time_since_epoch().count());
+  REQUIRE(next.daily);
+  CHECK(orchestra::json::rfc3339(*next.daily) == "2026-12-03T07:00:00.000Z");
+  CHECK_FALSE(next.weekly);
+  CHECK(orchestra::json::rfc3339(*next_digests(preferences, now.time_since_epoch().count()).daily) ==
+        "2026-12-04T07:00:00.000Z");
 }
