@@ -81,7 +81,12 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
     bhttp::read(impl_->stream, impl_->buffer, parser);
     HttpResult result;
     result.status = static_cast<int>(parser.get().result_int());
-    result.headers["content-length"] = std::string(parser.get()[bhttp::field::content_length]);
+    for (const auto& field : parser.get()) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      result.headers[name] = std::string(field.value());
+    }
     return result;
   }
   return impl_->read_response();
