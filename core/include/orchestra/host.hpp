@@ -4,6 +4,7 @@
 // the plugin.
 
 #include <orchestra/blobs.hpp>
+#include <orchestra/changes.hpp>
 #include <orchestra/config.hpp>
 #include <orchestra/db.hpp>
 #include <orchestra/events.hpp>
@@ -54,6 +55,8 @@ class BOOST_SYMBOL_VISIBLE Host {
   virtual limits::RateLimiter& limits() = 0;
   // Outgoing HTTP with the deployment's per-host rate limits; from start() on.
   virtual http::Client& http_client() = 0;
+  // The durable feed of document changes; from start() on.
+  virtual changes::ChangeFeed& changes() = 0;
   virtual std::shared_ptr<spdlog::logger> log() = 0;
 };
 

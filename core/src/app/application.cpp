@@ -5,6 +5,7 @@
 #include "blobs/s3_blob_store.hpp"
 #include "http_client/curl_client.hpp"
 #include "limits/make_rate_limiter.hpp"
+#include "changes/sql_change_feed.hpp"
 #include "events/redis_event_bus.hpp"
 #include "auth/signing_secret.hpp"
 #include "db/migrations.hpp"
@@ -132,6 +133,8 @@ db::MigrationReport Application::open() {
     services_.limits = limits_.get();
     http_client_ = std::make_unique<http_client::CurlClient>(config_.http_client, limits_.get());
     services_.http_client = http_client_.get();
+    change_feed_ = std::make_unique<changes::SqlChangeFeed>(*database_);
+    services_.changes = change_feed_.get();
   } catch (const std::exception& error) {
     throw StartupError(error.what());
   }

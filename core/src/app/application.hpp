@@ -81,6 +81,7 @@ class Application {
 
   // Services outlive the plugins that use them.
   std::unique_ptr<events::EventBus> events_;
+  std::unique_ptr<changes::ChangeFeed> change_feed_;
   std::unique_ptr<blobs::BlobStore> blobs_;
   std::unique_ptr<db::ConnectionPool> database_;
   std::unique_ptr<auth::AuthService> auth_;  // api and all roles

@@ -65,5 +65,13 @@ http::Client& PluginHost::http_client() {
   return *services_.http_client;
 }
 
+changes::ChangeFeed& PluginHost::changes() {
+  if (services_.changes == nullptr) {
+    throw std::logic_error("plugin '" + name_ +
+                           "': changes() is available from start() on, not during setup()");
+  }
+  return *services_.changes;
+}
+
 }  // namespace app
 }  // namespace orchestra

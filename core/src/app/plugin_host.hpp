@@ -17,6 +17,7 @@ struct Services {
   WorkerIdentity worker;
   limits::RateLimiter* limits = nullptr;  // set once the database is open
   http::Client* http_client = nullptr;    // set once the database is open
+  changes::ChangeFeed* changes = nullptr; // set once the database is open
 };
 
 class MountedRoutes final : public http::Routes {
@@ -47,6 +48,7 @@ class PluginHost final : public Host {
   blobs::BlobStore& blobs() override { return *services_.blobs; }
   limits::RateLimiter& limits() override;
   http::Client& http_client() override;
+  changes::ChangeFeed& changes() override;
   std::shared_ptr<spdlog::logger> log() override { return log_; }
 
  private:
