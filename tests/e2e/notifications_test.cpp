@@ -302,7 +302,8 @@ TEST_CASE("notifications: webhooks are signed, retried with one webhook-id, and 
   auto home = create_team(all.port(), "Home"), away = create_team(all.port(), "Away");
   REQUIRE(call(all.port(), fan, "PUT", "/me/follows/" + std::to_string(away)).status == 204);
   auto match = create_match(all.port(), home, away, in(3'600'000));
-  receiver.answer_next(500, 2);
+  receiver.answer_next(500);
+  receiver.answer_next(503, 1, /*retry_after=*/2);
   patch_match(all.port(), match, R"({"status":"live","score":{"home":0,"away":1}})");
   REQUIRE(receiver.wait_for(3, 20s));
   std::this_thread::sleep_for(1500ms);
@@ -314,7 +315,8 @@ TEST_CASE("notifications: webhooks are signed, retried with one webhook-id, and 
     CHECK(signature_valid(secret, request));
     CHECK(request.body.find(R"("type":"match.score")") != std::string::npos);
   }
-  CHECK(requests[1].at - requests[0].at >= 900ms);  // the schedule's 1 s
+  CHECK(requests[1].at - requests[0].at >= 900ms);   // the schedule's 1 s
+  CHECK(requests[2].at - requests[1].at >= 1900ms);  // Retry-After: 2 is longer
   auto deliveries =
       json_of(call(all.port(), fan, "GET", "/me/webhooks/" + hook_id + "/deliveries"), 200);
   REQUIRE(deliveries["items"].Size() == 1);
@@ -322,6 +324,7 @@ TEST_CASE("notifications: webhooks are signed, retried with one webhook-id, and 
   CHECK(std::string(delivery["status"].GetString()) == "succeeded");
   REQUIRE(delivery["history"].Size() == 3);
   CHECK(delivery["history"][0]["status_code"].GetInt() == 500);
+  CHECK(delivery["history"][1]["status_code"].GetInt() == 503);
   CHECK(delivery["history"][2]["status_code"].GetInt() == 200);
 
   receiver.answer_next(410);
@@ -357,10 +360,12 @@ TEST_CASE("notifications: webhooks are signed, retried with one webhook-id, and 
   CHECK(call(all.port(), bearer({}, "someone-else"), "POST", retry_path).status == 404);
 }
 
-TEST_CASE("notifications: bad input gets a clear 4xx, and private webhook targets are refused") {
+TEST_CASE("notifications: bad input gets a clear 4xx, private webhook targets are refused, a "
+          "quiet stream gets keep-alive comments") {
   TempDir dir;
   auto env = notifications_env();
   env["ORCHESTRA_PLUGINS__NOTIFICATIONS__WEBHOOKS"] = "{allow_private_targets: false}";
+  env["ORCHESTRA_SERVER__STREAM_KEEPALIVE"] = "200ms";
   TestServer all(dir, "all", test_config(), env);
   auto user = bearer({}, "someone");
   auto refused = call(all.port(), user, "POST", "/me/webhooks",
@@ -387,4 +392,8 @@ TEST_CASE("notifications: bad input gets a clear 4xx, and private webhook target
   CHECK(head.status == 200);  // headers only, not an endless body
   CHECK(head.header("content-type") == "text/event-stream");
   CHECK(HttpClient(all.port()).get("/api/v1/notifications/me/inbox").status == 401);
+
+  SseClient quiet(all.port(), "/api/v1/notifications/me/stream", auth(user));
+  CHECK_FALSE(quiet.next(900ms));
+  CHECK(quiet.comments() >= 3);  // a keep-alive comment every 200 ms
 }
