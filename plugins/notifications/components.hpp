@@ -15,7 +15,7 @@ namespace notifications {
 
 struct Components {
   Components(orchestra::Host& host, const Settings& settings)
-      : sports(host.db()),
+      : sports(host.db(), &host.changes()),
         followers(host.db()),
         inbox(host.db()),
         webhooks(host.db()),

@@ -4,8 +4,11 @@
 
 #include <orchestra/clock.hpp>
 #include <orchestra/http.hpp>
+#include <orchestra/json.hpp>
 
 #include <fmt/format.h>
+
+#include <map>
 
 namespace notifications {
 namespace {
@@ -94,6 +97,7 @@ void write_optional_columns(soci::session& session, const Match& match) {
 
 Team SportsStore::create_team(Team team) {
   soci::session session(database_.pool());
+  orchestra::db::WriteTransaction transaction(session, database_.dialect());
   team.created_at = team.updated_at = orchestra::unix_ms();
   soci::indicator logo_null = team.logo_url ? soci::i_ok : soci::i_null;
   std::string logo = team.logo_url.value_or("");
@@ -104,6 +108,8 @@ Team SportsStore::create_team(Team team) {
       soci::use(team.name), soci::use(team.short_name), soci::use(team.country),
       soci::use(logo, logo_null), soci::use(created), soci::use(created), soci::into(id);
   team.id = id;
+  publish_team(session, team);
+  transaction.commit();
   return team;
 }
 
@@ -135,6 +141,7 @@ std::vector<Team> SportsStore::teams_by_id(const std::vector<std::int64_t>& ids)
 
 bool SportsStore::update_team(const Team& team) {
   soci::session session(database_.pool());
+  orchestra::db::WriteTransaction transaction(session, database_.dialect());
   soci::indicator logo_null = team.logo_url ? soci::i_ok : soci::i_null;
   std::string logo = team.logo_url.value_or("");
   long long id = team.id, updated = orchestra::unix_ms();
@@ -144,7 +151,12 @@ bool SportsStore::update_team(const Team& team) {
                           "WHERE id = :id",
        soci::use(team.name), soci::use(team.short_name), soci::use(team.country),
        soci::use(logo, logo_null), soci::use(updated), soci::use(id));
-  return orchestra::db::affected_rows(statement) > 0;
+  if (orchestra::db::affected_rows(statement) == 0) return false;
+  auto stored = team;
+  stored.updated_at = updated;
+  publish_team(session, stored);
+  transaction.commit();
+  return true;
 }
 
 bool SportsStore::delete_team(std::int64_t id) {
@@ -161,6 +173,7 @@ bool SportsStore::delete_team(std::int64_t id) {
   auto removed = SqlQuery("DELETE FROM notification_teams WHERE id = :id")
                      .integer("id", id)
                      .execute(session);
+  if (removed > 0 && feed_ != nullptr) feed_->remove(session, kTeamsSource, std::to_string(id));
   transaction.commit();
   return removed > 0;
 }
@@ -193,6 +206,7 @@ MatchChange SportsStore::create_match(Match match, const AlsoInTransaction& also
   MatchChange change{Match{}, match, {}};
   change.before.status = "scheduled";
   change.events = record_events(session, change.before, match);
+  publish_match(session, match);
   if (also) also(session, change);
   transaction.commit();
   return change;
@@ -265,6 +279,7 @@ std::optional<MatchChange> SportsStore::update_match(
       .execute(session);
   write_optional_columns(session, after);
   MatchChange result{*before, after, record_events(session, *before, after)};
+  publish_match(session, after);
   if (also) also(session, result);
   transaction.commit();
   return result;
@@ -276,8 +291,28 @@ std::optional<Match> SportsStore::delete_match(std::int64_t id) {
   auto before = locked_match(session, database_.dialect(), id);
   if (!before) return std::nullopt;
   SqlQuery("DELETE FROM notification_matches WHERE id = :id").integer("id", id).execute(session);
+  if (feed_ != nullptr) feed_->remove(session, kMatchesSource, std::to_string(id));
   transaction.commit();
   return before;
+}
+
+void SportsStore::publish_team(soci::session& session, const Team& team) {
+  if (feed_ != nullptr) feed_->publish(session, kTeamsSource, std::to_string(team.id), team_json(team));
+}
+
+void SportsStore::publish_match(soci::session& session, const Match& match) {
+  if (feed_ == nullptr) return;
+  std::map<std::int64_t, std::string> names;
+  SqlQuery("SELECT id, name FROM notification_teams WHERE id IN (:home, :away)")
+      .integer("home", match.home_team_id)
+      .integer("away", match.away_team_id)
+      .each(session, [&](const soci::row& row) { names[int_at(row, 0)] = text_at(row, 1); });
+  auto document = match_json(match);
+  document.pop_back();  // the closing brace: the names follow
+  document += fmt::format(R"(,"home_team":{},"away_team":{}}})",
+                          orchestra::json::quote(names[match.home_team_id]),
+                          orchestra::json::quote(names[match.away_team_id]));
+  feed_->publish(session, kMatchesSource, std::to_string(match.id), document);
 }
 
 std::vector<LiveEvent> SportsStore::record_events(soci::session& session, const Match& before,

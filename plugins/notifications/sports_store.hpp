@@ -5,6 +5,7 @@
 
 #include "sports.hpp"
 
+#include <orchestra/changes.hpp>
 #include <orchestra/db.hpp>
 
 #include <functional>
@@ -39,9 +40,17 @@ struct MatchChange {
 // Runs inside the transaction of a change, after it: enqueue tasks there.
 using AlsoInTransaction = std::function<void(soci::session&, const MatchChange&)>;
 
+inline constexpr const char* kTeamsSource = "notifications.teams";
+inline constexpr const char* kMatchesSource = "notifications.matches";
+
+// With a change feed, every change of a team or match is published in its
+// transaction: teams as team_json, matches as match_json with the names of
+// both teams (`home_team`, `away_team`).
 class SportsStore {
  public:
-  explicit SportsStore(orchestra::db::Database& database) : database_(database) {}
+  explicit SportsStore(orchestra::db::Database& database,
+                       orchestra::changes::ChangeFeed* feed = nullptr)
+      : database_(database), feed_(feed) {}
 
   Team create_team(Team team);
   std::optional<Team> team(std::int64_t id);
@@ -78,10 +87,13 @@ class SportsStore {
 
  private:
   void require_teams(soci::session& session, const Match& match);
+  void publish_team(soci::session& session, const Team& team);
+  void publish_match(soci::session& session, const Match& match);
   std::vector<LiveEvent> record_events(soci::session& session, const Match& before,
                                        const Match& after);
 
   orchestra::db::Database& database_;
+  orchestra::changes::ChangeFeed* feed_;
 };
 
 }  // namespace notifications

@@ -9,6 +9,8 @@
 namespace steam_sync {
 
 std::string app_json(const AppRecord& app);
+// The change feed source of fetched apps, each published as app_json.
+inline constexpr const char* kAppsSource = "steam-sync.apps";
 // `budget`: the store host's rate limit, when one is configured.
 std::string stats_json(const CatalogueStats& stats, const std::optional<std::string>& budget);
 

@@ -245,7 +245,8 @@ bool store_details(soci::session& session, const FetchedApp& app, const std::str
 
 }  // namespace
 
-AppStore::AppStore(orchestra::db::Database& database) : database_(database) {}
+AppStore::AppStore(orchestra::db::Database& database, OnStored on_stored)
+    : database_(database), on_stored_(std::move(on_stored)) {}
 
 std::int64_t AppStore::add_listed(const std::vector<ListedApp>& apps, std::int64_t now) {
   // Chunks keep each write transaction short for other writers.
@@ -361,6 +362,12 @@ bool AppStore::store_fetched(const FetchedApp& app, const std::string& token, st
   if (!store_details(session, app, token, now)) return false;  // rolled back
   if (app.details) {
     for (const auto& [country, price] : app.prices) store_price(session, app.id, country, price, now);
+  }
+  if (on_stored_) {
+    auto stored = query_apps(session, std::string(kColumns) + "WHERE app_id = :id",
+                             Params{{{"id", app.id}}, {}});
+    attach_prices(session, stored);
+    if (!stored.empty()) on_stored_(session, stored.front());
   }
   transaction.commit();
   return true;

@@ -9,6 +9,7 @@
 #include <orchestra/db.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,7 +60,10 @@ struct FetchedApp {
 
 class AppStore {
  public:
-  explicit AppStore(orchestra::db::Database& database);
+  // Called inside the transaction that stored a fetched app, with the app
+  // as stored (for the change feed).
+  using OnStored = std::function<void(soci::session&, const AppRecord&)>;
+  explicit AppStore(orchestra::db::Database& database, OnStored on_stored = {});
 
   // Adds the apps not known yet (never deletes any) and refreshes names;
   // returns how many were new.
@@ -103,6 +107,7 @@ class AppStore {
 
  private:
   orchestra::db::Database& database_;
+  OnStored on_stored_;
 };
 
 }  // namespace steam_sync

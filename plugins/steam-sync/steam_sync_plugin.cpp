@@ -3,6 +3,7 @@
 // stalest apps into fetch tasks; REST queues the same tasks by hand (they
 // run first) and serves the catalogue.
 
+#include "app_json.hpp"
 #include "steam_routes.hpp"
 #include "steam_tasks.hpp"
 
@@ -38,7 +39,11 @@ class SteamSyncPlugin final : public orchestra::Plugin {
   }
 
   void start() override {
-    store_ = std::make_unique<AppStore>(host_->db());
+    // Every fetched app goes into the change feed with its row, for search.
+    store_ = std::make_unique<AppStore>(
+        host_->db(), [&feed = host_->changes()](soci::session& session, const AppRecord& app) {
+          feed.publish(session, kAppsSource, std::to_string(app.id), app_json(app));
+        });
     tasks_ = std::make_unique<SteamTasks>(*host_, *store_, settings_);
     if (!host_->http_client().budget(settings_.endpoints.store_url)) {
       host_->log()->warn(

@@ -1,5 +1,8 @@
 #include "support/db_helpers.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 namespace orchestra::testing {
@@ -16,6 +19,17 @@ std::vector<std::string> keys(const std::vector<db::Migration>& migrations) {
   std::vector<std::string> out;
   for (const auto& m : migrations) out.push_back(fmt::format("{}/{}", m.subsystem, m.version));
   return out;
+}
+
+std::vector<changes::Change> feed_entries(changes::ChangeFeed& feed, const std::string& source,
+                                          const changes::FeedPosition& after, std::size_t count) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto entries = feed.read(source, after, 100);
+  while (entries.size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    entries = feed.read(source, after, 100);
+  }
+  return entries;
 }
 
 }  // namespace orchestra::testing

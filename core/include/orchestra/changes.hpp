@@ -5,7 +5,9 @@
 // Consumers read the feed in order from a position they keep, and never
 // miss an entry however transactions commit: on PostgreSQL only entries of
 // transactions older than the oldest still in progress are read, ordered
-// by transaction and then position; on SQLite writers take turns.
+// by transaction and then position; on SQLite writers take turns. So on
+// PostgreSQL a reader lags behind the oldest write transaction in progress
+// anywhere in the cluster: keep write transactions short.
 
 #include <boost/config.hpp>
 

@@ -3,8 +3,10 @@
 // per user and key, match changes that bump versions and record their live
 // events, follower pages and digest due times.
 
+#include "support/db_helpers.hpp"
 #include "support/task_harness.hpp"
 
+#include "changes/sql_change_feed.hpp"
 #include "db/migrations.hpp"
 #include "follower_store.hpp"
 #include "inbox_store.hpp"
@@ -47,6 +49,7 @@ std::vector<Delivered> append(TaskHarness& harness, InboxStore& inbox,
 Team team(SportsStore& sports, const std::string& name) {
   return sports.create_team(Team{0, name, name.substr(0, 3), "PL", std::nullopt, 0, 0});
 }
+
 
 #define FOR_EACH_DATABASE                    \
   for (auto backend : backends_under_test()) \
@@ -301,5 +304,46 @@ TEST_CASE("notifications store: each webhook attempt is claimed once, states mov
     CHECK(webhooks.deliveries("wh_1", std::nullopt, 10).size() == 1);
     CHECK_FALSE(webhooks.remove("bob", "wh_1"));
     CHECK(webhooks.remove("ann", "wh_1"));
+  }
+}
+
+TEST_CASE("notifications store: teams and matches go into the change feed with their change") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    migrate(harness);
+    orchestra::changes::SqlChangeFeed feed(harness.database());
+    SportsStore sports(harness.database(), &feed);
+    auto home = team(sports, "Górnik"), away = team(sports, "Legia");
+    Match match;
+    match.competition = "Cup";
+    match.home_team_id = home.id;
+    match.away_team_id = away.id;
+    match.starts_at = 1'800'000'000'000;
+    auto created = sports.create_match(match, {}).after;
+    sports.update_match(created.id, [](Match m) {
+      m.venue = "Arena";
+      return m;
+    }, {});
+    home.name = "Górnik Zabrze";
+    CHECK(sports.update_team(home));
+
+    auto teams = feed_entries(feed, kTeamsSource, {}, 3);
+    REQUIRE(teams.size() == 3);
+    CHECK(teams[2].key == std::to_string(home.id));
+    CHECK(teams[2].document->find("Górnik Zabrze") != std::string::npos);
+    auto matches = feed_entries(feed, kMatchesSource, {}, 2);
+    REQUIRE(matches.size() == 2);
+    CHECK(matches[1].document->find(R"("venue":"Arena")") != std::string::npos);
+    CHECK(matches[1].document->find(R"("home_team":"Górnik","away_team":"Legia")") !=
+          std::string::npos);
+
+    CHECK(sports.delete_match(created.id));
+    CHECK(sports.delete_team(away.id));
+    auto removed = feed_entries(feed, kMatchesSource, matches.back().position, 1);
+    REQUIRE(removed.size() == 1);
+    CHECK_FALSE(removed[0].document);
+    auto gone = feed_entries(feed, kTeamsSource, teams.back().position, 1);
+    REQUIRE(gone.size() == 1);
+    CHECK_FALSE(gone[0].document);
   }
 }

@@ -135,17 +135,24 @@ TEST_CASE("steam-sync store: concurrent pickers never lease one app twice") {
   }
 }
 
-TEST_CASE("steam-sync store: a fetch is stored only under its lease, with every price") {
+TEST_CASE("steam-sync store: a fetch is stored only under its lease, with every price, and "
+          "published as stored") {
   FOR_EACH_DATABASE {
     TaskHarness harness(backend);
     migrate(harness);
-    AppStore store(harness.database());
+    std::vector<AppRecord> published;  // what the change feed would get
+    AppStore store(harness.database(),
+                   [&](soci::session&, const AppRecord& app) { published.push_back(app); });
     store.add_listed(listed(3), 1000);
     REQUIRE(store.lease({1, 2, 3}, "t1", 1000, 2000).size() == 3);
     CHECK(store.store_fetched(fetched(1), "t1", 1500));
+    REQUIRE(published.size() == 1);
+    CHECK(published[0].name == "Renamed 1");
+    CHECK(published[0].prices.size() == 2);  // US and GB; DE had none
     // t1's lease on app 2 expired and t2 took it: t1's late data is refused.
     REQUIRE(store.lease({2}, "t2", 2500, 9000) == std::vector<std::int64_t>{2});
     CHECK_FALSE(store.store_fetched(fetched(2), "t1", 2600));
+    CHECK(published.size() == 1);  // nothing stored, nothing published
     CHECK(store.find(2)->last_updated == 0);
     FetchedApp gone;
     gone.id = 3;
