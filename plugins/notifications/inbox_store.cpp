@@ -1,11 +1,13 @@
 #include "inbox_store.hpp"
 
-#include "sql_query.hpp"
+#include <orchestra/sql_query.hpp>
 
 #include <orchestra/clock.hpp>
 
 namespace notifications {
 namespace {
+
+using orchestra::db::SqlQuery;
 
 using orchestra::db::int_at;
 using orchestra::db::optional_int_at;

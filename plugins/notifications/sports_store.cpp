@@ -1,6 +1,6 @@
 #include "sports_store.hpp"
 
-#include "sql_query.hpp"
+#include <orchestra/sql_query.hpp>
 
 #include <orchestra/clock.hpp>
 #include <orchestra/http.hpp>
@@ -12,6 +12,8 @@
 
 namespace notifications {
 namespace {
+
+using orchestra::db::SqlQuery;
 
 using orchestra::db::int_at;
 using orchestra::db::optional_int_at;

@@ -1,6 +1,6 @@
 #include "webhook_store.hpp"
 
-#include "sql_query.hpp"
+#include <orchestra/sql_query.hpp>
 
 #include <orchestra/json.hpp>
 
@@ -8,6 +8,8 @@
 
 namespace notifications {
 namespace {
+
+using orchestra::db::SqlQuery;
 
 using orchestra::db::int_at;
 using orchestra::db::optional_int_at;

@@ -22,12 +22,6 @@ std::string time_or_null(const std::optional<std::int64_t>& ms) {
   return ms ? quote(rfc3339(*ms)) : "null";
 }
 
-std::string strings(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (const auto& item : items) out += (out.size() > 1 ? "," : "") + quote(item);
-  return out + "]";
-}
-
 std::string prices_json(const std::vector<StoredPrice>& prices) {
   std::string out = "{";
   for (const auto& stored : prices) {
@@ -52,9 +46,9 @@ std::string app_json(const AppRecord& app) {
       R"("data_problems":{},"details_fetched_at":{}}})",
       app.id, quote(app.name), quote(rfc3339(app.last_updated)), quote(app.fetch_status),
       text_or_null(d.type), flag_or_null(d.is_free), text_or_null(d.short_description),
-      strings(d.developers), strings(d.publishers), strings(d.genres), strings(d.categories),
-      text_or_null(d.release_date), flag_or_null(d.coming_soon), strings(d.platforms),
-      prices_json(app.prices), strings(d.problems), time_or_null(app.details_fetched_at));
+      orchestra::json::string_array(d.developers), orchestra::json::string_array(d.publishers), orchestra::json::string_array(d.genres), orchestra::json::string_array(d.categories),
+      text_or_null(d.release_date), flag_or_null(d.coming_soon), orchestra::json::string_array(d.platforms),
+      prices_json(app.prices), orchestra::json::string_array(d.problems), time_or_null(app.details_fetched_at));
 }
 
 std::string stats_json(const CatalogueStats& stats, const std::optional<std::string>& budget) {

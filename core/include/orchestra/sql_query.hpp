@@ -3,6 +3,7 @@
 // whose WHERE clause is assembled from optional filters. Parameter values
 // are always bound, never spliced into the text.
 
+#include <boost/config.hpp>
 #include <soci/soci.h>
 
 #include <cstdint>
@@ -11,13 +12,14 @@
 #include <string>
 #include <vector>
 
-namespace notifications {
+namespace orchestra::db {
 
-class SqlQuery {
+class BOOST_SYMBOL_VISIBLE SqlQuery {
  public:
   explicit SqlQuery(std::string sql) : sql_(std::move(sql)) {}
   SqlQuery& text(const std::string& name, std::string value);
   SqlQuery& integer(const std::string& name, std::int64_t value);
+  SqlQuery& real(const std::string& name, double value);
   // Appends ":<prefix>0, :<prefix>1, ..." bound to `values`, for IN (...).
   SqlQuery& texts_in(const std::string& prefix, const std::vector<std::string>& values);
   SqlQuery& integers_in(const std::string& prefix, const std::vector<std::int64_t>& values);
@@ -34,6 +36,7 @@ class SqlQuery {
   // std::map keeps every value at one address while bound.
   std::map<std::string, std::string> texts_;
   std::map<std::string, long long> integers_;
+  std::map<std::string, double> reals_;
 };
 
-}  // namespace notifications
+}  // namespace orchestra::db

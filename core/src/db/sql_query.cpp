@@ -1,8 +1,8 @@
-#include "sql_query.hpp"
+#include <orchestra/sql_query.hpp>
 
 #include <fmt/format.h>
 
-namespace notifications {
+namespace orchestra::db {
 
 SqlQuery& SqlQuery::text(const std::string& name, std::string value) {
   texts_[name] = std::move(value);
@@ -11,6 +11,11 @@ SqlQuery& SqlQuery::text(const std::string& name, std::string value) {
 
 SqlQuery& SqlQuery::integer(const std::string& name, std::int64_t value) {
   integers_[name] = value;
+  return *this;
+}
+
+SqlQuery& SqlQuery::real(const std::string& name, double value) {
+  reals_[name] = value;
   return *this;
 }
 
@@ -43,6 +48,7 @@ void SqlQuery::prepare(soci::statement& statement) {
   statement.prepare(sql_);
   for (auto& [name, value] : integers_) statement.exchange(soci::use(value, name));
   for (auto& [name, value] : texts_) statement.exchange(soci::use(value, name));
+  for (auto& [name, value] : reals_) statement.exchange(soci::use(value, name));
 }
 
 void SqlQuery::each(soci::session& session, const std::function<void(const soci::row&)>& row) {
@@ -63,4 +69,4 @@ long long SqlQuery::execute(soci::session& session) {
   return statement.get_affected_rows();
 }
 
-}  // namespace notifications
+}  // namespace orchestra::db

@@ -1,0 +1,201 @@
+#include "fts5_index.hpp"
+
+#include <orchestra/clock.hpp>
+#include <orchestra/sql_query.hpp>
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace search_indexer {
+namespace {
+
+using orchestra::db::SqlQuery;
+
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The WHERE conditions every search and facet query shares.
+void add_conditions(SqlQuery& query, const SearchRequest& request) {
+  query.text("match", fts5_expression(request.terms));
+  if (request.source) query.append(" AND d.source = :source").text("source", *request.source);
+  for (std::size_t i = 0; i < request.filters.size(); ++i) {
+    const auto& filter = request.filters[i];
+    auto name = fmt::format("fn{}", i);
+    query.append(fmt::format(" AND d.id IN (SELECT document_id FROM search_filters WHERE "
+                             "name = :{}",
+                             name))
+        .text(name, filter.name);
+    if (!filter.values.empty()) {
+      query.append(" AND value IN (").texts_in(fmt::format("fv{}_", i), filter.values).append(")");
+    }
+    if (filter.at_least) {
+      auto bound = fmt::format("fmin{}", i);
+      query.append(fmt::format(" AND value >= :{}", bound)).text(bound, *filter.at_least);
+    }
+    if (filter.at_most) {
+      auto bound = fmt::format("fmax{}", i);
+      query.append(fmt::format(" AND value <= :{}", bound)).text(bound, *filter.at_most);
+    }
+    query.append(")");
+  }
+}
+
+// A page cursor: the last hit's bm25 score (lower is better) and id.
+std::pair<double, std::int64_t> read_cursor(const std::string& cursor) {
+  auto colon = cursor.rfind(':');
+  char* end = nullptr;
+  double score = std::strtod(cursor.c_str(), &end);
+  if (colon == std::string::npos || end != cursor.c_str() + colon) {
+    throw std::invalid_argument("the cursor is not one this search returned");
+  }
+  try {
+    return {score, std::stoll(cursor.substr(colon + 1))};
+  } catch (const std::exception&) {
+    throw std::invalid_argument("the cursor is not one this search returned");
+  }
+}
+
+}  // namespace
+
+std::string fts5_expression(const std::vector<QueryTerm>& terms) {
+  std::string wanted, unwanted;
+  for (const auto& term : terms) {
+    auto atom = quoted(term.text) + (term.prefix ? "*" : "");
+    auto& side = term.excluded ? unwanted : wanted;
+    side += (side.empty() ? "" : term.excluded ? " OR " : " AND ") + atom;
+  }
+  return unwanted.empty() ? wanted : "(" + wanted + ") NOT (" + unwanted + ")";
+}
+
+std::string marked_html(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (char c : text) {
+    switch (c) {
+      case '\x01': out += "<mark>"; break;
+      case '\x02': out += "</mark>"; break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+void Fts5Index::upsert(soci::session& session, const SearchDocument& document) {
+  std::int64_t id = 0;
+  SqlQuery("INSERT INTO search_documents (source, key, title, body, stored, updated_at) VALUES "
+           "(:source, :key, :title, :body, :stored, :now) ON CONFLICT (source, key) DO UPDATE "
+           "SET title = excluded.title, body = excluded.body, stored = excluded.stored, "
+           "updated_at = excluded.updated_at RETURNING id")
+      .text("source", document.source)
+      .text("key", document.key)
+      .text("title", document.title)
+      .text("body", document.body)
+      .text("stored", document.stored)
+      .integer("now", orchestra::unix_ms())
+      .each(session, [&](const soci::row& row) { id = orchestra::db::int_at(row, 0); });
+  SqlQuery("DELETE FROM search_filters WHERE document_id = :id").integer("id", id).execute(session);
+  for (const auto& [name, value] : document.filters) {
+    SqlQuery("INSERT INTO search_filters (document_id, name, value) VALUES (:id, :name, :value)")
+        .integer("id", id)
+        .text("name", name)
+        .text("value", value)
+        .execute(session);
+  }
+}
+
+void Fts5Index::remove(soci::session& session, const std::string& source,
+                       const std::string& key) {
+  SqlQuery("DELETE FROM search_filters WHERE document_id IN (SELECT id FROM search_documents "
+           "WHERE source = :source AND key = :key)")
+      .text("source", source)
+      .text("key", key)
+      .execute(session);
+  SqlQuery("DELETE FROM search_documents WHERE source = :source AND key = :key")
+      .text("source", source)
+      .text("key", key)
+      .execute(session);
+}
+
+SearchResult Fts5Index::search(const SearchRequest& request) {
+  SqlQuery query(
+      "SELECT id, source, key, stored, score, title, snippet FROM (SELECT d.id, d.source, d.key, "
+      "d.stored, bm25(search_fts, 10.0, 1.0) AS score, "
+      "highlight(search_fts, 0, char(1), char(2)) AS title, "
+      "snippet(search_fts, 1, char(1), char(2), '…', 16) AS snippet "
+      "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+      "WHERE search_fts MATCH :match");
+  add_conditions(query, request);
+  query.append(") WHERE 1 = 1");
+  if (request.cursor) {
+    auto [score, id] = read_cursor(*request.cursor);
+    query.append(" AND (score > :after_score OR (score = :same_score AND id > :after_id))")
+        .real("after_score", score)
+        .real("same_score", score)
+        .integer("after_id", id);
+  }
+  query.append(" ORDER BY score, id LIMIT :limit").integer("limit", request.limit);
+  SearchResult result;
+  soci::session session(database_.pool());
+  double last_score = 0;
+  std::int64_t last_id = 0;
+  query.each(session, [&](const soci::row& row) {
+    last_id = orchestra::db::int_at(row, 0);
+    last_score = orchestra::db::double_at(row, 4);
+    result.hits.push_back(Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
+                              -last_score, orchestra::db::text_at(row, 3),
+                              marked_html(orchestra::db::text_at(row, 5)),
+                              marked_html(orchestra::db::text_at(row, 6))});
+  });
+  if (static_cast<int>(result.hits.size()) == request.limit) {
+    result.next_cursor = fmt::format("{:.17g}:{}", last_score, last_id);
+  }
+  for (const auto& facet : request.facets) {
+    SqlQuery counts(
+        "SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "
+        "f.document_id IN (SELECT d.id FROM search_fts JOIN search_documents d ON "
+        "d.id = search_fts.rowid WHERE search_fts MATCH :match");
+    add_conditions(counts, request);
+    counts.append(") GROUP BY f.value ORDER BY COUNT(*) DESC, f.value LIMIT 50")
+        .text("facet", facet);
+    auto& values = result.facets[facet];
+    counts.each(session, [&](const soci::row& row) {
+      values.emplace_back(orchestra::db::text_at(row, 0), orchestra::db::int_at(row, 1));
+    });
+  }
+  return result;
+}
+
+std::int64_t Fts5Index::count(const std::string& source) {
+  soci::session session(database_.pool());
+  std::int64_t total = 0;
+  SqlQuery("SELECT COUNT(*) FROM search_documents WHERE source = :source")
+      .text("source", source)
+      .each(session, [&](const soci::row& row) { total = orchestra::db::int_at(row, 0); });
+  return total;
+}
+
+bool Fts5Index::reachable() {
+  try {
+    soci::session session(database_.pool());
+    int one = 0;
+    session << "SELECT 1", soci::into(one);
+    return one == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace search_indexer

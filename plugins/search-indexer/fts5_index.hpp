@@ -1,0 +1,32 @@
+#pragma once
+// The embedded index: SQLite FTS5 (sql/search-indexer/0002_index.sqlite).
+// bm25 ranks with the title weighted 10 to the body's 1; case and
+// diacritics are folded by the unicode61 tokenizer; the last word of a
+// query matches as a prefix; pages continue from (score, id).
+
+#include "index_backend.hpp"
+
+#include <orchestra/db.hpp>
+
+namespace search_indexer {
+
+class Fts5Index final : public IndexBackend {
+ public:
+  explicit Fts5Index(orchestra::db::Database& database) : database_(database) {}
+  void upsert(soci::session& session, const SearchDocument& document) override;
+  void remove(soci::session& session, const std::string& source,
+              const std::string& key) override;
+  SearchResult search(const SearchRequest& request) override;
+  std::int64_t count(const std::string& source) override;
+  bool reachable() override;
+
+ private:
+  orchestra::db::Database& database_;
+};
+
+// The FTS5 MATCH expression of parsed terms, every term quoted.
+std::string fts5_expression(const std::vector<QueryTerm>& terms);
+// FTS5 highlight output (matches between \x01 and \x02) as HTML.
+std::string marked_html(const std::string& text);
+
+}  // namespace search_indexer

@@ -1,0 +1,134 @@
+#include "pipeline.hpp"
+
+#include "mapping.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace search_indexer {
+namespace {
+
+// A stage run works at most this long, then hands over to the next run.
+constexpr auto kRunBudget = std::chrono::seconds(5);
+
+bool within(std::chrono::steady_clock::time_point started) {
+  return std::chrono::steady_clock::now() - started < kRunBudget;
+}
+
+}  // namespace
+
+void Pipeline::queue(const char* stage, const std::string& source) {
+  orchestra::tasks::NewTask task;
+  task.type = stage;
+  task.payload = fmt::format(R"({{"source":"{}"}})", source);
+  task.unique_key = fmt::format("{}:{}", stage, source);
+  tasks_.enqueue(std::move(task));
+}
+
+StageResult Pipeline::extract(const std::string& source) {
+  StageResult result;
+  auto started = std::chrono::steady_clock::now();
+  while (within(started)) {
+    auto from = store_.checkpoint(source);
+    auto changes = feed_.read(source, from, batch_size_);
+    if (changes.empty()) break;
+    soci::session session(database_.pool());
+    orchestra::db::WriteTransaction transaction(session, database_.dialect());
+    if (!store_.extract(session, source, from, changes)) break;  // another run moved it
+    transaction.commit();
+    result.done += static_cast<std::int64_t>(changes.size());
+  }
+  if (result.done > 0) queue(kTransformType, source);
+  return result;
+}
+
+StageResult Pipeline::transform(const std::string& source) {
+  StageResult result;
+  auto started = std::chrono::steady_clock::now();
+  while (within(started)) {
+    auto batch = store_.staged(source, "extracted", batch_size_);
+    if (batch.empty()) break;
+    soci::session session(database_.pool());
+    orchestra::db::WriteTransaction transaction(session, database_.dialect());
+    for (const auto& change : batch) {
+      std::optional<std::string> document;
+      try {
+        if (change.payload) {
+          document = document_payload(search_indexer::transform(source, change.key,
+                                                                *change.payload));
+        }
+      } catch (const TransformError& error) {
+        store_.to_dead(session, source, change, "transform", error.what());
+        ++result.dead;
+        continue;
+      }
+      if (store_.transformed(session, source, change.seq, document)) ++result.done;
+    }
+    transaction.commit();
+  }
+  if (result.done > 0) queue(kLoadType, source);
+  return result;
+}
+
+bool Pipeline::load_batch(const std::string& source, const std::vector<Staged>& batch) {
+  soci::session session(database_.pool());
+  orchestra::db::WriteTransaction transaction(session, database_.dialect());
+  std::int64_t loaded = 0;
+  for (const auto& change : batch) {
+    if (!store_.take_for_load(session, source, change.seq)) continue;  // loaded already
+    if (change.payload) {
+      index_.upsert(session, read_document_payload(source, change.key, *change.payload));
+    } else {
+      index_.remove(session, source, change.key);
+    }
+    ++loaded;
+  }
+  store_.count_indexed(session, source, loaded);
+  transaction.commit();
+  return true;
+}
+
+StageResult Pipeline::load_one_by_one(const std::string& source,
+                                      const std::vector<Staged>& batch) {
+  StageResult result;
+  for (const auto& change : batch) {
+    try {
+      load_batch(source, {change});
+      ++result.done;
+    } catch (const std::exception& error) {
+      // An index that is down fails every document: the task fails and
+      // is retried with backoff, nothing given up.
+      if (!index_.reachable()) throw;
+      soci::session session(database_.pool());
+      orchestra::db::WriteTransaction transaction(session, database_.dialect());
+      if (store_.take_for_load(session, source, change.seq)) {
+        store_.to_dead(session, source, change, "load", error.what());
+        ++result.dead;
+      }
+      transaction.commit();
+    }
+  }
+  return result;
+}
+
+StageResult Pipeline::load(const std::string& source) {
+  StageResult result;
+  auto started = std::chrono::steady_clock::now();
+  while (within(started)) {
+    auto batch = store_.staged(source, "transformed", batch_size_);
+    if (batch.empty()) break;
+    try {
+      load_batch(source, batch);
+      result.done += static_cast<std::int64_t>(batch.size());
+    } catch (const std::exception& error) {
+      store_.note_error(source, std::string(error.what()));
+      auto single = load_one_by_one(source, batch);
+      result.done += single.done;
+      result.dead += single.dead;
+    }
+  }
+  return result;
+}
+
+}  // namespace search_indexer

@@ -1,0 +1,25 @@
+#pragma once
+// The query language: words (all must match), "exact phrases", -excluded
+// words or phrases, and the last word as a prefix while the user types
+// (unless the query ends with a space or a quote).
+
+#include <string>
+#include <vector>
+
+namespace search_indexer {
+
+struct QueryTerm {
+  std::string text;  // a word, or the words of a phrase
+  bool phrase = false;
+  bool excluded = false;
+  bool prefix = false;
+};
+
+inline constexpr std::size_t kMaxQueryLength = 500;
+inline constexpr std::size_t kMaxTerms = 20;
+
+// Throws std::invalid_argument naming the problem: an empty query, one
+// with only exclusions, an unclosed quote, too long or too many terms.
+std::vector<QueryTerm> parse_query(const std::string& text);
+
+}  // namespace search_indexer

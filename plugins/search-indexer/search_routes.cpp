@@ -1,0 +1,282 @@
+#include "search_routes.hpp"
+
+#include "mapping.hpp"
+
+#include <orchestra/json.hpp>
+#include <orchestra/text.hpp>
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+#include <sstream>
+
+namespace search_indexer {
+namespace {
+
+using orchestra::http::Access;
+using orchestra::http::HttpError;
+using orchestra::http::Method;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string lower(std::string value) {
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value;
+}
+
+void equal_filter(const orchestra::http::Request& request, const char* parameter,
+                  const char* name, SearchRequest& out) {
+  if (auto value = request.query_param(parameter)) {
+    out.filters.push_back(FilterCondition{name, comma_list(lower(*value)), {}, {}});
+  }
+}
+
+void app_filters(const orchestra::http::Request& request, SearchRequest& out) {
+  equal_filter(request, "type", "type", out);
+  equal_filter(request, "genre", "genre", out);
+  equal_filter(request, "platform", "platform", out);
+  if (auto free = request.query_param("is_free")) {
+    if (*free != "true" && *free != "false") {
+      throw HttpError(400, "query parameter 'is_free' must be true or false");
+    }
+    out.filters.push_back(FilterCondition{"is_free", {*free}, {}, {}});
+  }
+  if (auto price = request.query_param("price_max")) {
+    auto country = request.query_param("country");
+    if (!country || !orchestra::text::is_country_code(*country)) {
+      throw HttpError(400, "price_max needs country, an ISO 3166-1 alpha-2 code such as US");
+    }
+    std::int64_t cents = -1;
+    auto [end, error] = std::from_chars(price->data(), price->data() + price->size(), cents);
+    if (error != std::errc{} || end != price->data() + price->size() || cents < 0) {
+      throw HttpError(400, "query parameter 'price_max' must be a price in cents, e.g. 1999");
+    }
+    out.filters.push_back(
+        FilterCondition{"price:" + *country, {}, std::nullopt, fmt::format("{:012}", cents)});
+  }
+}
+
+void match_filters(const orchestra::http::Request& request, SearchRequest& out) {
+  equal_filter(request, "team", "team", out);
+  auto bound = [&](const char* parameter) -> std::optional<std::string> {
+    auto text = request.query_param(parameter);
+    if (!text) return std::nullopt;
+    auto ms = orchestra::text::parse_rfc3339(*text);
+    if (!ms) {
+      throw HttpError(400, fmt::format("query parameter '{}' must be an RFC 3339 timestamp",
+                                       parameter));
+    }
+    return orchestra::json::rfc3339(*ms);  // the stored form, which sorts as text
+  };
+  auto from = bound("from"), to = bound("to");
+  if (from || to) out.filters.push_back(FilterCondition{"starts_at", {}, from, to});
+}
+
+void hit_json(Writer& out, const Hit& hit) {
+  out.StartObject();
+  out.Key("source");
+  out.String(hit.source);
+  out.Key("key");
+  out.String(hit.key);
+  out.Key("score");
+  out.Double(hit.score);
+  out.Key("document");
+  out.RawValue(hit.stored.data(), hit.stored.size(), rapidjson::kObjectType);
+  out.Key("highlights");
+  out.StartObject();
+  out.Key("title");
+  out.String(hit.title);
+  out.Key("snippet");
+  out.String(hit.snippet);
+  out.EndObject();
+  out.EndObject();
+}
+
+}  // namespace
+
+SearchRequest read_search_request(const orchestra::http::Request& request) {
+  SearchRequest out;
+  auto text = request.query_param("q");
+  if (!text || text->empty()) throw HttpError(400, "query parameter 'q' is required");
+  try {
+    out.terms = parse_query(*text);
+  } catch (const std::invalid_argument& error) {
+    throw HttpError(400, fmt::format("q: {}", error.what()));
+  }
+  out.limit = static_cast<int>(request.query_int("limit", 20, 1, 100));
+  out.cursor = request.query_param("cursor");
+  out.source = request.query_param("source");
+  if (out.source && !is_known_source(*out.source)) {
+    throw HttpError(400, fmt::format("unknown source {}; expected steam-sync.apps, "
+                                     "notifications.teams or notifications.matches",
+                                     orchestra::json::quote(*out.source)));
+  }
+  app_filters(request, out);
+  match_filters(request, out);
+  if (auto facets = request.query_param("facets")) {
+    for (const auto& facet : comma_list(*facets)) {
+      if (facet != "type" && facet != "genre" && facet != "platform" && facet != "is_free" &&
+          facet != "team" && facet != "status" && facet != "country") {
+        throw HttpError(400, fmt::format("unknown facet {}; expected type, genre, platform, "
+                                         "is_free, team, status or country",
+                                         orchestra::json::quote(facet)));
+      }
+      out.facets.push_back(facet);
+    }
+  }
+  return out;
+}
+
+void SearchRoutes::add(orchestra::http::Routes& routes) {
+  auto route = [&](Method method, const char* path, const char* summary, Access access,
+                   Response (SearchRoutes::*handler)(const Request&)) {
+    routes.add(method, path, [this, handler](const Request& request) {
+      return (this->*handler)(request);
+    }, {summary, orchestra::http::Execution::blocking, access});
+  };
+  route(Method::get, "/search", "Search every indexed source (q, source, filters, facets)",
+        Access::authenticated(), &SearchRoutes::search);
+  route(Method::get, "/status", "The pipeline of each source", Access::scope("admin"),
+        &SearchRoutes::status);
+  route(Method::get, "/dead", "Documents that could not be indexed (source)",
+        Access::scope("admin"), &SearchRoutes::dead);
+  route(Method::post, "/dead/{id}/retry", "Index a dead document again", Access::scope("admin"),
+        &SearchRoutes::retry);
+}
+
+SearchRoutes::Response SearchRoutes::search(const Request& request) {
+  auto search = read_search_request(request);
+  SearchResult result;
+  try {
+    result = parts_.index->search(search);
+  } catch (const std::invalid_argument& error) {
+    throw HttpError(400, error.what());
+  }
+  rapidjson::StringBuffer buffer;
+  Writer out(buffer);
+  out.StartObject();
+  out.Key("items");
+  out.StartArray();
+  for (const auto& hit : result.hits) hit_json(out, hit);
+  out.EndArray();
+  out.Key("next_cursor");
+  if (result.next_cursor) {
+    out.String(*result.next_cursor);
+  } else {
+    out.Null();
+  }
+  out.Key("facets");
+  out.StartObject();
+  for (const auto& [facet, values] : result.facets) {
+    out.Key(facet.c_str(), static_cast<rapidjson::SizeType>(facet.size()));
+    out.StartArray();
+    for (const auto& [value, count] : values) {
+      out.StartObject();
+      out.Key("value");
+      out.String(value);
+      out.Key("count");
+      out.Int64(count);
+      out.EndObject();
+    }
+    out.EndArray();
+  }
+  out.EndObject();
+  out.EndObject();
+  return Response::json(200, buffer.GetString());
+}
+
+SearchRoutes::Response SearchRoutes::status(const Request&) {
+  rapidjson::StringBuffer buffer;
+  Writer out(buffer);
+  out.StartObject();
+  out.Key("items");
+  out.StartArray();
+  for (const auto& source : known_sources()) {
+    auto status = parts_.store->status(source);
+    out.StartObject();
+    out.Key("source");
+    out.String(source);
+    out.Key("checkpoint");
+    out.String(status.position);
+    out.Key("extracted");
+    out.Int64(status.extracted);
+    out.Key("indexed");
+    out.Int64(status.indexed);
+    out.Key("documents");
+    out.Int64(parts_.index->count(source));
+    out.Key("waiting_transform");
+    out.Int64(status.waiting_transform);
+    out.Key("waiting_load");
+    out.Int64(status.waiting_load);
+    out.Key("dead");
+    out.Int64(status.dead);
+    out.Key("last_error");
+    if (status.last_error) {
+      out.String(*status.last_error);
+    } else {
+      out.Null();
+    }
+    out.Key("updated_at");
+    out.String(orchestra::json::rfc3339(status.updated_at));
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("next_cursor");
+  out.Null();
+  out.EndObject();
+  return Response::json(200, buffer.GetString());
+}
+
+SearchRoutes::Response SearchRoutes::dead(const Request& request) {
+  auto source = request.query_param("source").value_or("");
+  if (!is_known_source(source)) throw HttpError(400, "query parameter 'source' names a source");
+  rapidjson::StringBuffer buffer;
+  Writer out(buffer);
+  out.StartObject();
+  out.Key("items");
+  out.StartArray();
+  for (const auto& document : parts_.store->dead(source, 100)) {
+    out.StartObject();
+    out.Key("id");
+    out.String(document.id);
+    out.Key("key");
+    out.String(document.key);
+    out.Key("position");
+    out.String(document.position);
+    out.Key("stage");
+    out.String(document.stage);
+    out.Key("error");
+    out.String(document.error);
+    out.Key("created_at");
+    out.String(orchestra::json::rfc3339(document.created_at));
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("next_cursor");
+  out.Null();
+  out.EndObject();
+  return Response::json(200, buffer.GetString());
+}
+
+SearchRoutes::Response SearchRoutes::retry(const Request& request) {
+  const auto& id = request.path_param("id");
+  if (!parts_.store->revive(id)) {
+    throw HttpError(404, fmt::format("no dead document {}", orchestra::json::quote(id)));
+  }
+  return Response::json(202, fmt::format(R"({{"id":{},"status":"queued"}})",
+                                         orchestra::json::quote(id)));
+}
+
+}  // namespace search_indexer
