@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
+#include <charconv>
 #include <stdexcept>
 
 namespace search_indexer {
@@ -48,19 +48,24 @@ void add_conditions(SqlQuery& query, const SearchRequest& request) {
   }
 }
 
-// A page cursor: the last hit's bm25 score (lower is better) and id.
-std::pair<double, std::int64_t> read_cursor(const std::string& cursor) {
-  auto colon = cursor.rfind(':');
-  char* end = nullptr;
-  double score = std::strtod(cursor.c_str(), &end);
-  if (colon == std::string::npos || end != cursor.c_str() + colon) {
+// Scores are bm25 (lower is better) in billionths, integers so that a
+// page cursor compares exactly.
+constexpr double kScoreScale = 1e9;
+
+// A page cursor: the last hit's score and id.
+std::pair<std::int64_t, std::int64_t> read_cursor(const std::string& cursor) {
+  auto colon = cursor.find(':');
+  std::int64_t score = 0, id = 0;
+  auto parse = [](std::string_view text, std::int64_t& out) {
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return error == std::errc{} && end == text.data() + text.size();
+  };
+  std::string_view view(cursor);
+  if (colon == std::string::npos || !parse(view.substr(0, colon), score) ||
+      !parse(view.substr(colon + 1), id)) {
     throw std::invalid_argument("the cursor is not one this search returned");
   }
-  try {
-    return {score, std::stoll(cursor.substr(colon + 1))};
-  } catch (const std::exception&) {
-    throw std::invalid_argument("the cursor is not one this search returned");
-  }
+  return {score, id};
 }
 
 }  // namespace
@@ -132,7 +137,7 @@ void Fts5Index::remove(soci::session& session, const std::string& source,
 SearchResult Fts5Index::search(const SearchRequest& request) {
   SqlQuery query(
       "SELECT id, source, key, stored, score, title, snippet FROM (SELECT d.id, d.source, d.key, "
-      "d.stored, bm25(search_fts, 10.0, 1.0) AS score, "
+      "d.stored, CAST(ROUND(bm25(search_fts, 10.0, 1.0) * 1e9) AS INTEGER) AS score, "
       "highlight(search_fts, 0, char(1), char(2)) AS title, "
       "snippet(search_fts, 1, char(1), char(2), '…', 16) AS snippet "
       "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
@@ -142,25 +147,25 @@ SearchResult Fts5Index::search(const SearchRequest& request) {
   if (request.cursor) {
     auto [score, id] = read_cursor(*request.cursor);
     query.append(" AND (score > :after_score OR (score = :same_score AND id > :after_id))")
-        .real("after_score", score)
-        .real("same_score", score)
+        .integer("after_score", score)
+        .integer("same_score", score)
         .integer("after_id", id);
   }
   query.append(" ORDER BY score, id LIMIT :limit").integer("limit", request.limit);
   SearchResult result;
   soci::session session(database_.pool());
-  double last_score = 0;
-  std::int64_t last_id = 0;
+  std::int64_t last_score = 0, last_id = 0;
   query.each(session, [&](const soci::row& row) {
     last_id = orchestra::db::int_at(row, 0);
-    last_score = orchestra::db::double_at(row, 4);
+    last_score = orchestra::db::int_at(row, 4);
     result.hits.push_back(Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
-                              -last_score, orchestra::db::text_at(row, 3),
+                              -static_cast<double>(last_score) / kScoreScale,
+                              orchestra::db::text_at(row, 3),
                               marked_html(orchestra::db::text_at(row, 5)),
                               marked_html(orchestra::db::text_at(row, 6))});
   });
   if (static_cast<int>(result.hits.size()) == request.limit) {
-    result.next_cursor = fmt::format("{:.17g}:{}", last_score, last_id);
+    result.next_cursor = fmt::format("{}:{}", last_score, last_id);
   }
   for (const auto& facet : request.facets) {
     SqlQuery counts(

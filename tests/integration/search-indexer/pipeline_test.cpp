@@ -1,0 +1,228 @@
+// The search indexer on a real SQLite database: the feed goes through
+// extract, transform and load into FTS5; repeated or stale runs change
+// nothing; a poison document goes to the dead list; and the query
+// language finds what users expect.
+
+#include "support/task_harness.hpp"
+
+#include "changes/sql_change_feed.hpp"
+#include "db/migrations.hpp"
+#include "fts5_index.hpp"
+#include "pipeline.hpp"
+#include "tasks/task_service.hpp"
+
+#include <fmt/format.h>
+#include <doctest/doctest.h>
+
+#include <set>
+
+using namespace orchestra::testing;
+using namespace search_indexer;
+
+namespace {
+
+constexpr const char* kTeams = "notifications.teams";
+constexpr const char* kApps = "steam-sync.apps";
+
+// A pipeline with its stage tasks defined (never run: the test runs the
+// stages itself).
+struct Indexer {
+  TaskHarness harness{Backend::sqlite};
+  orchestra::changes::SqlChangeFeed feed{harness.database()};
+  PipelineStore store{harness.database()};
+  Fts5Index index{harness.database()};
+  orchestra::tasks::PluginTasks tasks{"search-indexer", harness.service()};
+  Pipeline pipeline{harness.database(), feed, tasks, store, index, 3};
+
+  Indexer() {
+    for (const char* type : {kExtractType, kTransformType, kLoadType}) {
+      tasks.define(type, [](orchestra::tasks::TaskContext&) { return "{}"; }, {});
+    }
+    harness.open();
+    auto root = std::filesystem::path(ORCHESTRA_SOURCE_DIR) / "sql";
+    orchestra::db::apply_migrations(
+        harness.database(), root,
+        orchestra::db::discover_migrations(root, {"core", "search-indexer"},
+                                           harness.database().dialect()));
+  }
+
+  void publish(const std::string& source, const std::string& key,
+               const std::optional<std::string>& document) {
+    soci::session session(harness.database().pool());
+    orchestra::db::WriteTransaction transaction(session, harness.database().dialect());
+    if (document) {
+      feed.publish(session, source, key, *document);
+    } else {
+      feed.remove(session, source, key);
+    }
+    transaction.commit();
+  }
+
+  void run(const std::string& source) {
+    pipeline.extract(source);
+    pipeline.transform(source);
+    pipeline.load(source);
+  }
+
+  std::vector<std::string> keys(const std::string& query, const std::string& source) {
+    SearchRequest request;
+    request.terms = parse_query(query);
+    request.source = source;
+    request.limit = 100;
+    std::vector<std::string> out;
+    for (const auto& hit : index.search(request).hits) out.push_back(hit.key);
+    return out;
+  }
+};
+
+std::string team(const std::string& name) {
+  return R"({"name":")" + name + R"(","short_name":"T","country":"PL"})";
+}
+
+std::string app(int id, const std::string& name, const std::string& description,
+                const std::string& genre, bool free) {
+  return fmt::format(
+      R"({{"app_id":{},"name":"{}","type":"game","is_free":{},"short_description":"{}",)"
+      R"("developers":[],"publishers":[],"genres":["{}"],"categories":[],"platforms":["windows"],)"
+      R"("prices":{{"US":{{"currency":"USD","final":{}}}}}}})",
+      id, name, free ? "true" : "false", description, genre, free ? 0 : 999 + id);
+}
+
+}  // namespace
+
+TEST_CASE("search pipeline: the index follows the feed; a poison document goes to the dead list") {
+  Indexer indexer;
+  for (int i = 1; i <= 10; ++i) indexer.publish(kTeams, std::to_string(i), team(fmt::format("Club{}", i)));
+  indexer.publish(kTeams, "3", team("Renamed Three"));
+  indexer.publish(kTeams, "4", std::nullopt);
+  indexer.publish(kTeams, "5", R"({"name":5})");  // no name: cannot be transformed
+  indexer.publish(kTeams, "6", "not json");
+
+  auto extracted = indexer.pipeline.extract(kTeams);
+  CHECK(extracted.done == 14);
+  auto transformed = indexer.pipeline.transform(kTeams);
+  CHECK(transformed.dead == 2);
+  auto loaded = indexer.pipeline.load(kTeams);
+  CHECK(loaded.done == 12);  // 10 writes, an update and a removal
+
+  // Removed: 4. The poison versions of 5 and 6 are dead; their earlier
+  // versions stay until a good one comes.
+  CHECK(indexer.index.count(kTeams) == 9);
+  CHECK(indexer.keys("club5", kTeams) == std::vector<std::string>{"5"});
+  CHECK(indexer.keys("renamed", kTeams) == std::vector<std::string>{"3"});
+  CHECK(indexer.keys("club3", kTeams).empty());
+  CHECK(indexer.keys("club4", kTeams).empty());
+  auto dead = indexer.store.dead(kTeams, 10);
+  REQUIRE(dead.size() == 2);
+  CHECK(dead[0].stage == "transform");
+  std::set<std::string> reasons{dead[0].error, dead[1].error};
+  CHECK(reasons.count("a team needs a name") == 1);
+  CHECK(reasons.count("the document is not a JSON object") == 1);
+
+  auto status = indexer.store.status(kTeams);
+  CHECK(status.extracted == 14);
+  CHECK(status.indexed == 12);
+  CHECK(status.dead == 2);
+  CHECK(status.waiting_transform == 0);
+  CHECK(status.waiting_load == 0);
+}
+
+TEST_CASE("search pipeline: stages run again, or late with a stale checkpoint, change nothing") {
+  Indexer indexer;
+  for (int i = 1; i <= 7; ++i) indexer.publish(kTeams, std::to_string(i), team(fmt::format("Side{}", i)));
+  auto from = indexer.store.checkpoint(kTeams);
+  auto entries = indexer.feed.read(kTeams, from, 100);
+  indexer.run(kTeams);
+  indexer.run(kTeams);  // nothing new
+  {
+    // A run of a worker presumed dead, finishing late with what it read.
+    soci::session session(indexer.harness.database().pool());
+    orchestra::db::WriteTransaction transaction(session, indexer.harness.database().dialect());
+    CHECK_FALSE(indexer.store.extract(session, kTeams, from, entries));
+  }
+  CHECK(indexer.store.status(kTeams).extracted == 7);
+  CHECK(indexer.store.status(kTeams).indexed == 7);
+  CHECK(indexer.index.count(kTeams) == 7);
+  indexer.publish(kTeams, "8", team("Side8"));
+  indexer.run(kTeams);
+  CHECK(indexer.index.count(kTeams) == 8);
+
+  // A dead document brought back is indexed once it can be.
+  indexer.publish(kTeams, "9", "[]");
+  indexer.run(kTeams);
+  auto dead = indexer.store.dead(kTeams, 10);
+  REQUIRE(dead.size() == 1);
+  CHECK(indexer.store.revive(dead[0].id));
+  CHECK_FALSE(indexer.store.revive(dead[0].id));
+  indexer.run(kTeams);
+  CHECK(indexer.store.dead(kTeams, 10).size() == 1);  // still not a team: dead again
+}
+
+TEST_CASE("search queries: phrases, exclusions, prefixes, folding, ranking, highlights, "
+          "facets and pages") {
+  Indexer indexer;
+  indexer.publish(kApps, "1", app(1, "Pokémon Arena", "Catch them all", "Adventure", false));
+  indexer.publish(kApps, "2", app(2, "Górnik Manager", "Football club in Zabrze", "Sports", true));
+  indexer.publish(kApps, "3", app(3, "Спартак Симулятор", "Футбол", "Sports", false));
+  indexer.publish(kApps, "4", app(4, "Arena Shooter", "A fast game", "Action", true));
+  indexer.publish(kApps, "5", app(5, "Quiet Garden", "Relax in the arena of flowers", "Casual",
+                                  false));
+  for (int i = 10; i < 35; ++i) {
+    indexer.publish(kApps, std::to_string(i), app(i, fmt::format("Filler {}", i), "space game",
+                                                  i % 2 ? "Action" : "Puzzle", i % 3 == 0));
+  }
+  indexer.run(kApps);
+  indexer.run(kApps);
+
+  CHECK(indexer.keys("pokemon", kApps) == std::vector<std::string>{"1"});
+  CHECK(indexer.keys("GORNIK", kApps) == std::vector<std::string>{"2"});
+  CHECK(indexer.keys("спартак", kApps) == std::vector<std::string>{"3"});
+  CHECK(indexer.keys("СПАРТАК", kApps) == std::vector<std::string>{"3"});
+  CHECK(indexer.keys("zabrze football", kApps) == std::vector<std::string>{"2"});
+  CHECK(indexer.keys(R"("catch them")", kApps) == std::vector<std::string>{"1"});
+  CHECK(indexer.keys(R"("them catch")", kApps).empty());
+  CHECK(indexer.keys("manag", kApps) == std::vector<std::string>{"2"});  // typed so far
+  CHECK(indexer.keys("manag ", kApps).empty());                          // a finished word
+  // The title weighs more than the body: both arenas before the garden.
+  auto arenas = indexer.keys("arena", kApps);
+  REQUIRE(arenas.size() == 3);
+  CHECK(arenas.back() == "5");
+  CHECK(indexer.keys("arena -shooter", kApps) == std::vector<std::string>{"1", "5"});
+
+  SearchRequest request;
+  request.terms = parse_query("arena pokemon");
+  request.source = kApps;
+  auto highlighted = indexer.index.search(request);
+  REQUIRE(highlighted.hits.size() == 1);
+  CHECK(highlighted.hits[0].title == "<mark>Pokémon</mark> <mark>Arena</mark>");
+  CHECK(highlighted.hits[0].stored.find(R"("app_id":1)") != std::string::npos);
+
+  request.terms = parse_query("space");
+  request.facets = {"genre", "is_free"};
+  request.filters = {FilterCondition{"genre", {"action"}, {}, {}}};
+  auto filtered = indexer.index.search(request);
+  CHECK(filtered.hits.size() == 12);  // the odd fillers
+  REQUIRE(filtered.facets["genre"].size() == 1);
+  CHECK(filtered.facets["genre"][0] == std::pair<std::string, std::int64_t>("action", 12));
+  REQUIRE(filtered.facets["is_free"].size() == 2);
+  request.filters = {FilterCondition{"price:US", {}, {}, "000000001010"}};  // at most 10.10
+  CHECK(indexer.index.search(request).hits.size() == 10);  // 10, 11 and the 8 free ones
+
+  request.filters.clear();
+  request.facets.clear();
+  request.limit = 10;
+  std::set<std::string> seen;
+  int pages = 0;
+  std::optional<std::string> cursor;
+  do {
+    request.cursor = cursor;
+    auto page = indexer.index.search(request);
+    for (const auto& hit : page.hits) CHECK(seen.insert(hit.key).second);  // no repeats
+    cursor = page.next_cursor;
+    ++pages;
+  } while (cursor && pages < 10);
+  CHECK(seen.size() == 25);  // no gaps
+  CHECK(pages == 3);
+  request.cursor = "nonsense";
+  CHECK_THROWS_AS(indexer.index.search(request), std::invalid_argument);
+}
