@@ -1,0 +1,165 @@
+// The search indexer through the real binary: what steam-sync fetches
+// and what notifications changes becomes searchable within seconds, and a
+// worker killed while the pipeline works leaves an index equal to its
+// sources.
+
+#include "support/auth.hpp"
+#include "support/fake_steam.hpp"
+#include "support/http_client.hpp"
+#include "support/test_server.hpp"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <csignal>
+#include <functional>
+#include <map>
+#include <thread>
+
+using namespace orchestra::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kAdmin = bearer({"admin"});
+
+Environment search_env(Environment extra = {}) {
+  extra.emplace("ORCHESTRA_PLUGINS__DIR", ORCHESTRA_PLUGIN_DIR);
+  extra.emplace("ORCHESTRA_PLUGINS__ENABLED", "[steam-sync, notifications, search-indexer]");
+  extra.emplace("ORCHESTRA_PLUGINS__SEARCH_INDEXER__TASK_LEASE", "2s");
+  extra.emplace("ORCHESTRA_PLUGINS__SEARCH_INDEXER__BATCH_SIZE", "20");
+  extra.emplace("ORCHESTRA_PLUGINS__STEAM_SYNC__SCHEDULES",
+                "{pick_stalest: {enabled: false}, refresh_app_list: {enabled: false}}");
+  return extra;
+}
+
+HttpResult admin(std::uint16_t port, const std::string& method, const std::string& target,
+                 const std::string& body = {}) {
+  return HttpClient(port).request(method, target, body,
+                                  {{"Authorization", kAdmin}, {"Content-Type", "application/json"}});
+}
+
+rapidjson::Document json_of(const HttpResult& answer) {
+  rapidjson::Document document;
+  document.Parse(answer.body.c_str());
+  REQUIRE_MESSAGE(document.IsObject(), answer.body);
+  return document;
+}
+
+std::vector<std::string> found(std::uint16_t port, const std::string& query,
+                               const std::string& source) {
+  auto answer = HttpClient(port).request(
+      "GET", "/api/v1/search-indexer/search?limit=100&source=" + source + "&q=" + query, {},
+      {{"Authorization", bearer({})}});
+  REQUIRE_MESSAGE(answer.status == 200, answer.body);
+  std::vector<std::string> keys;
+  for (const auto& hit : json_of(answer)["items"].GetArray()) keys.emplace_back(hit["key"].GetString());
+  return keys;
+}
+
+void wait_until(const std::function<bool()>& done, std::chrono::seconds patience,
+                const std::string& what) {
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting for " << what);
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+std::string wait_for_task(std::uint16_t port, const std::string& created) {
+  auto id = std::string(json_of(HttpResult{0, {}, created, false})["task_id"].GetString());
+  wait_until(
+      [&] {
+        return admin(port, "GET", "/api/v1/tasks/" + id).body.find(R"("state":"succeeded")") !=
+               std::string::npos;
+      },
+      30s, "task " + id);
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("search: a fetched app and changed teams are searchable within seconds") {
+  FakeSteam steam(5);
+  TempDir dir;
+  auto env = search_env({{"ORCHESTRA_PLUGINS__STEAM_SYNC__API_URL", steam.url()},
+                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__STORE_URL", steam.url()},
+                         {"ORCHESTRA_PLUGINS__STEAM_SYNC__API_KEY", ""}});
+  TestServer all(dir, "all", test_config(), env);
+  wait_for_task(all.port(), admin(all.port(), "POST", "/api/v1/steam-sync/tasks/refresh-app-list").body);
+  wait_for_task(all.port(),
+                admin(all.port(), "POST", "/api/v1/steam-sync/tasks/fetch-app", R"({"app_id":30})")
+                    .body);
+  auto fetched = std::chrono::steady_clock::now();
+  wait_until([&] { return found(all.port(), "dev%2030", "steam-sync.apps") == std::vector<std::string>{"30"}; },
+             10s, "app 30 in the index");
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fetched).count();
+  MESSAGE("fetched -> searchable: " << seconds << " s");
+  CHECK(seconds < 2.0);
+
+  auto team = json_of(admin(all.port(), "POST", "/api/v1/notifications/teams",
+                            R"({"name":"Górnik Zabrze","short_name":"GÓR","country":"PL"})"));
+  auto id = std::to_string(team["id"].GetInt64());
+  wait_until([&] { return found(all.port(), "gornik", "notifications.teams") == std::vector<std::string>{id}; },
+             10s, "the team in the index");
+  REQUIRE(admin(all.port(), "PATCH", "/api/v1/notifications/teams/" + id, R"({"name":"Ruch Chorzów"})")
+              .status == 200);
+  wait_until([&] { return found(all.port(), "chorzow", "notifications.teams").size() == 1; }, 10s,
+             "the renamed team");
+  CHECK(found(all.port(), "gornik", "notifications.teams").empty());
+  REQUIRE(admin(all.port(), "DELETE", "/api/v1/notifications/teams/" + id).status == 204);
+  wait_until([&] { return found(all.port(), "chorzow", "notifications.teams").empty(); }, 10s,
+             "the deleted team to disappear");
+  auto bad = HttpClient(all.port()).request("GET", "/api/v1/search-indexer/search?q=-only", {},
+                                            {{"Authorization", bearer({})}});
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("at least one word") != std::string::npos);
+}
+
+TEST_CASE("search: a worker killed while indexing leaves an index equal to its source") {
+  TempDir dir;
+  auto env = search_env();
+  TestServer api(dir, "api", test_config(), env);
+  auto worker = std::make_unique<TestServer>(dir, "worker", test_config(), env);
+  std::map<std::string, std::string> names;
+  auto database = (dir.path() / "var/test.db").string();
+  auto indexed = [&] {
+    soci::session session(soci::sqlite3, database);
+    long long count = 0;
+    session << "SELECT COUNT(*) FROM search_documents WHERE source = 'notifications.teams'",
+        soci::into(count);
+    return count;
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 150; ++i) {
+      auto name = fmt::format("Team {} {}", round, i);
+      auto team = json_of(admin(api.port(), "POST", "/api/v1/notifications/teams",
+                                fmt::format(R"({{"name":"{}","short_name":"T","country":"PL"}})", name)));
+      names[std::to_string(team["id"].GetInt64())] = name;
+    }
+    // Killed as soon as indexing is under way, then replaced.
+    auto before = indexed();
+    wait_until([&] { return indexed() > before; }, 20s, "indexing to start");
+    worker->signal(SIGKILL);
+    MESSAGE("round " << round << ": killed with " << indexed() << " of " << names.size() << " indexed");
+    worker = std::make_unique<TestServer>(dir, "worker", test_config(), env);
+  }
+  wait_until([&] { return indexed() == static_cast<long long>(names.size()); }, 30s,
+             "every team indexed");
+  std::this_thread::sleep_for(2s);  // nothing more arrives
+  soci::session session(soci::sqlite3, database);
+  soci::rowset<soci::row> rows = (session.prepare << "SELECT key, title FROM search_documents "
+                                                     "WHERE source = 'notifications.teams'");
+  std::map<std::string, std::string> index;
+  for (const auto& row : rows) index[row.get<std::string>(0)] = row.get<std::string>(1);
+  CHECK(index == names);
+  auto status = json_of(admin(api.port(), "GET", "/api/v1/search-indexer/status"));
+  for (const auto& source : status["items"].GetArray()) {
+    CHECK(source["dead"].GetInt64() == 0);
+    CHECK(source["waiting_transform"].GetInt64() == 0);
+    CHECK(source["waiting_load"].GetInt64() == 0);
+  }
+}
