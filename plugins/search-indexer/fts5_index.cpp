@@ -1,11 +1,15 @@
 #include "fts5_index.hpp"
 
+#include "typo.hpp"
+
 #include <orchestra/clock.hpp>
 #include <orchestra/sql_query.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <stdexcept>
 
 namespace search_indexer {
@@ -52,20 +56,22 @@ void add_conditions(SqlQuery& query, const SearchRequest& request) {
 // page cursor compares exactly.
 constexpr double kScoreScale = 1e9;
 
-// A page cursor: the last hit's score and id.
-std::pair<std::int64_t, std::int64_t> read_cursor(const std::string& cursor) {
-  auto colon = cursor.find(':');
-  std::int64_t score = 0, id = 0;
-  auto parse = [](std::string_view text, std::int64_t& out) {
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-    return error == std::errc{} && end == text.data() + text.size();
-  };
-  std::string_view view(cursor);
-  if (colon == std::string::npos || !parse(view.substr(0, colon), score) ||
-      !parse(view.substr(colon + 1), id)) {
-    throw std::invalid_argument("the cursor is not one this search returned");
+// A page cursor: the last hit's rank (0: as typed, 1: corrected), score
+// and id.
+std::tuple<std::int64_t, std::int64_t, std::int64_t> read_cursor(const std::string& cursor) {
+  std::int64_t parts[3] = {0, 0, 0};
+  std::string_view rest(cursor);
+  for (int i = 0; i < 3; ++i) {
+    auto colon = i < 2 ? rest.find(':') : rest.size();
+    auto part = rest.substr(0, colon);
+    auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), parts[i]);
+    if (colon == std::string_view::npos || error != std::errc{} ||
+        end != part.data() + part.size()) {
+      throw std::invalid_argument("the cursor is not one this search returned");
+    }
+    rest = i < 2 ? rest.substr(colon + 1) : std::string_view();
   }
-  return {score, id};
+  return {parts[0], parts[1], parts[2]};
 }
 
 }  // namespace
@@ -74,6 +80,11 @@ std::string fts5_expression(const std::vector<QueryTerm>& terms) {
   std::string wanted, unwanted;
   for (const auto& term : terms) {
     auto atom = quoted(term.text) + (term.prefix ? "*" : "");
+    if (!term.corrections.empty()) {
+      atom = "(" + atom;
+      for (const auto& correction : term.corrections) atom += " OR " + quoted(correction);
+      atom += ")";
+    }
     auto& side = term.excluded ? unwanted : wanted;
     side += (side.empty() ? "" : term.excluded ? " OR " : " AND ") + atom;
   }
@@ -134,30 +145,73 @@ void Fts5Index::remove(soci::session& session, const std::string& source,
       .execute(session);
 }
 
-SearchResult Fts5Index::search(const SearchRequest& request) {
-  SqlQuery query(
-      "SELECT id, source, key, stored, score, title, snippet FROM (SELECT d.id, d.source, d.key, "
-      "d.stored, CAST(ROUND(bm25(search_fts, 10.0, 1.0) * 1e9) AS INTEGER) AS score, "
-      "highlight(search_fts, 0, char(1), char(2)) AS title, "
-      "snippet(search_fts, 1, char(1), char(2), '…', 16) AS snippet "
-      "FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
+std::vector<std::string> Fts5Index::corrections_of(soci::session& session,
+                                                  const std::string& word) {
+  auto folded = fold(word);
+  auto allowed = typos_allowed(folded);
+  if (allowed == 0) return {};
+  // Candidates share the first letter: typos there are rare, and the
+  // vocabulary is read as one range.
+  auto first = to_utf8(folded.substr(0, 1));
+  auto after = to_utf8(std::u32string(1, folded[0] + 1));
+  std::vector<std::pair<int, std::string>> found;
+  SqlQuery("SELECT term FROM search_vocabulary WHERE term >= :first AND term < :after")
+      .text("first", first)
+      .text("after", after)
+      .each(session, [&](const soci::row& row) {
+        auto term = orchestra::db::text_at(row, 0);
+        auto distance = edit_distance(folded, fold(term), allowed);
+        if (distance > 0 && distance <= allowed) found.emplace_back(distance, term);
+      });
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < found.size() && i < kMaxCorrections; ++i) {
+    out.push_back(found[i].second);
+  }
+  return out;
+}
+
+SearchResult Fts5Index::search(const SearchRequest& plain) {
+  soci::session session(database_.pool());
+  auto request = plain;
+  bool corrected = false;
+  for (auto& term : request.terms) {
+    if (term.excluded || term.phrase) continue;
+    term.corrections = corrections_of(session, term.text);
+    corrected = corrected || !term.corrections.empty();
+  }
+  // Documents matching the words as typed come before corrected ones.
+  SqlQuery query(std::string(
+      "SELECT id, source, key, stored, score, title, snippet, corrected FROM (SELECT d.id, "
+      "d.source, d.key, d.stored, CAST(ROUND(bm25(search_fts, 10.0, 1.0) * 1e9) AS INTEGER) AS "
+      "score, highlight(search_fts, 0, char(1), char(2)) AS title, "
+      "snippet(search_fts, 1, char(1), char(2), '…', 16) AS snippet, ") +
+      (corrected ? "CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                   ":exact) THEN 0 ELSE 1 END"
+                 : "0") +
+      " AS corrected FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid "
       "WHERE search_fts MATCH :match");
+  if (corrected) query.text("exact", fts5_expression(plain.terms));
   add_conditions(query, request);
   query.append(") WHERE 1 = 1");
   if (request.cursor) {
-    auto [score, id] = read_cursor(*request.cursor);
-    query.append(" AND (score > :after_score OR (score = :same_score AND id > :after_id))")
+    auto [rank, score, id] = read_cursor(*request.cursor);
+    query
+        .append(" AND (corrected > :after_rank OR (corrected = :same_rank AND (score > "
+                ":after_score OR (score = :same_score AND id > :after_id))))")
+        .integer("after_rank", rank)
+        .integer("same_rank", rank)
         .integer("after_score", score)
         .integer("same_score", score)
         .integer("after_id", id);
   }
-  query.append(" ORDER BY score, id LIMIT :limit").integer("limit", request.limit);
+  query.append(" ORDER BY corrected, score, id LIMIT :limit").integer("limit", request.limit);
   SearchResult result;
-  soci::session session(database_.pool());
-  std::int64_t last_score = 0, last_id = 0;
+  std::int64_t last_rank = 0, last_score = 0, last_id = 0;
   query.each(session, [&](const soci::row& row) {
     last_id = orchestra::db::int_at(row, 0);
     last_score = orchestra::db::int_at(row, 4);
+    last_rank = orchestra::db::int_at(row, 7);
     result.hits.push_back(Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
                               -static_cast<double>(last_score) / kScoreScale,
                               orchestra::db::text_at(row, 3),
@@ -165,7 +219,7 @@ SearchResult Fts5Index::search(const SearchRequest& request) {
                               marked_html(orchestra::db::text_at(row, 6))});
   });
   if (static_cast<int>(result.hits.size()) == request.limit) {
-    result.next_cursor = fmt::format("{}:{}", last_score, last_id);
+    result.next_cursor = fmt::format("{}:{}:{}", last_rank, last_score, last_id);
   }
   for (const auto& facet : request.facets) {
     SqlQuery counts(

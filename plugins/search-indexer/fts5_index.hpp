@@ -2,7 +2,10 @@
 // The embedded index: SQLite FTS5 (sql/search-indexer/0002_index.sqlite).
 // bm25 ranks with the title weighted 10 to the body's 1; case and
 // diacritics are folded by the unicode61 tokenizer; the last word of a
-// query matches as a prefix; pages continue from (score, id).
+// query matches as a prefix; words of 5+ characters (9+) also match
+// indexed words one (two) typos away (the last word also as a whole word),
+// ranked after exact matches; pages
+// continue from (rank, score, id).
 
 #include "index_backend.hpp"
 
@@ -21,6 +24,9 @@ class Fts5Index final : public IndexBackend {
   bool reachable() override;
 
  private:
+  static constexpr std::size_t kMaxCorrections = 10;
+  std::vector<std::string> corrections_of(soci::session& session, const std::string& word);
+
   orchestra::db::Database& database_;
 };
 

@@ -13,6 +13,8 @@ struct QueryTerm {
   bool phrase = false;
   bool excluded = false;
   bool prefix = false;
+  // Indexed words within the typos allowed (filled by the index).
+  std::vector<std::string> corrections;
 };
 
 inline constexpr std::size_t kMaxQueryLength = 500;

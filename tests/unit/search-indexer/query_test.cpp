@@ -4,6 +4,7 @@
 #include "fts5_index.hpp"
 #include "mapping.hpp"
 #include "query.hpp"
+#include "typo.hpp"
 
 #include <doctest/doctest.h>
 
@@ -65,4 +66,15 @@ TEST_CASE("search mapping: apps, teams and matches; a document it cannot read is
 
 TEST_CASE("search highlights are HTML with only our marks") {
   CHECK(marked_html("a \x01<b>\x02 & \"c\"") == "a <mark>&lt;b&gt;</mark> &amp; &quot;c&quot;");
+}
+
+TEST_CASE("search typos: folding, distances and how many a word may have") {
+  CHECK(to_utf8(fold("Górnik ŁÓDŹ Спартак Ёж")) == "gornik lodz спартак еж");
+  CHECK(typos_allowed(fold("game")) == 0);
+  CHECK(typos_allowed(fold("arena")) == 1);
+  CHECK(typos_allowed(fold("adventure")) == 2);
+  CHECK(edit_distance(fold("pokemon"), fold("pokemno"), 1) == 1);  // a swap is one typo
+  CHECK(edit_distance(fold("pokemon"), fold("pokeman"), 1) == 1);
+  CHECK(edit_distance(fold("pokemon"), fold("pkmn"), 2) == 3);     // past the limit
+  CHECK(edit_distance(fold("adventure"), fold("advnture"), 2) == 1);
 }
