@@ -74,8 +74,10 @@ TEST_CASE("api and worker run on PostgreSQL: migrate, readiness, probes") {
   int applied = 0;
   session << "SELECT COUNT(*) FROM schema_migrations WHERE subsystem = 'core'",
       soci::into(applied);
-  auto files = std::distance(
-      std::filesystem::directory_iterator(ORCHESTRA_SOURCE_DIR "/sql/core"),
-      std::filesystem::directory_iterator());
+  // Every core migration but those for SQLite only.
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(ORCHESTRA_SOURCE_DIR "/sql/core")) {
+    if (!entry.path().string().ends_with(".sqlite.sql")) ++files;
+  }
   CHECK(applied == files);
 }
