@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
-#   ./scripts/bench.sh [http|tasks|calculator|csv|steam|waiting|notifications|all] [duration for http, default 10s]
+#   ./scripts/bench.sh [http|tasks|calculator|csv|steam|waiting|notifications|search|all] [duration for http, default 10s]
 #
 # http:  wrk against GET /healthz and the echo plugin's small JSON route,
 #        64 connections; requests/s and p99, access log on and off, with 1
@@ -19,6 +19,9 @@
 #        score change to the last of 1,000 SSE streams (p50/p99, vs one
 #        stream), digests/min for 100,000 users, webhook deliveries/s; peak
 #        RSS of each run.
+# search: tests/bench/search_bench.cpp, all-in-one on SQLite: 100,000 app
+#        documents through the feed and the pipeline (vs a bare FTS5 insert),
+#        a query mix with wrk -c64, freshness; peak RSS.
 # steam: tests/bench/steam_bench.cpp against the fake Steam: apps/s with no
 #        rate limit (vs one sequential libcurl client), requests per window
 #        vs the budget with one.
@@ -151,6 +154,11 @@ bench_notifications() {
   "$build/bin/bench_notifications" 2>/dev/null
 }
 
+bench_search() {
+  echo "== search: indexing, queries, freshness (tests/bench/search_bench.cpp)"
+  "$build/bin/bench_search" 2>/dev/null
+}
+
 bench_steam() {
   echo "== steam-sync: throughput and rate-limit use (tests/bench/steam_bench.cpp)"
   "$build/bin/bench_steam" 2>/dev/null
@@ -164,6 +172,7 @@ case $what in
   steam) bench_steam ;;
   waiting) bench_waiting ;;
   notifications) bench_notifications ;;
-  all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam; bench_waiting; bench_notifications ;;
-  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam, waiting, notifications or all)"; exit 2 ;;
+  search) bench_search ;;
+  all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam; bench_waiting; bench_notifications; bench_search ;;
+  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam, waiting, notifications, search or all)"; exit 2 ;;
 esac

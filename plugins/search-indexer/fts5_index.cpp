@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <tuple>
 #include <stdexcept>
 
@@ -109,40 +110,49 @@ std::string marked_html(const std::string& text) {
   return out;
 }
 
-void Fts5Index::upsert(soci::session& session, const SearchDocument& document) {
-  std::int64_t id = 0;
-  SqlQuery("INSERT INTO search_documents (source, key, title, body, stored, updated_at) VALUES "
-           "(:source, :key, :title, :body, :stored, :now) ON CONFLICT (source, key) DO UPDATE "
-           "SET title = excluded.title, body = excluded.body, stored = excluded.stored, "
-           "updated_at = excluded.updated_at RETURNING id")
-      .text("source", document.source)
-      .text("key", document.key)
-      .text("title", document.title)
-      .text("body", document.body)
-      .text("stored", document.stored)
-      .integer("now", orchestra::unix_ms())
-      .each(session, [&](const soci::row& row) { id = orchestra::db::int_at(row, 0); });
-  SqlQuery("DELETE FROM search_filters WHERE document_id = :id").integer("id", id).execute(session);
-  for (const auto& [name, value] : document.filters) {
-    SqlQuery("INSERT INTO search_filters (document_id, name, value) VALUES (:id, :name, :value)")
-        .integer("id", id)
-        .text("name", name)
-        .text("value", value)
-        .execute(session);
+// Statements prepared once per batch; the values bound by reference
+// change per document.
+void Fts5Index::write(soci::session& session, const std::vector<IndexWrite>& writes) {
+  std::string source, key, title, body, stored, name, value;
+  long long id = 0, now = orchestra::unix_ms();
+  soci::statement upsert =
+      (session.prepare << "INSERT INTO search_documents (source, key, title, body, stored, "
+                          "updated_at) VALUES (:source, :key, :title, :body, :stored, :now) ON "
+                          "CONFLICT (source, key) DO UPDATE SET title = excluded.title, body = "
+                          "excluded.body, stored = excluded.stored, updated_at = "
+                          "excluded.updated_at RETURNING id",
+       soci::use(source), soci::use(key), soci::use(title), soci::use(body), soci::use(stored),
+       soci::use(now), soci::into(id));
+  soci::statement clear_filters =
+      (session.prepare << "DELETE FROM search_filters WHERE document_id = :id", soci::use(id));
+  soci::statement add_filter =
+      (session.prepare << "INSERT INTO search_filters (document_id, name, value) VALUES (:id, "
+                          ":name, :value)",
+       soci::use(id), soci::use(name), soci::use(value));
+  soci::statement find = (session.prepare << "SELECT id FROM search_documents WHERE source = "
+                                             ":source AND key = :key",
+                          soci::use(source), soci::use(key), soci::into(id));
+  soci::statement remove =
+      (session.prepare << "DELETE FROM search_documents WHERE id = :id", soci::use(id));
+  for (const auto& change : writes) {
+    source = change.source;
+    key = change.key;
+    if (change.document) {
+      title = change.document->title;
+      body = change.document->body;
+      stored = change.document->stored;
+      upsert.execute(true);
+      clear_filters.execute(true);
+      for (const auto& [filter, text] : change.document->filters) {
+        name = filter;
+        value = text;
+        add_filter.execute(true);
+      }
+    } else if (find.execute(true)) {
+      clear_filters.execute(true);
+      remove.execute(true);
+    }
   }
-}
-
-void Fts5Index::remove(soci::session& session, const std::string& source,
-                       const std::string& key) {
-  SqlQuery("DELETE FROM search_filters WHERE document_id IN (SELECT id FROM search_documents "
-           "WHERE source = :source AND key = :key)")
-      .text("source", source)
-      .text("key", key)
-      .execute(session);
-  SqlQuery("DELETE FROM search_documents WHERE source = :source AND key = :key")
-      .text("source", source)
-      .text("key", key)
-      .execute(session);
 }
 
 std::vector<std::string> Fts5Index::corrections_of(soci::session& session,
@@ -180,12 +190,11 @@ SearchResult Fts5Index::search(const SearchRequest& plain) {
     term.corrections = corrections_of(session, term.text);
     corrected = corrected || !term.corrections.empty();
   }
-  // Documents matching the words as typed come before corrected ones.
+  // Documents matching the words as typed come before corrected ones. The
+  // page is chosen on scores alone; highlights are made for its hits only.
   SqlQuery query(std::string(
-      "SELECT id, source, key, stored, score, title, snippet, corrected FROM (SELECT d.id, "
-      "d.source, d.key, d.stored, CAST(ROUND(bm25(search_fts, 10.0, 1.0) * 1e9) AS INTEGER) AS "
-      "score, highlight(search_fts, 0, char(1), char(2)) AS title, "
-      "snippet(search_fts, 1, char(1), char(2), '…', 16) AS snippet, ") +
+      "SELECT id, score, corrected FROM (SELECT d.id, "
+      "CAST(ROUND(bm25(search_fts, 10.0, 1.0) * 1e9) AS INTEGER) AS score, ") +
       (corrected ? "CASE WHEN d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
                    ":exact) THEN 0 ELSE 1 END"
                  : "0") +
@@ -207,17 +216,33 @@ SearchResult Fts5Index::search(const SearchRequest& plain) {
   }
   query.append(" ORDER BY corrected, score, id LIMIT :limit").integer("limit", request.limit);
   SearchResult result;
+  std::vector<std::int64_t> ids;
+  std::map<std::int64_t, std::int64_t> scores;
   std::int64_t last_rank = 0, last_score = 0, last_id = 0;
   query.each(session, [&](const soci::row& row) {
     last_id = orchestra::db::int_at(row, 0);
-    last_score = orchestra::db::int_at(row, 4);
-    last_rank = orchestra::db::int_at(row, 7);
-    result.hits.push_back(Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
-                              -static_cast<double>(last_score) / kScoreScale,
-                              orchestra::db::text_at(row, 3),
-                              marked_html(orchestra::db::text_at(row, 5)),
-                              marked_html(orchestra::db::text_at(row, 6))});
+    last_score = orchestra::db::int_at(row, 1);
+    last_rank = orchestra::db::int_at(row, 2);
+    ids.push_back(last_id);
+    scores[last_id] = last_score;
   });
+  if (!ids.empty()) {
+    std::map<std::int64_t, Hit> hits;
+    SqlQuery details(
+        "SELECT d.id, d.source, d.key, d.stored, highlight(search_fts, 0, char(1), char(2)), "
+        "snippet(search_fts, 1, char(1), char(2), '…', 16) FROM search_fts JOIN "
+        "search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND "
+        "search_fts.rowid IN (");
+    details.integers_in("i", ids).append(")").text("match", fts5_expression(request.terms));
+    details.each(session, [&](const soci::row& row) {
+      auto id = orchestra::db::int_at(row, 0);
+      hits[id] = Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
+                     -static_cast<double>(scores[id]) / kScoreScale,
+                     orchestra::db::text_at(row, 3), marked_html(orchestra::db::text_at(row, 4)),
+                     marked_html(orchestra::db::text_at(row, 5))};
+    });
+    for (auto id : ids) result.hits.push_back(std::move(hits[id]));
+  }
   if (static_cast<int>(result.hits.size()) == request.limit) {
     result.next_cursor = fmt::format("{}:{}:{}", last_rank, last_score, last_id);
   }

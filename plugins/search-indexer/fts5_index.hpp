@@ -16,9 +16,7 @@ namespace search_indexer {
 class Fts5Index final : public IndexBackend {
  public:
   explicit Fts5Index(orchestra::db::Database& database) : database_(database) {}
-  void upsert(soci::session& session, const SearchDocument& document) override;
-  void remove(soci::session& session, const std::string& source,
-              const std::string& key) override;
+  void write(soci::session& session, const std::vector<IndexWrite>& writes) override;
   SearchResult search(const SearchRequest& request) override;
   std::int64_t count(const std::string& source) override;
   bool reachable() override;

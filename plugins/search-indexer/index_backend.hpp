@@ -51,12 +51,18 @@ struct SearchResult {
   std::map<std::string, std::vector<std::pair<std::string, std::int64_t>>> facets;
 };
 
+// One change to the index: a document to write, or (nullopt) to remove.
+struct IndexWrite {
+  std::string source;
+  std::string key;
+  std::optional<SearchDocument> document;
+};
+
 class IndexBackend {
  public:
   virtual ~IndexBackend() = default;
-  virtual void upsert(soci::session& session, const SearchDocument& document) = 0;
-  virtual void remove(soci::session& session, const std::string& source,
-                      const std::string& key) = 0;
+  // In order; later writes of a key win.
+  virtual void write(soci::session& session, const std::vector<IndexWrite>& writes) = 0;
   // Throws std::invalid_argument for a cursor it did not make.
   virtual SearchResult search(const SearchRequest& request) = 0;
   virtual std::int64_t count(const std::string& source) = 0;

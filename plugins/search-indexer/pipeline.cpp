@@ -51,6 +51,7 @@ StageResult Pipeline::transform(const std::string& source) {
     if (batch.empty()) break;
     soci::session session(database_.pool());
     orchestra::db::WriteTransaction transaction(session, database_.dialect());
+    std::vector<std::pair<std::int64_t, std::optional<std::string>>> documents;
     for (const auto& change : batch) {
       std::optional<std::string> document;
       try {
@@ -63,8 +64,9 @@ StageResult Pipeline::transform(const std::string& source) {
         ++result.dead;
         continue;
       }
-      if (store_.transformed(session, source, change.seq, document)) ++result.done;
+      documents.emplace_back(change.seq, std::move(document));
     }
+    result.done += store_.transformed(session, source, documents);
     transaction.commit();
   }
   if (result.done > 0) queue(kLoadType, source);
@@ -74,17 +76,16 @@ StageResult Pipeline::transform(const std::string& source) {
 bool Pipeline::load_batch(const std::string& source, const std::vector<Staged>& batch) {
   soci::session session(database_.pool());
   orchestra::db::WriteTransaction transaction(session, database_.dialect());
-  std::int64_t loaded = 0;
-  for (const auto& change : batch) {
-    if (!store_.take_for_load(session, source, change.seq)) continue;  // loaded already
-    if (change.payload) {
-      index_.upsert(session, read_document_payload(source, change.key, *change.payload));
-    } else {
-      index_.remove(session, source, change.key);
-    }
-    ++loaded;
+  auto taken = store_.take_for_load(session, source, batch);  // not loaded already
+  std::vector<IndexWrite> writes;
+  for (const auto& change : taken) {
+    writes.push_back(IndexWrite{source, change.key,
+                                change.payload ? std::optional(read_document_payload(
+                                                     source, change.key, *change.payload))
+                                               : std::nullopt});
   }
-  store_.count_indexed(session, source, loaded);
+  index_.write(session, writes);
+  store_.count_indexed(session, source, static_cast<std::int64_t>(taken.size()));
   transaction.commit();
   return true;
 }
@@ -102,7 +103,7 @@ StageResult Pipeline::load_one_by_one(const std::string& source,
       if (!index_.reachable()) throw;
       soci::session session(database_.pool());
       orchestra::db::WriteTransaction transaction(session, database_.dialect());
-      if (store_.take_for_load(session, source, change.seq)) {
+      if (!store_.take_for_load(session, source, {change}).empty()) {
         store_.to_dead(session, source, change, "load", error.what());
         ++result.dead;
       }

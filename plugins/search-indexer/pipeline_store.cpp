@@ -115,25 +115,42 @@ std::vector<Staged> PipelineStore::staged(const std::string& source, const std::
   return out;
 }
 
-bool PipelineStore::transformed(soci::session& session, const std::string& source,
-                                std::int64_t seq, const std::optional<std::string>& document) {
-  soci::indicator payload_null = document ? soci::i_ok : soci::i_null;
-  std::string payload = document.value_or("");
-  long long row_seq = seq;
+std::int64_t PipelineStore::transformed(
+    soci::session& session, const std::string& source,
+    const std::vector<std::pair<std::int64_t, std::optional<std::string>>>& documents) {
+  std::string payload;
+  soci::indicator payload_null = soci::i_ok;
+  long long seq = 0;
   soci::statement update =
       (session.prepare << "UPDATE search_staged SET stage = 'transformed', payload = :payload "
                           "WHERE source = :source AND seq = :seq AND stage = 'extracted'",
-       soci::use(payload, payload_null), soci::use(source), soci::use(row_seq));
-  return orchestra::db::affected_rows(update) > 0;
+       soci::use(payload, payload_null), soci::use(source), soci::use(seq));
+  std::int64_t changed = 0;
+  for (const auto& [row_seq, document] : documents) {
+    seq = row_seq;
+    payload = document.value_or("");
+    payload_null = document ? soci::i_ok : soci::i_null;
+    update.execute(true);
+    changed += update.get_affected_rows();
+  }
+  return changed;
 }
 
-bool PipelineStore::take_for_load(soci::session& session, const std::string& source,
-                                  std::int64_t seq) {
-  return SqlQuery("DELETE FROM search_staged WHERE source = :source AND seq = :seq AND "
-                  "stage = 'transformed'")
-             .text("source", source)
-             .integer("seq", seq)
-             .execute(session) > 0;
+std::vector<Staged> PipelineStore::take_for_load(soci::session& session,
+                                                 const std::string& source,
+                                                 const std::vector<Staged>& changes) {
+  long long seq = 0;
+  soci::statement take =
+      (session.prepare << "DELETE FROM search_staged WHERE source = :source AND seq = :seq AND "
+                          "stage = 'transformed'",
+       soci::use(source), soci::use(seq));
+  std::vector<Staged> taken;
+  for (const auto& change : changes) {
+    seq = change.seq;
+    take.execute(true);
+    if (take.get_affected_rows() > 0) taken.push_back(change);
+  }
+  return taken;
 }
 
 void PipelineStore::count_indexed(soci::session& session, const std::string& source,

@@ -55,10 +55,15 @@ class PipelineStore {
                const orchestra::changes::FeedPosition& from,
                const std::vector<orchestra::changes::Change>& changes);
   std::vector<Staged> staged(const std::string& source, const std::string& stage, int limit);
-  bool transformed(soci::session& session, const std::string& source, std::int64_t seq,
-                   const std::optional<std::string>& document);
-  // Takes a transformed change off the stage, to load it.
-  bool take_for_load(soci::session& session, const std::string& source, std::int64_t seq);
+  // Marks extracted changes transformed (with their search document, or
+  // null for a removal); the number that were still extracted.
+  std::int64_t transformed(soci::session& session, const std::string& source,
+                           const std::vector<std::pair<std::int64_t, std::optional<std::string>>>&
+                               documents);
+  // Takes transformed changes off the stage, to load them; those still
+  // there, in the order given.
+  std::vector<Staged> take_for_load(soci::session& session, const std::string& source,
+                                    const std::vector<Staged>& changes);
   void count_indexed(soci::session& session, const std::string& source, std::int64_t count);
   void to_dead(soci::session& session, const std::string& source, const Staged& change,
                const std::string& stage, const std::string& error);

@@ -171,7 +171,9 @@ void queries(std::uint16_t port, const TempDir& dir) {
   std::cout << "queries on the index (one-word, two-word, prefix and typo mix), wrk -t1 -c64 "
                "-d10s:\n  "
             << line("Requests/sec") << "\n  latency " << line("99%") << " (goal p99 <= 20 ms)\n"
-            << "  " << line("Non-2xx") << "\n";
+            << "  " << (output.find("Non-2xx") == std::string::npos ? std::string("all 2xx")
+                                                                     : line("Non-2xx"))
+            << "\n";
 }
 
 void freshness(std::uint16_t port, int samples) {
@@ -184,7 +186,8 @@ void freshness(std::uint16_t port, int samples) {
                              {{"Authorization", bearer({"admin"})},
                               {"Content-Type", "application/json"}});
     while (HttpClient(port)
-               .request("GET", "/api/v1/search-indexer/search?q=" + name + "%20", {},
+               // A phrase: no typo tolerance, so an earlier club cannot answer.
+               .request("GET", "/api/v1/search-indexer/search?q=%22" + name + "%22", {},
                         {{"Authorization", bearer({})}})
                .body.find(R"("key")") == std::string::npos) {
       if (Steady::now() - started > 30s) throw std::runtime_error("a team never became searchable");
