@@ -155,9 +155,11 @@ start_postgres() {
   fi
 
   if [[ ! -f $pgdata/PG_VERSION ]]; then
-    # --no-locale: the environment may name a locale this machine lacks.
+    # C.UTF-8 (built into Debian 12's glibc), not the environment's locale,
+    # which this machine may lack: byte-order collation, and case folding
+    # that knows Unicode (full-text search lower-cases Cyrillic with it).
     from=$(_services_size "$log")
-    if ! _services_as_pg "$bin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --no-locale --no-sync \
+    if ! _services_as_pg "$bin/initdb" -D "$pgdata" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync \
         >>"$log" 2>&1; then
       _services_fail "initdb failed in $pgdata; see $log:"
       _services_tail "$log" "$from"

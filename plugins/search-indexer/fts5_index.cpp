@@ -1,5 +1,6 @@
 #include "fts5_index.hpp"
 
+#include "index_sql.hpp"
 #include "typo.hpp"
 
 #include <orchestra/clock.hpp>
@@ -30,49 +31,7 @@ std::string quoted(const std::string& text) {
 // The WHERE conditions every search and facet query shares.
 void add_conditions(SqlQuery& query, const SearchRequest& request) {
   query.text("match", fts5_expression(request.terms));
-  if (request.source) query.append(" AND d.source = :source").text("source", *request.source);
-  for (std::size_t i = 0; i < request.filters.size(); ++i) {
-    const auto& filter = request.filters[i];
-    auto name = fmt::format("fn{}", i);
-    query.append(fmt::format(" AND d.id IN (SELECT document_id FROM search_filters WHERE "
-                             "name = :{}",
-                             name))
-        .text(name, filter.name);
-    if (!filter.values.empty()) {
-      query.append(" AND value IN (").texts_in(fmt::format("fv{}_", i), filter.values).append(")");
-    }
-    if (filter.at_least) {
-      auto bound = fmt::format("fmin{}", i);
-      query.append(fmt::format(" AND value >= :{}", bound)).text(bound, *filter.at_least);
-    }
-    if (filter.at_most) {
-      auto bound = fmt::format("fmax{}", i);
-      query.append(fmt::format(" AND value <= :{}", bound)).text(bound, *filter.at_most);
-    }
-    query.append(")");
-  }
-}
-
-// Scores are bm25 (lower is better) in billionths, integers so that a
-// page cursor compares exactly.
-constexpr double kScoreScale = 1e9;
-
-// A page cursor: the last hit's rank (0: as typed, 1: corrected), score
-// and id.
-std::tuple<std::int64_t, std::int64_t, std::int64_t> read_cursor(const std::string& cursor) {
-  std::int64_t parts[3] = {0, 0, 0};
-  std::string_view rest(cursor);
-  for (int i = 0; i < 3; ++i) {
-    auto colon = i < 2 ? rest.find(':') : rest.size();
-    auto part = rest.substr(0, colon);
-    auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), parts[i]);
-    if (colon == std::string_view::npos || error != std::errc{} ||
-        end != part.data() + part.size()) {
-      throw std::invalid_argument("the cursor is not one this search returned");
-    }
-    rest = i < 2 ? rest.substr(colon + 1) : std::string_view();
-  }
-  return {parts[0], parts[1], parts[2]};
+  add_filter_conditions(query, request);
 }
 
 }  // namespace
@@ -92,28 +51,10 @@ std::string fts5_expression(const std::vector<QueryTerm>& terms) {
   return unwanted.empty() ? wanted : "(" + wanted + ") NOT (" + unwanted + ")";
 }
 
-std::string marked_html(const std::string& text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  for (char c : text) {
-    switch (c) {
-      case '\x01': out += "<mark>"; break;
-      case '\x02': out += "</mark>"; break;
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // Statements prepared once per batch; the values bound by reference
 // change per document.
 void Fts5Index::write(soci::session& session, const std::vector<IndexWrite>& writes) {
-  std::string source, key, title, body, stored, name, value;
+  std::string source, key, title, body, stored;
   long long id = 0, now = orchestra::unix_ms();
   soci::statement upsert =
       (session.prepare << "INSERT INTO search_documents (source, key, title, body, stored, "
@@ -123,12 +64,7 @@ void Fts5Index::write(soci::session& session, const std::vector<IndexWrite>& wri
                           "excluded.updated_at RETURNING id",
        soci::use(source), soci::use(key), soci::use(title), soci::use(body), soci::use(stored),
        soci::use(now), soci::into(id));
-  soci::statement clear_filters =
-      (session.prepare << "DELETE FROM search_filters WHERE document_id = :id", soci::use(id));
-  soci::statement add_filter =
-      (session.prepare << "INSERT INTO search_filters (document_id, name, value) VALUES (:id, "
-                          ":name, :value)",
-       soci::use(id), soci::use(name), soci::use(value));
+  FilterWriter filters(session);
   soci::statement find = (session.prepare << "SELECT id FROM search_documents WHERE source = "
                                              ":source AND key = :key",
                           soci::use(source), soci::use(key), soci::into(id));
@@ -142,14 +78,9 @@ void Fts5Index::write(soci::session& session, const std::vector<IndexWrite>& wri
       body = change.document->body;
       stored = change.document->stored;
       upsert.execute(true);
-      clear_filters.execute(true);
-      for (const auto& [filter, text] : change.document->filters) {
-        name = filter;
-        value = text;
-        add_filter.execute(true);
-      }
+      filters.replace(id, change.document->filters);
     } else if (find.execute(true)) {
-      clear_filters.execute(true);
+      filters.clear(id);
       remove.execute(true);
     }
   }
@@ -203,17 +134,7 @@ SearchResult Fts5Index::search(const SearchRequest& plain) {
   if (corrected) query.text("exact", fts5_expression(plain.terms));
   add_conditions(query, request);
   query.append(") WHERE 1 = 1");
-  if (request.cursor) {
-    auto [rank, score, id] = read_cursor(*request.cursor);
-    query
-        .append(" AND (corrected > :after_rank OR (corrected = :same_rank AND (score > "
-                ":after_score OR (score = :same_score AND id > :after_id))))")
-        .integer("after_rank", rank)
-        .integer("same_rank", rank)
-        .integer("after_score", score)
-        .integer("same_score", score)
-        .integer("after_id", id);
-  }
+  add_cursor_condition(query, request.cursor);
   query.append(" ORDER BY corrected, score, id LIMIT :limit").integer("limit", request.limit);
   SearchResult result;
   std::vector<std::int64_t> ids;
@@ -246,19 +167,14 @@ SearchResult Fts5Index::search(const SearchRequest& plain) {
   if (static_cast<int>(result.hits.size()) == request.limit) {
     result.next_cursor = fmt::format("{}:{}:{}", last_rank, last_score, last_id);
   }
-  for (const auto& facet : request.facets) {
+  count_facets(session, request, [&] {
     SqlQuery counts(
         "SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "
         "f.document_id IN (SELECT d.id FROM search_fts JOIN search_documents d ON "
         "d.id = search_fts.rowid WHERE search_fts MATCH :match");
     add_conditions(counts, request);
-    counts.append(") GROUP BY f.value ORDER BY COUNT(*) DESC, f.value LIMIT 50")
-        .text("facet", facet);
-    auto& values = result.facets[facet];
-    counts.each(session, [&](const soci::row& row) {
-      values.emplace_back(orchestra::db::text_at(row, 0), orchestra::db::int_at(row, 1));
-    });
-  }
+    return counts;
+  }, result);
   return result;
 }
 

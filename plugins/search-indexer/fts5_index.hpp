@@ -30,7 +30,5 @@ class Fts5Index final : public IndexBackend {
 
 // The FTS5 MATCH expression of parsed terms, every term quoted.
 std::string fts5_expression(const std::vector<QueryTerm>& terms);
-// FTS5 highlight output (matches between \x01 and \x02) as HTML.
-std::string marked_html(const std::string& text);
 
 }  // namespace search_indexer

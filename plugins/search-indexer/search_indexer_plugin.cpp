@@ -5,6 +5,7 @@
 #include "fts5_index.hpp"
 #include "mapping.hpp"
 #include "pipeline.hpp"
+#include "postgres_index.hpp"
 #include "search_routes.hpp"
 
 #include <orchestra/plugin.hpp>
@@ -68,12 +69,12 @@ class SearchIndexerPlugin final : public orchestra::Plugin {
 
   void start() override {
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-    if (host_->db().dialect() != orchestra::db::Dialect::sqlite) {
-      throw std::runtime_error(
-          "search-indexer has an index on SQLite only so far; PostgreSQL full text is to come");
-    }
     parts_.store = std::make_unique<PipelineStore>(host_->db());
-    parts_.index = std::make_unique<Fts5Index>(host_->db());
+    if (host_->db().dialect() == orchestra::db::Dialect::postgres) {
+      parts_.index = std::make_unique<PostgresIndex>(host_->db());
+    } else {
+      parts_.index = std::make_unique<Fts5Index>(host_->db());
+    }
     parts_.pipeline = std::make_unique<Pipeline>(host_->db(), host_->changes(), host_->tasks(),
                                                  *parts_.store, *parts_.index, batch_size_);
   }

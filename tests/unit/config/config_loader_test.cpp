@@ -459,7 +459,8 @@ TEST_CASE("the shipped config/scale-out.yaml has no problems") {
     CHECK(config.queue.redis_url.starts_with("redis://"));
     CHECK(config.worker.queues ==
           std::map<std::string, int>{
-              {"calculator", 2}, {"csv-summer", 1}, {"steam-sync", 1}, {"notifications", 1}});
+              {"calculator", 2}, {"csv-summer", 1}, {"steam-sync", 1}, {"notifications", 1},
+              {"search-indexer", 1}});
     CHECK(config.log.format == "json");
   });
 }

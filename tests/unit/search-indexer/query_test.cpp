@@ -2,6 +2,7 @@
 // documents; highlights as safe HTML.
 
 #include "fts5_index.hpp"
+#include "index_sql.hpp"
 #include "mapping.hpp"
 #include "query.hpp"
 #include "typo.hpp"

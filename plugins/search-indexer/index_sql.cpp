@@ -1,0 +1,120 @@
+#include "index_sql.hpp"
+
+#include <orchestra/db.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <stdexcept>
+
+namespace search_indexer {
+
+using orchestra::db::SqlQuery;
+
+void add_filter_conditions(SqlQuery& query, const SearchRequest& request) {
+  if (request.source) query.append(" AND d.source = :source").text("source", *request.source);
+  for (std::size_t i = 0; i < request.filters.size(); ++i) {
+    const auto& filter = request.filters[i];
+    auto name = fmt::format("fn{}", i);
+    query.append(fmt::format(" AND d.id IN (SELECT document_id FROM search_filters WHERE "
+                             "name = :{}",
+                             name))
+        .text(name, filter.name);
+    if (!filter.values.empty()) {
+      query.append(" AND value IN (").texts_in(fmt::format("fv{}_", i), filter.values).append(")");
+    }
+    if (filter.at_least) {
+      auto bound = fmt::format("fmin{}", i);
+      query.append(fmt::format(" AND value >= :{}", bound)).text(bound, *filter.at_least);
+    }
+    if (filter.at_most) {
+      auto bound = fmt::format("fmax{}", i);
+      query.append(fmt::format(" AND value <= :{}", bound)).text(bound, *filter.at_most);
+    }
+    query.append(")");
+  }
+}
+
+FilterWriter::FilterWriter(soci::session& session)
+    : clear_((session.prepare << "DELETE FROM search_filters WHERE document_id = :id",
+              soci::use(id_))),
+      add_((session.prepare << "INSERT INTO search_filters (document_id, name, value) VALUES "
+                               "(:id, :name, :value)",
+            soci::use(id_), soci::use(name_), soci::use(value_))) {}
+
+void FilterWriter::clear(std::int64_t document_id) {
+  id_ = document_id;
+  clear_.execute(true);
+}
+
+void FilterWriter::replace(std::int64_t document_id,
+                           const std::vector<std::pair<std::string, std::string>>& filters) {
+  clear(document_id);
+  for (const auto& [name, value] : filters) {
+    name_ = name;
+    value_ = value;
+    add_.execute(true);
+  }
+}
+
+void count_facets(soci::session& session, const SearchRequest& request,
+                  const std::function<SqlQuery()>& matching_ids, SearchResult& result) {
+  for (const auto& facet : request.facets) {
+    auto counts = matching_ids();
+    counts.append(") GROUP BY f.value ORDER BY COUNT(*) DESC, f.value LIMIT 50")
+        .text("facet", facet);
+    auto& values = result.facets[facet];
+    counts.each(session, [&](const soci::row& row) {
+      values.emplace_back(orchestra::db::text_at(row, 0), orchestra::db::int_at(row, 1));
+    });
+  }
+}
+
+std::tuple<std::int64_t, std::int64_t, std::int64_t> read_cursor(const std::string& cursor) {
+  std::int64_t parts[3] = {0, 0, 0};
+  std::string_view rest(cursor);
+  for (int i = 0; i < 3; ++i) {
+    auto colon = i < 2 ? rest.find(':') : rest.size();
+    auto part = rest.substr(0, colon);
+    auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), parts[i]);
+    if (colon == std::string_view::npos || error != std::errc{} ||
+        end != part.data() + part.size()) {
+      throw std::invalid_argument("the cursor is not one this search returned");
+    }
+    rest = i < 2 ? rest.substr(colon + 1) : std::string_view();
+  }
+  return {parts[0], parts[1], parts[2]};
+}
+
+void add_cursor_condition(SqlQuery& query, const std::optional<std::string>& cursor) {
+  if (!cursor) return;
+  auto [rank, score, id] = read_cursor(*cursor);
+  query
+      .append(" AND (corrected > :after_rank OR (corrected = :same_rank AND (score > "
+              ":after_score OR (score = :same_score AND id > :after_id))))")
+      .integer("after_rank", rank)
+      .integer("same_rank", rank)
+      .integer("after_score", score)
+      .integer("same_score", score)
+      .integer("after_id", id);
+}
+
+std::string marked_html(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (char c : text) {
+    switch (c) {
+      case '\x01': out += "<mark>"; break;
+      case '\x02': out += "</mark>"; break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace search_indexer

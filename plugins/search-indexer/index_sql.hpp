@@ -1,0 +1,50 @@
+#pragma once
+// What the database-backed indexes share: filter conditions, the filter
+// table, facet counts, page cursors and highlights as HTML.
+
+#include "index_backend.hpp"
+
+#include <orchestra/sql_query.hpp>
+
+#include <tuple>
+
+namespace search_indexer {
+
+// Appends " AND ..." conditions on `d` (search_documents) for the
+// request's source and filters.
+void add_filter_conditions(orchestra::db::SqlQuery& query, const SearchRequest& request);
+
+// Writes a document's filter values (replacing those it had).
+class FilterWriter {
+ public:
+  explicit FilterWriter(soci::session& session);
+  void replace(std::int64_t document_id,
+               const std::vector<std::pair<std::string, std::string>>& filters);
+  void clear(std::int64_t document_id);
+
+ private:
+  long long id_ = 0;
+  std::string name_, value_;
+  soci::statement clear_;
+  soci::statement add_;
+};
+
+// Counts per facet value among the documents `matching` (a SELECT of
+// document ids, with its parameters already in `matching`'s query).
+void count_facets(soci::session& session, const SearchRequest& request,
+                  const std::function<orchestra::db::SqlQuery()>& matching_ids,
+                  SearchResult& result);
+
+// Scores are integers (billionths), lower is better, so that a page
+// cursor compares exactly: "<rank>:<score>:<id>", rank 0 for documents
+// matching the words as typed, 1 for corrected ones.
+std::tuple<std::int64_t, std::int64_t, std::int64_t> read_cursor(const std::string& cursor);
+inline constexpr double kScoreScale = 1e9;
+// " AND (...)" continuing after the cursor's hit, for columns corrected,
+// score and id.
+void add_cursor_condition(orchestra::db::SqlQuery& query, const std::optional<std::string>& cursor);
+
+// Highlighted text (matches between \x01 and \x02) as HTML.
+std::string marked_html(const std::string& text);
+
+}  // namespace search_indexer

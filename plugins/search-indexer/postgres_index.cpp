@@ -1,0 +1,158 @@
+#include "postgres_index.hpp"
+
+#include "index_sql.hpp"
+
+#include <orchestra/clock.hpp>
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <map>
+
+namespace search_indexer {
+namespace {
+
+using orchestra::db::SqlQuery;
+
+// Letters and digits of a word typed so far (to_tsquery reads operators
+// in anything else).
+std::string prefix_of(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c >= 0x80) out += static_cast<char>(c);
+  }
+  return out;
+}
+
+// "(SELECT <tsquery> AS q) query", binding each term's text.
+std::string tsquery_source(SqlQuery& query, const std::vector<QueryTerm>& terms) {
+  std::string expression;
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const auto& term = terms[i];
+    auto name = fmt::format("t{}", i);
+    std::string atom;
+    if (term.phrase) {
+      atom = fmt::format("phraseto_tsquery('orchestra_search', :{})", name);
+      query.text(name, term.text);
+    } else if (term.prefix && !prefix_of(term.text).empty()) {
+      atom = fmt::format("to_tsquery('orchestra_search', :{} || ':*')", name);
+      query.text(name, prefix_of(term.text));
+    } else {
+      atom = fmt::format("plainto_tsquery('orchestra_search', :{})", name);
+      query.text(name, term.text);
+    }
+    if (term.excluded) atom = "!!" + atom;
+    expression += (expression.empty() ? "" : " && ") + atom;
+  }
+  return "(SELECT " + expression + " AS q) query";
+}
+
+}  // namespace
+
+void PostgresIndex::write(soci::session& session, const std::vector<IndexWrite>& writes) {
+  std::string source, key, title, body, stored;
+  long long id = 0, now = orchestra::unix_ms();
+  soci::statement upsert =
+      (session.prepare << "INSERT INTO search_documents (source, key, title, body, stored, "
+                          "searchable, updated_at) VALUES (:source, :key, :title, :body, "
+                          ":stored, setweight(to_tsvector('orchestra_search', :title2), 'A') || "
+                          "setweight(to_tsvector('orchestra_search', :body2), 'B'), :now) "
+                          "ON CONFLICT (source, key) DO UPDATE SET title = excluded.title, "
+                          "body = excluded.body, stored = excluded.stored, searchable = "
+                          "excluded.searchable, updated_at = excluded.updated_at RETURNING id",
+       soci::use(source), soci::use(key), soci::use(title), soci::use(body), soci::use(stored),
+       soci::use(title), soci::use(body), soci::use(now), soci::into(id));
+  soci::statement find = (session.prepare << "SELECT id FROM search_documents WHERE source = "
+                                             ":source AND key = :key",
+                          soci::use(source), soci::use(key), soci::into(id));
+  soci::statement remove =
+      (session.prepare << "DELETE FROM search_documents WHERE id = :id", soci::use(id));
+  FilterWriter filters(session);
+  for (const auto& change : writes) {
+    source = change.source;
+    key = change.key;
+    if (change.document) {
+      title = change.document->title;
+      body = change.document->body;
+      stored = change.document->stored;
+      upsert.execute(true);
+      filters.replace(id, change.document->filters);
+    } else if (find.execute(true)) {
+      filters.clear(id);
+      remove.execute(true);
+    }
+  }
+}
+
+SearchResult PostgresIndex::search(const SearchRequest& request) {
+  soci::session session(database_.pool());
+  SqlQuery query("SELECT id, score, corrected FROM (SELECT d.id, CAST(ROUND(-ts_rank_cd("
+                 "d.searchable, q) * 1e9) AS BIGINT) AS score, 0 AS corrected FROM "
+                 "search_documents d, ");
+  query.append(tsquery_source(query, request.terms)).append(" WHERE d.searchable @@ q");
+  add_filter_conditions(query, request);
+  query.append(") ranked WHERE 1 = 1");
+  add_cursor_condition(query, request.cursor);
+  query.append(" ORDER BY corrected, score, id LIMIT :limit").integer("limit", request.limit);
+  SearchResult result;
+  std::vector<std::int64_t> ids;
+  std::map<std::int64_t, std::int64_t> scores;
+  std::int64_t last_score = 0, last_id = 0;
+  query.each(session, [&](const soci::row& row) {
+    last_id = orchestra::db::int_at(row, 0);
+    last_score = orchestra::db::int_at(row, 1);
+    ids.push_back(last_id);
+    scores[last_id] = last_score;
+  });
+  if (!ids.empty()) {
+    SqlQuery details("SELECT d.id, d.source, d.key, d.stored, ts_headline('orchestra_search', "
+                     "d.title, q, 'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || "
+                     "chr(2)), ts_headline('orchestra_search', d.body, q, 'MaxWords=24, "
+                     "MinWords=8, StartSel=' || chr(1) || ', StopSel=' || chr(2)) FROM "
+                     "search_documents d, ");
+    details.append(tsquery_source(details, request.terms)).append(" WHERE d.id IN (");
+    details.integers_in("i", ids).append(")");
+    std::map<std::int64_t, Hit> hits;
+    details.each(session, [&](const soci::row& row) {
+      auto id = orchestra::db::int_at(row, 0);
+      hits[id] = Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
+                     -static_cast<double>(scores[id]) / kScoreScale,
+                     orchestra::db::text_at(row, 3), marked_html(orchestra::db::text_at(row, 4)),
+                     marked_html(orchestra::db::text_at(row, 5))};
+    });
+    for (auto id : ids) result.hits.push_back(std::move(hits[id]));
+  }
+  if (static_cast<int>(result.hits.size()) == request.limit) {
+    result.next_cursor = fmt::format("0:{}:{}", last_score, last_id);
+  }
+  count_facets(session, request, [&] {
+    SqlQuery counts("SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "
+                    "f.document_id IN (SELECT d.id FROM search_documents d, ");
+    counts.append(tsquery_source(counts, request.terms)).append(" WHERE d.searchable @@ q");
+    add_filter_conditions(counts, request);
+    return counts;
+  }, result);
+  return result;
+}
+
+std::int64_t PostgresIndex::count(const std::string& source) {
+  soci::session session(database_.pool());
+  std::int64_t total = 0;
+  SqlQuery("SELECT COUNT(*) FROM search_documents WHERE source = :source")
+      .text("source", source)
+      .each(session, [&](const soci::row& row) { total = orchestra::db::int_at(row, 0); });
+  return total;
+}
+
+bool PostgresIndex::reachable() {
+  try {
+    soci::session session(database_.pool());
+    int one = 0;
+    session << "SELECT 1", soci::into(one);
+    return one == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace search_indexer
