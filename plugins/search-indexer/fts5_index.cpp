@@ -139,34 +139,20 @@ SearchResult Fts5Index::search(const SearchRequest& plain) {
   SearchResult result;
   std::vector<std::int64_t> ids;
   std::map<std::int64_t, std::int64_t> scores;
-  std::int64_t last_rank = 0, last_score = 0, last_id = 0;
+  std::int64_t last_rank = 0;
   query.each(session, [&](const soci::row& row) {
-    last_id = orchestra::db::int_at(row, 0);
-    last_score = orchestra::db::int_at(row, 1);
+    auto id = orchestra::db::int_at(row, 0);
+    scores[id] = orchestra::db::int_at(row, 1);
     last_rank = orchestra::db::int_at(row, 2);
-    ids.push_back(last_id);
-    scores[last_id] = last_score;
+    ids.push_back(id);
   });
-  if (!ids.empty()) {
-    std::map<std::int64_t, Hit> hits;
-    SqlQuery details(
-        "SELECT d.id, d.source, d.key, d.stored, highlight(search_fts, 0, char(1), char(2)), "
-        "snippet(search_fts, 1, char(1), char(2), '…', 16) FROM search_fts JOIN "
-        "search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND "
-        "search_fts.rowid IN (");
-    details.integers_in("i", ids).append(")").text("match", fts5_expression(request.terms));
-    details.each(session, [&](const soci::row& row) {
-      auto id = orchestra::db::int_at(row, 0);
-      hits[id] = Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
-                     -static_cast<double>(scores[id]) / kScoreScale,
-                     orchestra::db::text_at(row, 3), marked_html(orchestra::db::text_at(row, 4)),
-                     marked_html(orchestra::db::text_at(row, 5))};
-    });
-    for (auto id : ids) result.hits.push_back(std::move(hits[id]));
-  }
-  if (static_cast<int>(result.hits.size()) == request.limit) {
-    result.next_cursor = fmt::format("{}:{}:{}", last_rank, last_score, last_id);
-  }
+  SqlQuery details(
+      "SELECT d.id, d.source, d.key, d.stored, highlight(search_fts, 0, char(1), char(2)), "
+      "snippet(search_fts, 1, char(1), char(2), '…', 16) FROM search_fts JOIN "
+      "search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND "
+      "search_fts.rowid IN (");
+  details.integers_in("i", ids).append(")").text("match", fts5_expression(request.terms));
+  collect_hits(session, std::move(details), ids, scores, last_rank, request.limit, result);
   count_facets(session, request, [&] {
     SqlQuery counts(
         "SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "
@@ -179,23 +165,9 @@ SearchResult Fts5Index::search(const SearchRequest& plain) {
 }
 
 std::int64_t Fts5Index::count(const std::string& source) {
-  soci::session session(database_.pool());
-  std::int64_t total = 0;
-  SqlQuery("SELECT COUNT(*) FROM search_documents WHERE source = :source")
-      .text("source", source)
-      .each(session, [&](const soci::row& row) { total = orchestra::db::int_at(row, 0); });
-  return total;
+  return count_documents(database_, source);
 }
 
-bool Fts5Index::reachable() {
-  try {
-    soci::session session(database_.pool());
-    int one = 0;
-    session << "SELECT 1", soci::into(one);
-    return one == 1;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
+bool Fts5Index::reachable() { return database_reachable(database_); }
 
 }  // namespace search_indexer

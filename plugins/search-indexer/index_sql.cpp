@@ -117,4 +117,42 @@ std::string marked_html(const std::string& text) {
   return out;
 }
 
+void collect_hits(soci::session& session, SqlQuery details, const std::vector<std::int64_t>& ids,
+                  const std::map<std::int64_t, std::int64_t>& scores, std::int64_t last_rank,
+                  int limit, SearchResult& result) {
+  if (ids.empty()) return;
+  std::map<std::int64_t, Hit> hits;
+  details.each(session, [&](const soci::row& row) {
+    auto id = orchestra::db::int_at(row, 0);
+    hits[id] = Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
+                   -static_cast<double>(scores.at(id)) / kScoreScale,
+                   orchestra::db::text_at(row, 3), marked_html(orchestra::db::text_at(row, 4)),
+                   marked_html(orchestra::db::text_at(row, 5))};
+  });
+  for (auto id : ids) result.hits.push_back(std::move(hits[id]));
+  if (static_cast<int>(ids.size()) == limit) {
+    result.next_cursor = fmt::format("{}:{}:{}", last_rank, scores.at(ids.back()), ids.back());
+  }
+}
+
+std::int64_t count_documents(orchestra::db::Database& database, const std::string& source) {
+  soci::session session(database.pool());
+  std::int64_t total = 0;
+  SqlQuery("SELECT COUNT(*) FROM search_documents WHERE source = :source")
+      .text("source", source)
+      .each(session, [&](const soci::row& row) { total = orchestra::db::int_at(row, 0); });
+  return total;
+}
+
+bool database_reachable(orchestra::db::Database& database) {
+  try {
+    soci::session session(database.pool());
+    int one = 0;
+    session << "SELECT 1", soci::into(one);
+    return one == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace search_indexer

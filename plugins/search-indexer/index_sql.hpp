@@ -4,8 +4,10 @@
 
 #include "index_backend.hpp"
 
+#include <orchestra/db.hpp>
 #include <orchestra/sql_query.hpp>
 
+#include <map>
 #include <tuple>
 
 namespace search_indexer {
@@ -46,5 +48,16 @@ void add_cursor_condition(orchestra::db::SqlQuery& query, const std::optional<st
 
 // Highlighted text (matches between \x01 and \x02) as HTML.
 std::string marked_html(const std::string& text);
+
+// The page's hits, in the order of `ids`, from a query answering (id,
+// source, key, stored, highlighted title, highlighted snippet); `scores`
+// by id. Sets the result's next cursor when the page is full.
+void collect_hits(soci::session& session, orchestra::db::SqlQuery details,
+                  const std::vector<std::int64_t>& ids,
+                  const std::map<std::int64_t, std::int64_t>& scores, std::int64_t last_rank,
+                  int limit, SearchResult& result);
+
+std::int64_t count_documents(orchestra::db::Database& database, const std::string& source);
+bool database_reachable(orchestra::db::Database& database);
 
 }  // namespace search_indexer

@@ -97,34 +97,19 @@ SearchResult PostgresIndex::search(const SearchRequest& request) {
   SearchResult result;
   std::vector<std::int64_t> ids;
   std::map<std::int64_t, std::int64_t> scores;
-  std::int64_t last_score = 0, last_id = 0;
   query.each(session, [&](const soci::row& row) {
-    last_id = orchestra::db::int_at(row, 0);
-    last_score = orchestra::db::int_at(row, 1);
-    ids.push_back(last_id);
-    scores[last_id] = last_score;
+    auto id = orchestra::db::int_at(row, 0);
+    scores[id] = orchestra::db::int_at(row, 1);
+    ids.push_back(id);
   });
-  if (!ids.empty()) {
-    SqlQuery details("SELECT d.id, d.source, d.key, d.stored, ts_headline('orchestra_search', "
-                     "d.title, q, 'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || "
-                     "chr(2)), ts_headline('orchestra_search', d.body, q, 'MaxWords=24, "
-                     "MinWords=8, StartSel=' || chr(1) || ', StopSel=' || chr(2)) FROM "
-                     "search_documents d, ");
-    details.append(tsquery_source(details, request.terms)).append(" WHERE d.id IN (");
-    details.integers_in("i", ids).append(")");
-    std::map<std::int64_t, Hit> hits;
-    details.each(session, [&](const soci::row& row) {
-      auto id = orchestra::db::int_at(row, 0);
-      hits[id] = Hit{orchestra::db::text_at(row, 1), orchestra::db::text_at(row, 2),
-                     -static_cast<double>(scores[id]) / kScoreScale,
-                     orchestra::db::text_at(row, 3), marked_html(orchestra::db::text_at(row, 4)),
-                     marked_html(orchestra::db::text_at(row, 5))};
-    });
-    for (auto id : ids) result.hits.push_back(std::move(hits[id]));
-  }
-  if (static_cast<int>(result.hits.size()) == request.limit) {
-    result.next_cursor = fmt::format("0:{}:{}", last_score, last_id);
-  }
+  SqlQuery details("SELECT d.id, d.source, d.key, d.stored, ts_headline('orchestra_search', "
+                   "d.title, q, 'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || "
+                   "chr(2)), ts_headline('orchestra_search', d.body, q, 'MaxWords=24, "
+                   "MinWords=8, StartSel=' || chr(1) || ', StopSel=' || chr(2)) FROM "
+                   "search_documents d, ");
+  details.append(tsquery_source(details, request.terms)).append(" WHERE d.id IN (");
+  details.integers_in("i", ids).append(")");
+  collect_hits(session, std::move(details), ids, scores, 0, request.limit, result);
   count_facets(session, request, [&] {
     SqlQuery counts("SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "
                     "f.document_id IN (SELECT d.id FROM search_documents d, ");
@@ -136,23 +121,9 @@ SearchResult PostgresIndex::search(const SearchRequest& request) {
 }
 
 std::int64_t PostgresIndex::count(const std::string& source) {
-  soci::session session(database_.pool());
-  std::int64_t total = 0;
-  SqlQuery("SELECT COUNT(*) FROM search_documents WHERE source = :source")
-      .text("source", source)
-      .each(session, [&](const soci::row& row) { total = orchestra::db::int_at(row, 0); });
-  return total;
+  return count_documents(database_, source);
 }
 
-bool PostgresIndex::reachable() {
-  try {
-    soci::session session(database_.pool());
-    int one = 0;
-    session << "SELECT 1", soci::into(one);
-    return one == 1;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
+bool PostgresIndex::reachable() { return database_reachable(database_); }
 
 }  // namespace search_indexer

@@ -16,6 +16,7 @@
 
 #include "support/auth.hpp"
 #include "support/http_client.hpp"
+#include "support/peak_rss.hpp"
 #include "support/notification_fixtures.hpp"
 #include "support/sse_client.hpp"
 #include "support/test_server.hpp"
@@ -52,33 +53,6 @@ Environment bench_env(Environment extra = {}) {
   return extra;
 }
 
-long rss_kb(pid_t pid) {
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-// The largest resident set a process reaches while this lives, sampled
-// every 20 ms. (VmHWM would report start-up: the server hashes a dummy
-// password with 64 MiB argon2id then.)
-class PeakRss {
- public:
-  explicit PeakRss(pid_t pid)
-      : thread_([this, pid](std::stop_token stop) {
-          while (!stop.stop_requested()) {
-            peak_ = std::max(peak_.load(), rss_kb(pid));
-            std::this_thread::sleep_for(20ms);
-          }
-        }) {}
-  long mb() const { return peak_ / 1024; }
-
- private:
-  std::atomic<long> peak_{0};
-  std::jthread thread_;
-};
 
 HttpResult call(std::uint16_t port, const std::string& token, const std::string& method,
                 const std::string& target, const std::string& body = {}) {

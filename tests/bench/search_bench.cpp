@@ -16,6 +16,7 @@
 
 #include "support/auth.hpp"
 #include "support/http_client.hpp"
+#include "support/peak_rss.hpp"
 #include "support/test_server.hpp"
 
 #include <orchestra/clock.hpp>
@@ -43,31 +44,6 @@ const std::vector<std::string> kWords{
     "galaxy", "knight", "ninja",  "robot",  "island", "legend", "shadow", "empire", "farm",
     "hero",   "quest",  "city",   "ocean",  "storm",  "forest", "tower",  "magic",  "war"};
 
-long rss_kb(pid_t pid) {
-  std::ifstream status(fmt::format("/proc/{}/status", pid));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-// The largest resident set while this lives, sampled every 20 ms.
-class PeakRss {
- public:
-  explicit PeakRss(pid_t pid)
-      : thread_([this, pid](std::stop_token stop) {
-          while (!stop.stop_requested()) {
-            peak_ = std::max(peak_.load(), rss_kb(pid));
-            std::this_thread::sleep_for(20ms);
-          }
-        }) {}
-  long mb() const { return peak_ / 1024; }
-
- private:
-  std::atomic<long> peak_{0};
-  std::jthread thread_;
-};
 
 Environment bench_env() {
   return {{"ORCHESTRA_PLUGINS__DIR", ORCHESTRA_PLUGIN_DIR},
