@@ -69,6 +69,7 @@ class SearchIndexerPlugin final : public orchestra::Plugin {
 
   void start() override {
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+    parts_.feed = &host_->changes();
     parts_.store = std::make_unique<PipelineStore>(host_->db());
     if (host_->db().dialect() == orchestra::db::Dialect::postgres) {
       parts_.index = std::make_unique<PostgresIndex>(host_->db());

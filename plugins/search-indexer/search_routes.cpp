@@ -2,6 +2,7 @@
 
 #include "mapping.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 #include <orchestra/text.hpp>
 
@@ -216,6 +217,15 @@ SearchRoutes::Response SearchRoutes::status(const Request&) {
     out.Int64(status.indexed);
     out.Key("documents");
     out.Int64(parts_.index->count(source));
+    // Lag: feed entries not extracted yet (counted up to 10,000) and the
+    // age of the oldest.
+    auto behind = parts_.feed->read(source, parts_.store->checkpoint(source), 10'000);
+    out.Key("lag_changes");
+    out.Int64(static_cast<std::int64_t>(behind.size()));
+    out.Key("lag_seconds");
+    out.Double(behind.empty() ? 0.0
+                              : static_cast<double>(orchestra::unix_ms() - behind.front().created_at) /
+                                    1000.0);
     out.Key("waiting_transform");
     out.Int64(status.waiting_transform);
     out.Key("waiting_load");

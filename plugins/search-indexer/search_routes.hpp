@@ -13,6 +13,7 @@
 namespace search_indexer {
 
 struct Parts {
+  orchestra::changes::ChangeFeed* feed = nullptr;
   std::unique_ptr<PipelineStore> store;
   std::unique_ptr<IndexBackend> index;
   std::unique_ptr<Pipeline> pipeline;

@@ -158,6 +158,7 @@ TEST_CASE("search: a worker killed while indexing leaves an index equal to its s
   CHECK(index == names);
   auto status = json_of(admin(api.port(), "GET", "/api/v1/search-indexer/status"));
   for (const auto& source : status["items"].GetArray()) {
+    CHECK(source["lag_changes"].GetInt64() == 0);
     CHECK(source["dead"].GetInt64() == 0);
     CHECK(source["waiting_transform"].GetInt64() == 0);
     CHECK(source["waiting_load"].GetInt64() == 0);
