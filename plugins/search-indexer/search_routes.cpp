@@ -147,8 +147,10 @@ void SearchRoutes::add(orchestra::http::Routes& routes) {
       return (this->*handler)(request);
     }, {summary, orchestra::http::Execution::blocking, access});
   };
-  route(Method::get, "/search", "Search every indexed source (q, source, filters, facets)",
-        Access::authenticated(), &SearchRoutes::search);
+  routes.add_shared(Method::get, "/search", [this](const Request& request) {
+    return search(request);
+  }, {"Search every indexed source (q, source, filters, facets)",
+      orchestra::http::Execution::blocking, Access::authenticated()});
   route(Method::get, "/status", "The pipeline of each source", Access::scope("admin"),
         &SearchRoutes::status);
   route(Method::get, "/dead", "Documents that could not be indexed (source)",

@@ -1,6 +1,7 @@
 #pragma once
-// REST under /api/v1/search-indexer: search, the pipeline's status per
-// source, and the dead list.
+// REST: GET /api/v1/search for every signed-in user; under
+// /api/v1/search-indexer the pipeline's status per source and the dead
+// list, for admins.
 
 #include "index_backend.hpp"
 #include "pipeline.hpp"

@@ -128,7 +128,7 @@ void queries(std::uint16_t port, const TempDir& dir) {
                                "pirat", "legend", "dragn", "tow", "shadow%20empire"};
   for (const auto& query : mix) lua << "\"" << query << "\",";
   lua << "}\nlocal i = 0\nrequest = function()\n  i = i + 1\n"
-         "  return wrk.format(\"GET\", \"/api/v1/search-indexer/search?limit=20&q=\" .. "
+         "  return wrk.format(\"GET\", \"/api/v1/search?limit=20&q=\" .. "
          "queries[i % #queries + 1])\nend\n";
   lua.close();
   auto command = fmt::format(
@@ -163,7 +163,7 @@ void freshness(std::uint16_t port, int samples) {
                               {"Content-Type", "application/json"}});
     while (HttpClient(port)
                // A phrase: no typo tolerance, so an earlier club cannot answer.
-               .request("GET", "/api/v1/search-indexer/search?q=%22" + name + "%22", {},
+               .request("GET", "/api/v1/search?q=%22" + name + "%22", {},
                         {{"Authorization", bearer({})}})
                .body.find(R"("key")") == std::string::npos) {
       if (Steady::now() - started > 30s) throw std::runtime_error("a team never became searchable");

@@ -52,7 +52,7 @@ rapidjson::Document json_of(const HttpResult& answer) {
 std::vector<std::string> found(std::uint16_t port, const std::string& query,
                                const std::string& source) {
   auto answer = HttpClient(port).request(
-      "GET", "/api/v1/search-indexer/search?limit=100&source=" + source + "&q=" + query, {},
+      "GET", "/api/v1/search?limit=100&source=" + source + "&q=" + query, {},
       {{"Authorization", bearer({})}});
   REQUIRE_MESSAGE(answer.status == 200, answer.body);
   std::vector<std::string> keys;
@@ -113,7 +113,7 @@ TEST_CASE("search: a fetched app and changed teams are searchable within seconds
   REQUIRE(admin(all.port(), "DELETE", "/api/v1/notifications/teams/" + id).status == 204);
   wait_until([&] { return found(all.port(), "chorzow", "notifications.teams").empty(); }, 10s,
              "the deleted team to disappear");
-  auto bad = HttpClient(all.port()).request("GET", "/api/v1/search-indexer/search?q=-only", {},
+  auto bad = HttpClient(all.port()).request("GET", "/api/v1/search?q=-only", {},
                                             {{"Authorization", bearer({})}});
   CHECK(bad.status == 400);
   CHECK(bad.body.find("at least one word") != std::string::npos);

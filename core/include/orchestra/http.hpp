@@ -169,6 +169,11 @@ class BOOST_SYMBOL_VISIBLE Routes {
   virtual ~Routes() = default;
   virtual void add(Method method, const std::string& path, Handler handler,
                    RouteOptions options = {}) = 0;
+  // A route directly under /api/v1/ ("/search" is /api/v1/search), for an
+  // API the plugin serves for the whole deployment rather than for itself;
+  // a path another plugin or the core holds stops start-up.
+  virtual void add_shared(Method method, const std::string& path, Handler handler,
+                          RouteOptions options = {}) = 0;
 };
 
 }  // namespace orchestra::http

@@ -20,14 +20,27 @@ namespace app {
 MountedRoutes::MountedRoutes(http::Router& router, std::string prefix, std::string owner)
     : router_(router), prefix_(std::move(prefix)), owner_(std::move(owner)) {}
 
-void MountedRoutes::add(http::Method method, const std::string& path, http::Handler handler,
-                        http::RouteOptions options) {
+void MountedRoutes::check(const std::string& path) const {
   if (path.empty() || path.front() != '/') {
     throw std::invalid_argument("plugin '" + owner_ + "': route '" + path +
                                 "' must start with '/'");
   }
+}
+
+void MountedRoutes::add(http::Method method, const std::string& path, http::Handler handler,
+                        http::RouteOptions options) {
+  check(path);
   router_.add(method, path == "/" ? prefix_ : prefix_ + path, std::move(handler),
               std::move(options), owner_);
+}
+
+void MountedRoutes::add_shared(http::Method method, const std::string& path,
+                               http::Handler handler, http::RouteOptions options) {
+  check(path);
+  if (path == "/") {
+    throw std::invalid_argument("plugin '" + owner_ + "': a shared route needs a name");
+  }
+  router_.add(method, "/api/v1" + path, std::move(handler), std::move(options), owner_);
 }
 
 PluginHost::PluginHost(std::string name, Role role, ConfigSection config,

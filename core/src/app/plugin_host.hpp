@@ -25,8 +25,11 @@ class MountedRoutes final : public http::Routes {
   MountedRoutes(http::Router& router, std::string prefix, std::string owner);
   void add(http::Method method, const std::string& path, http::Handler handler,
            http::RouteOptions options) override;
+  void add_shared(http::Method method, const std::string& path, http::Handler handler,
+                  http::RouteOptions options) override;
 
  private:
+  void check(const std::string& path) const;
   http::Router& router_;
   std::string prefix_;
   std::string owner_;
