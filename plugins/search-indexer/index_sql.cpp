@@ -129,7 +129,10 @@ void collect_hits(soci::session& session, SqlQuery details, const std::vector<st
                    orchestra::db::text_at(row, 3), marked_html(orchestra::db::text_at(row, 4)),
                    marked_html(orchestra::db::text_at(row, 5))};
   });
-  for (auto id : ids) result.hits.push_back(std::move(hits[id]));
+  // A document removed between the two statements is left out.
+  for (auto id : ids) {
+    if (auto found = hits.find(id); found != hits.end()) result.hits.push_back(std::move(found->second));
+  }
   if (static_cast<int>(ids.size()) == limit) {
     result.next_cursor = fmt::format("{}:{}:{}", last_rank, scores.at(ids.back()), ids.back());
   }

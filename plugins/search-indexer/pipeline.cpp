@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <thread>
 
 namespace search_indexer {
 namespace {
@@ -60,8 +61,7 @@ StageResult Pipeline::transform(const std::string& source) {
                                                                 *change.payload));
         }
       } catch (const TransformError& error) {
-        store_.to_dead(session, source, change, "transform", error.what());
-        ++result.dead;
+        if (store_.to_dead(session, source, change, "transform", error.what())) ++result.dead;
         continue;
       }
       documents.emplace_back(change.seq, std::move(document));
@@ -94,6 +94,14 @@ StageResult Pipeline::load_one_by_one(const std::string& source,
                                       const std::vector<Staged>& batch) {
   StageResult result;
   for (const auto& change : batch) {
+    try {
+      load_batch(source, {change});
+      ++result.done;
+      continue;
+    } catch (const std::exception&) {
+      // A lock timeout or a deadlock passes: one more try before judging.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
     try {
       load_batch(source, {change});
       ++result.done;

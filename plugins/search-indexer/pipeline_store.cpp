@@ -163,18 +163,25 @@ void PipelineStore::count_indexed(soci::session& session, const std::string& sou
       .execute(session);
 }
 
-void PipelineStore::to_dead(soci::session& session, const std::string& source,
+bool PipelineStore::to_dead(soci::session& session, const std::string& source,
                             const Staged& change, const std::string& stage,
                             const std::string& error) {
+  if (stage == "transform") {
+    auto taken = SqlQuery("DELETE FROM search_staged WHERE source = :source AND seq = :seq AND "
+                          "stage = 'extracted'")
+                     .text("source", source)
+                     .integer("seq", change.seq)
+                     .execute(session);
+    if (taken == 0) return false;
+  }
   soci::indicator payload_null = change.payload ? soci::i_ok : soci::i_null;
   std::string payload = change.payload.value_or(""), id = new_id();
-  long long now = orchestra::unix_ms(), seq = change.seq;
+  long long now = orchestra::unix_ms();
   session << "INSERT INTO search_dead (id, source, key, position, stage, error, payload, "
              "created_at) VALUES (:id, :source, :key, :position, :stage, :error, :payload, :now)",
       soci::use(id), soci::use(source), soci::use(change.key), soci::use(change.position),
       soci::use(stage), soci::use(error), soci::use(payload, payload_null), soci::use(now);
-  session << "DELETE FROM search_staged WHERE source = :source AND seq = :seq", soci::use(source),
-      soci::use(seq);
+  return true;
 }
 
 void PipelineStore::note_error(const std::string& source, const std::optional<std::string>& error) {
@@ -219,12 +226,16 @@ bool PipelineStore::revive(const std::string& id) {
   auto seq = next_seq(session, document.source, 1);
   soci::indicator payload_null = payload ? soci::i_ok : soci::i_null;
   std::string text = payload.value_or("");
+  // A load death holds the search document already made.
+  std::string stage = document.stage == "load" ? "transformed" : "extracted";
   long long row_seq = seq, now = orchestra::unix_ms();
+  if (SqlQuery("DELETE FROM search_dead WHERE id = :id").text("id", id).execute(session) == 0) {
+    return false;  // revived by another request meanwhile
+  }
   session << "INSERT INTO search_staged (source, seq, position, key, stage, payload, "
-             "created_at) VALUES (:source, :seq, :position, :key, 'extracted', :payload, :now)",
+             "created_at) VALUES (:source, :seq, :position, :key, :stage, :payload, :now)",
       soci::use(document.source), soci::use(row_seq), soci::use(document.position),
-      soci::use(document.key), soci::use(text, payload_null), soci::use(now);
-  SqlQuery("DELETE FROM search_dead WHERE id = :id").text("id", id).execute(session);
+      soci::use(document.key), soci::use(stage), soci::use(text, payload_null), soci::use(now);
   transaction.commit();
   return true;
 }

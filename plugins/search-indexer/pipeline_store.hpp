@@ -65,12 +65,16 @@ class PipelineStore {
   std::vector<Staged> take_for_load(soci::session& session, const std::string& source,
                                     const std::vector<Staged>& changes);
   void count_indexed(soci::session& session, const std::string& source, std::int64_t count);
-  void to_dead(soci::session& session, const std::string& source, const Staged& change,
+  // Moves a change to the dead list: one that failed its transform while
+  // still extracted (false when another run had it), or one already taken
+  // off the stage for its load.
+  bool to_dead(soci::session& session, const std::string& source, const Staged& change,
                const std::string& stage, const std::string& error);
   void note_error(const std::string& source, const std::optional<std::string>& error);
 
   std::vector<DeadDocument> dead(const std::string& source, int limit);
-  // Stages a dead document again as extracted; false when there is none.
+  // Stages a dead document again where it failed (extracted for the
+  // transform, transformed for the load); false when there is none.
   bool revive(const std::string& id);
   SourceStatus status(const std::string& source);
 

@@ -35,7 +35,7 @@ std::string tsquery_source(SqlQuery& query, const std::vector<QueryTerm>& terms)
       atom = fmt::format("phraseto_tsquery('orchestra_search', :{})", name);
       query.text(name, term.text);
     } else if (term.prefix && !prefix_of(term.text).empty()) {
-      atom = fmt::format("to_tsquery('orchestra_search', :{} || ':*')", name);
+      atom = fmt::format("to_tsquery('orchestra_search', quote_literal(:{}) || ':*')", name);
       query.text(name, prefix_of(term.text));
     } else {
       atom = fmt::format("plainto_tsquery('orchestra_search', :{})", name);

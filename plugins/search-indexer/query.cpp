@@ -19,7 +19,36 @@ bool has_word(const std::string& text) {
 
 }  // namespace
 
+bool is_clean_text(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7F) return false;
+    std::size_t extra = 0;
+    if (byte >= 0x80) {
+      if (byte >= 0xC2 && byte <= 0xDF) {
+        extra = 1;
+      } else if ((byte & 0xF0) == 0xE0) {
+        extra = 2;
+      } else if (byte >= 0xF0 && byte <= 0xF4) {
+        extra = 3;
+      } else {
+        return false;
+      }
+    }
+    if (i + extra >= text.size() && extra > 0) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
 std::vector<QueryTerm> parse_query(const std::string& text) {
+  if (!is_clean_text(text)) {
+    throw std::invalid_argument("the query has control characters or is not valid UTF-8");
+  }
   if (text.size() > kMaxQueryLength) {
     throw std::invalid_argument(
         fmt::format("the query is longer than {} characters", kMaxQueryLength));

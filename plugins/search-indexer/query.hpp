@@ -4,6 +4,7 @@
 // (unless the query ends with a space or a quote).
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace search_indexer {
@@ -19,6 +20,9 @@ struct QueryTerm {
 
 inline constexpr std::size_t kMaxQueryLength = 500;
 inline constexpr std::size_t kMaxTerms = 20;
+
+// Valid UTF-8 without control characters.
+bool is_clean_text(std::string_view text);
 
 // Throws std::invalid_argument naming the problem: an empty query, one
 // with only exclusions, an unclosed quote, too long or too many terms.

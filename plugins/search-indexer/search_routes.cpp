@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 
@@ -39,9 +40,14 @@ std::string lower(std::string value) {
 
 void equal_filter(const orchestra::http::Request& request, const char* parameter,
                   const char* name, SearchRequest& out) {
-  if (auto value = request.query_param(parameter)) {
-    out.filters.push_back(FilterCondition{name, comma_list(lower(*value)), {}, {}});
+  auto value = request.query_param(parameter);
+  if (!value) return;
+  auto values = comma_list(lower(*value));
+  if (values.empty() || !is_clean_text(*value)) {
+    throw HttpError(400, fmt::format("query parameter '{}' takes a comma list of values",
+                                     parameter));
   }
+  out.filters.push_back(FilterCondition{name, std::move(values), {}, {}});
 }
 
 void app_filters(const orchestra::http::Request& request, SearchRequest& out) {
@@ -134,7 +140,9 @@ SearchRequest read_search_request(const orchestra::http::Request& request) {
                                          "is_free, team, status or country",
                                          orchestra::json::quote(facet)));
       }
-      out.facets.push_back(facet);
+      if (std::find(out.facets.begin(), out.facets.end(), facet) == out.facets.end()) {
+        out.facets.push_back(facet);
+      }
     }
   }
   return out;

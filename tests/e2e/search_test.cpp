@@ -117,6 +117,13 @@ TEST_CASE("search: a fetched app and changed teams are searchable within seconds
                                             {{"Authorization", bearer({})}});
   CHECK(bad.status == 400);
   CHECK(bad.body.find("at least one word") != std::string::npos);
+  for (const char* hostile : {"q=%00abc", "q=%FF", "q=ok&genre=%FF", "q=ok&type=,", "q=ok&cursor=x",
+                              "q=ok&source=elsewhere", "q=ok&price_max=5", "q=%22open"}) {
+    auto answer = HttpClient(all.port()).request("GET", std::string("/api/v1/search?") + hostile,
+                                                 {}, {{"Authorization", bearer({})}});
+    CHECK_MESSAGE(answer.status == 400, hostile << ": " << answer.body);
+    CHECK(answer.header("content-type") == "application/problem+json");
+  }
 }
 
 TEST_CASE("search: a worker killed while indexing leaves an index equal to its source") {

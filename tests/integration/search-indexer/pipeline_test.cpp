@@ -187,6 +187,24 @@ TEST_CASE("search pipeline: stages run again, or late with a stale checkpoint, c
   CHECK_FALSE(indexer.store.revive(dead[0].id));
   indexer.run(kTeams);
   CHECK(indexer.store.dead(kTeams, 10).size() == 1);  // still not a team: dead again
+
+  // A document that died at the load comes back as the search document it
+  // was, not as a feed entry to map again.
+  Staged staged{0, "0.1", "10", document_payload(SearchDocument{kTeams, "10", "Revived Side", "",
+                                                                R"({"name":"Revived Side"})", {}})};
+  {
+    soci::session session(indexer.harness.database().pool());
+    orchestra::db::WriteTransaction transaction(session, indexer.harness.database().dialect());
+    CHECK(indexer.store.to_dead(session, kTeams, staged, "load", "the index refused it"));
+    transaction.commit();
+  }
+  auto load_dead = indexer.store.dead(kTeams, 10);
+  REQUIRE(load_dead.size() == 2);
+  auto revived = load_dead[0].stage == "load" ? load_dead[0].id : load_dead[1].id;
+  CHECK(indexer.store.revive(revived));
+  indexer.run(kTeams);
+  CHECK(indexer.keys("revived", kTeams) == std::vector<std::string>{"10"});
+  CHECK(indexer.store.dead(kTeams, 10).size() == 1);
   }
 }
 

@@ -34,6 +34,10 @@ TEST_CASE("search query: what cannot be searched is refused by name") {
   CHECK_THROWS_WITH(parse_query("!!! ..."), doctest::Contains("at least one word"));
   CHECK_THROWS_WITH(parse_query(R"("open)"), doctest::Contains("not closed"));
   CHECK_THROWS_WITH(parse_query(std::string(501, 'a')), doctest::Contains("longer than 500"));
+  CHECK_THROWS_WITH(parse_query(std::string("ab\0c", 4)), doctest::Contains("control characters"));
+  CHECK_THROWS_WITH(parse_query("caf\xC3"), doctest::Contains("not valid UTF-8"));
+  CHECK_THROWS_WITH(parse_query("\xFF\xFE"), doctest::Contains("not valid UTF-8"));
+  CHECK(parse_query("café Łódź ☃").size() == 3);
   std::string many;
   for (int i = 0; i < 21; ++i) many += "w" + std::to_string(i) + " ";
   CHECK_THROWS_WITH(parse_query(many), doctest::Contains("more than 20 terms"));
