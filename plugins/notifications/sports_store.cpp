@@ -157,6 +157,16 @@ bool SportsStore::update_team(const Team& team) {
   auto stored = team;
   stored.updated_at = updated;
   publish_team(session, stored);
+  if (feed_ != nullptr) {
+    // Match documents carry the team's name.
+    auto played = rows(session,
+                       SqlQuery(std::string(kMatchColumns) +
+                                "WHERE home_team_id = :home OR away_team_id = :away")
+                           .integer("home", team.id)
+                           .integer("away", team.id),
+                       match_from);
+    for (const auto& match : played) publish_match(session, match);
+  }
   transaction.commit();
   return true;
 }

@@ -331,11 +331,12 @@ TEST_CASE("notifications store: teams and matches go into the change feed with t
     REQUIRE(teams.size() == 3);
     CHECK(teams[2].key == std::to_string(home.id));
     CHECK(teams[2].document->find("Górnik Zabrze") != std::string::npos);
-    auto matches = feed_entries(feed, kMatchesSource, {}, 2);
-    REQUIRE(matches.size() == 2);
+    auto matches = feed_entries(feed, kMatchesSource, {}, 3);
+    REQUIRE(matches.size() == 3);  // created, changed, and again for the team's new name
     CHECK(matches[1].document->find(R"("venue":"Arena")") != std::string::npos);
     CHECK(matches[1].document->find(R"("home_team":"Górnik","away_team":"Legia")") !=
           std::string::npos);
+    CHECK(matches[2].document->find(R"("home_team":"Górnik Zabrze")") != std::string::npos);
 
     CHECK(sports.delete_match(created.id));
     CHECK(sports.delete_team(away.id));
