@@ -78,7 +78,7 @@ bool Pipeline::load_batch(const std::string& source, const std::vector<Staged>& 
   orchestra::db::WriteTransaction transaction(session, database_.dialect());
   auto taken = store_.take_for_load(session, source, batch);  // not loaded already
   std::vector<IndexWrite> writes;
-  for (const auto& change : taken) {
+  for (const auto& change : store_.newer_than_applied(session, source, taken)) {
     writes.push_back(IndexWrite{source, change.key,
                                 change.payload ? std::optional(read_document_payload(
                                                      source, change.key, *change.payload))

@@ -153,6 +153,40 @@ std::vector<Staged> PipelineStore::take_for_load(soci::session& session,
   return taken;
 }
 
+std::vector<Staged> PipelineStore::newer_than_applied(soci::session& session,
+                                                      const std::string& source,
+                                                      const std::vector<Staged>& changes) {
+  std::string key;
+  long long txn = 0, seq = 0, applied_txn = 0, applied_seq = 0;
+  soci::indicator found = soci::i_null;
+  soci::statement read =
+      (session.prepare << "SELECT txn, seq FROM search_applied WHERE source = :source AND "
+                          "key = :key",
+       soci::use(source), soci::use(key), soci::into(applied_txn, found),
+       soci::into(applied_seq));
+  soci::statement record =
+      (session.prepare << "INSERT INTO search_applied (source, key, txn, seq) VALUES (:source, "
+                          ":key, :txn, :seq) ON CONFLICT (source, key) DO UPDATE SET txn = "
+                          "excluded.txn, seq = excluded.seq",
+       soci::use(source), soci::use(key), soci::use(txn), soci::use(seq));
+  std::vector<Staged> newer;
+  for (const auto& change : changes) {
+    auto position = orchestra::changes::FeedPosition::parse(change.position);
+    key = change.key;
+    found = soci::i_null;
+    read.execute(true);
+    if (found == soci::i_ok &&
+        orchestra::changes::FeedPosition{applied_txn, applied_seq} >= position) {
+      continue;
+    }
+    txn = position.transaction;
+    seq = position.sequence;
+    record.execute(true);
+    newer.push_back(change);
+  }
+  return newer;
+}
+
 void PipelineStore::count_indexed(soci::session& session, const std::string& source,
                                   std::int64_t count) {
   SqlQuery("UPDATE search_checkpoints SET indexed = indexed + :count, last_error = NULL, "

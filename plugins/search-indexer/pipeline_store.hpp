@@ -64,6 +64,10 @@ class PipelineStore {
   // there, in the order given.
   std::vector<Staged> take_for_load(soci::session& session, const std::string& source,
                                     const std::vector<Staged>& changes);
+  // Of changes about to be loaded, those newer than what was applied for
+  // their document, recording them as applied.
+  std::vector<Staged> newer_than_applied(soci::session& session, const std::string& source,
+                                         const std::vector<Staged>& changes);
   void count_indexed(soci::session& session, const std::string& source, std::int64_t count);
   // Moves a change to the dead list: one that failed its transform while
   // still extracted (false when another run had it), or one already taken

@@ -25,6 +25,17 @@ CREATE TABLE search_staged (
 );
 CREATE INDEX search_staged_stage ON search_staged (source, stage, seq);
 
+-- The feed position last applied to the index per document (removals
+-- included), so an older change arriving late, a revived dead one, can
+-- never overwrite a newer one or bring back a removed document.
+CREATE TABLE search_applied (
+  source TEXT NOT NULL,
+  key TEXT NOT NULL,
+  txn BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (source, key)
+);
+
 CREATE TABLE search_dead (
   id TEXT PRIMARY KEY,
   source TEXT NOT NULL,

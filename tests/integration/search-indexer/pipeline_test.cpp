@@ -198,6 +198,23 @@ TEST_CASE("search pipeline: stages run again, or late with a stale checkpoint, c
     CHECK(indexer.store.to_dead(session, kTeams, staged, "load", "the index refused it"));
     transaction.commit();
   }
+  // An older version, revived after a newer one was loaded, changes
+  // nothing; nor does a removed document come back.
+  Staged stale{0, "0.0", "1", document_payload(SearchDocument{kTeams, "1", "Stale Side", "",
+                                                               R"({"name":"Stale Side"})", {}})};
+  {
+    soci::session session(indexer.harness.database().pool());
+    orchestra::db::WriteTransaction transaction(session, indexer.harness.database().dialect());
+    CHECK(indexer.store.to_dead(session, kTeams, stale, "load", "refused"));
+    transaction.commit();
+  }
+  for (const auto& document : indexer.store.dead(kTeams, 10)) {
+    if (document.key == "1") CHECK(indexer.store.revive(document.id));
+  }
+  indexer.run(kTeams);
+  CHECK(indexer.keys("stale", kTeams).empty());
+  CHECK(indexer.keys("side1", kTeams).front() == "1");
+
   auto load_dead = indexer.store.dead(kTeams, 10);
   REQUIRE(load_dead.size() == 2);
   auto revived = load_dead[0].stage == "load" ? load_dead[0].id : load_dead[1].id;
