@@ -7,6 +7,7 @@
 #include "pipeline.hpp"
 #include "postgres_index.hpp"
 #include "search_routes.hpp"
+#include "stage_metrics.hpp"
 
 #include <orchestra/plugin.hpp>
 
@@ -46,13 +47,19 @@ class SearchIndexerPlugin final : public orchestra::Plugin {
     stage.backoff.max = std::chrono::seconds(30);
     stage.lease = host.config().get("task_lease", std::chrono::milliseconds(30'000));
     host.tasks().define(kExtractType, [this](TaskContext& context) {
-      return result_json(parts_.pipeline->extract(source_of(context)));
+      auto source = source_of(context);
+      return result_json(
+          metrics_.record("extract", source, [&] { return parts_.pipeline->extract(source); }));
     }, stage);
     host.tasks().define(kTransformType, [this](TaskContext& context) {
-      return result_json(parts_.pipeline->transform(source_of(context)));
+      auto source = source_of(context);
+      return result_json(metrics_.record("transform", source,
+                                         [&] { return parts_.pipeline->transform(source); }));
     }, stage);
     host.tasks().define(kLoadType, [this](TaskContext& context) {
-      return result_json(parts_.pipeline->load(source_of(context)));
+      auto source = source_of(context);
+      return result_json(
+          metrics_.record("load", source, [&] { return parts_.pipeline->load(source); }));
     }, stage);
     host.tasks().define(kTickType, [this](TaskContext&) {
       for (const auto& source : known_sources()) {
@@ -65,6 +72,7 @@ class SearchIndexerPlugin final : public orchestra::Plugin {
     host.schedules().every("tick", std::chrono::seconds(1), kTickType);
     routes_ = std::make_unique<SearchRoutes>(parts_);
     routes_->add(host.http());
+    collector_ = host.metrics().collect([this](std::string& out) { metrics_.render(out); });
   }
 
   void start() override {
@@ -85,6 +93,8 @@ class SearchIndexerPlugin final : public orchestra::Plugin {
   int batch_size_ = 500;
   Parts parts_;
   std::unique_ptr<SearchRoutes> routes_;
+  StageMetrics metrics_;
+  orchestra::metrics::CollectorHandle collector_;  // after metrics_: removed first
 };
 
 }  // namespace

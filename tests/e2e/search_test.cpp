@@ -163,6 +163,13 @@ TEST_CASE("search: a worker killed while indexing leaves an index equal to its s
   std::map<std::string, std::string> index;
   for (const auto& row : rows) index[row.get<std::string>(0)] = row.get<std::string>(1);
   CHECK(index == names);
+  auto metrics = admin(api.port(), "GET", "/metrics").body;
+  CHECK(metrics.find("# TYPE orchestra_search_indexer_stage_documents_total counter") !=
+        std::string::npos);
+  auto worker_metrics = http_get(worker->port(), "/metrics").body;
+  CHECK(worker_metrics.find(
+            R"(orchestra_search_indexer_stage_documents_total{stage="load",source="notifications.teams"})") !=
+        std::string::npos);
   auto status = json_of(admin(api.port(), "GET", "/api/v1/search-indexer/status"));
   for (const auto& source : status["items"].GetArray()) {
     CHECK(source["lag_changes"].GetInt64() == 0);

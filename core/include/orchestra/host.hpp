@@ -11,6 +11,7 @@
 #include <orchestra/http.hpp>
 #include <orchestra/http_client.hpp>
 #include <orchestra/limits.hpp>
+#include <orchestra/metrics.hpp>
 #include <orchestra/tasks.hpp>
 
 #include <spdlog/logger.h>
@@ -57,6 +58,8 @@ class BOOST_SYMBOL_VISIBLE Host {
   virtual http::Client& http_client() = 0;
   // The durable feed of document changes; from start() on.
   virtual changes::ChangeFeed& changes() = 0;
+  // The plugin's own families on /metrics.
+  virtual metrics::Metrics& metrics() = 0;
   virtual std::shared_ptr<spdlog::logger> log() = 0;
 };
 

@@ -75,6 +75,7 @@ void Application::configure() {
   tasks_ = std::make_unique<tasks::TaskService>(log::logger("tasks"));
   services_ = Services{nullptr, events_.get(), blobs_.get(), tasks_.get(),
                        tasks::worker_identity(config_.worker)};
+  services_.metrics = &metrics_;
   // Cron schedules are evaluated in worker.time_zone; set before any
   // thread starts, since the C library reads TZ process-wide.
   setenv("TZ", config_.worker.time_zone.c_str(), 1);

@@ -18,6 +18,7 @@ struct Services {
   limits::RateLimiter* limits = nullptr;  // set once the database is open
   http::Client* http_client = nullptr;    // set once the database is open
   changes::ChangeFeed* changes = nullptr; // set once the database is open
+  metrics::Metrics* metrics = nullptr;
 };
 
 class MountedRoutes final : public http::Routes {
@@ -52,6 +53,7 @@ class PluginHost final : public Host {
   limits::RateLimiter& limits() override;
   http::Client& http_client() override;
   changes::ChangeFeed& changes() override;
+  metrics::Metrics& metrics() override { return *services_.metrics; }
   std::shared_ptr<spdlog::logger> log() override { return log_; }
 
  private:

@@ -1,5 +1,7 @@
 #include "metrics/registry.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace orchestra::metrics {
@@ -46,14 +48,44 @@ std::string label_value(std::string_view value) {
 
 void Registry::add(Collector collector) {
   std::lock_guard lock(mutex_);
-  collectors_.push_back(std::move(collector));
+  collectors_.emplace_back(next_id_++, std::move(collector));
+}
+
+CollectorHandle Registry::collect(Collector collector) {
+  std::lock_guard lock(mutex_);
+  auto id = next_id_++;
+  collectors_.emplace_back(id, std::move(collector));
+  return CollectorHandle(this, id);
+}
+
+// Under the lock render() holds while collecting, so a collector never
+// runs after its handle is gone.
+void Registry::remove(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(collectors_, [id](const auto& entry) { return entry.first == id; });
 }
 
 std::string Registry::render() const {
   std::lock_guard lock(mutex_);
   std::string out;
-  for (const auto& collector : collectors_) collector(out);
+  for (const auto& [id, collector] : collectors_) collector(out);
   return out;
+}
+
+CollectorHandle::CollectorHandle(CollectorHandle&& other) noexcept
+    : metrics_(std::exchange(other.metrics_, nullptr)), id_(other.id_) {}
+
+CollectorHandle& CollectorHandle::operator=(CollectorHandle&& other) noexcept {
+  if (this != &other) {
+    if (metrics_ != nullptr) metrics_->remove(id_);
+    metrics_ = std::exchange(other.metrics_, nullptr);
+    id_ = other.id_;
+  }
+  return *this;
+}
+
+CollectorHandle::~CollectorHandle() {
+  if (metrics_ != nullptr) metrics_->remove(id_);
 }
 
 }  // namespace orchestra::metrics

@@ -2,6 +2,8 @@
 // Prometheus text exposition. Components register collectors that append
 // their own metric families; the registry concatenates them on scrape.
 
+#include <orchestra/metrics.hpp>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -32,15 +34,19 @@ class Histogram {
 // Escapes a label value for the text format.
 std::string label_value(std::string_view value);
 
-class Registry {
+class Registry final : public Metrics {
  public:
-  using Collector = std::function<void(std::string& out)>;
   void add(Collector collector);
+  CollectorHandle collect(Collector collector) override;
   std::string render() const;
+
+ protected:
+  void remove(std::uint64_t id) override;
 
  private:
   mutable std::mutex mutex_;
-  std::vector<Collector> collectors_;
+  std::uint64_t next_id_ = 1;
+  std::vector<std::pair<std::uint64_t, Collector>> collectors_;
 };
 
 }  // namespace orchestra::metrics
