@@ -3,7 +3,6 @@
 #include "index_sql.hpp"
 #include "typo.hpp"
 
-#include <orchestra/clock.hpp>
 #include <orchestra/sql_query.hpp>
 
 #include <fmt/format.h>
@@ -51,39 +50,8 @@ std::string fts5_expression(const std::vector<QueryTerm>& terms) {
   return unwanted.empty() ? wanted : "(" + wanted + ") NOT (" + unwanted + ")";
 }
 
-// Statements prepared once per batch; the values bound by reference
-// change per document.
 void Fts5Index::write(soci::session& session, const std::vector<IndexWrite>& writes) {
-  std::string source, key, title, body, stored;
-  long long id = 0, now = orchestra::unix_ms();
-  soci::statement upsert =
-      (session.prepare << "INSERT INTO search_documents (source, key, title, body, stored, "
-                          "updated_at) VALUES (:source, :key, :title, :body, :stored, :now) ON "
-                          "CONFLICT (source, key) DO UPDATE SET title = excluded.title, body = "
-                          "excluded.body, stored = excluded.stored, updated_at = "
-                          "excluded.updated_at RETURNING id",
-       soci::use(source), soci::use(key), soci::use(title), soci::use(body), soci::use(stored),
-       soci::use(now), soci::into(id));
-  FilterWriter filters(session);
-  soci::statement find = (session.prepare << "SELECT id FROM search_documents WHERE source = "
-                                             ":source AND key = :key",
-                          soci::use(source), soci::use(key), soci::into(id));
-  soci::statement remove =
-      (session.prepare << "DELETE FROM search_documents WHERE id = :id", soci::use(id));
-  for (const auto& change : writes) {
-    source = change.source;
-    key = change.key;
-    if (change.document) {
-      title = change.document->title;
-      body = change.document->body;
-      stored = change.document->stored;
-      upsert.execute(true);
-      filters.replace(id, change.document->filters);
-    } else if (find.execute(true)) {
-      filters.clear(id);
-      remove.execute(true);
-    }
-  }
+  write_documents(session, writes);
 }
 
 std::vector<std::string> Fts5Index::corrections_of(soci::session& session,

@@ -1,5 +1,6 @@
 #include "index_sql.hpp"
 
+#include <orchestra/clock.hpp>
 #include <orchestra/db.hpp>
 
 #include <fmt/format.h>
@@ -35,25 +36,48 @@ void add_filter_conditions(SqlQuery& query, const SearchRequest& request) {
   }
 }
 
-FilterWriter::FilterWriter(soci::session& session)
-    : clear_((session.prepare << "DELETE FROM search_filters WHERE document_id = :id",
-              soci::use(id_))),
-      add_((session.prepare << "INSERT INTO search_filters (document_id, name, value) VALUES "
-                               "(:id, :name, :value)",
-            soci::use(id_), soci::use(name_), soci::use(value_))) {}
-
-void FilterWriter::clear(std::int64_t document_id) {
-  id_ = document_id;
-  clear_.execute(true);
-}
-
-void FilterWriter::replace(std::int64_t document_id,
-                           const std::vector<std::pair<std::string, std::string>>& filters) {
-  clear(document_id);
-  for (const auto& [name, value] : filters) {
-    name_ = name;
-    value_ = value;
-    add_.execute(true);
+void write_documents(soci::session& session, const std::vector<IndexWrite>& writes) {
+  std::string source, key, title, body, stored, name, value;
+  long long id = 0, now = orchestra::unix_ms();
+  // Statements prepared once per batch; the values bound by reference
+  // change per document.
+  soci::statement upsert =
+      (session.prepare << "INSERT INTO search_documents (source, key, title, body, stored, "
+                          "updated_at) VALUES (:source, :key, :title, :body, :stored, :now) ON "
+                          "CONFLICT (source, key) DO UPDATE SET title = excluded.title, body = "
+                          "excluded.body, stored = excluded.stored, updated_at = "
+                          "excluded.updated_at RETURNING id",
+       soci::use(source), soci::use(key), soci::use(title), soci::use(body), soci::use(stored),
+       soci::use(now), soci::into(id));
+  soci::statement find = (session.prepare << "SELECT id FROM search_documents WHERE source = "
+                                             ":source AND key = :key",
+                          soci::use(source), soci::use(key), soci::into(id));
+  soci::statement remove =
+      (session.prepare << "DELETE FROM search_documents WHERE id = :id", soci::use(id));
+  soci::statement clear_filters =
+      (session.prepare << "DELETE FROM search_filters WHERE document_id = :id", soci::use(id));
+  soci::statement add_filter =
+      (session.prepare << "INSERT INTO search_filters (document_id, name, value) VALUES (:id, "
+                          ":name, :value)",
+       soci::use(id), soci::use(name), soci::use(value));
+  for (const auto& change : writes) {
+    source = change.source;
+    key = change.key;
+    if (change.document) {
+      title = change.document->title;
+      body = change.document->body;
+      stored = change.document->stored;
+      upsert.execute(true);
+      clear_filters.execute(true);
+      for (const auto& [filter, text] : change.document->filters) {
+        name = filter;
+        value = text;
+        add_filter.execute(true);
+      }
+    } else if (find.execute(true)) {
+      clear_filters.execute(true);
+      remove.execute(true);
+    }
   }
 }
 

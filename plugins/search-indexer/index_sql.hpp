@@ -16,20 +16,9 @@ namespace search_indexer {
 // request's source and filters.
 void add_filter_conditions(orchestra::db::SqlQuery& query, const SearchRequest& request);
 
-// Writes a document's filter values (replacing those it had).
-class FilterWriter {
- public:
-  explicit FilterWriter(soci::session& session);
-  void replace(std::int64_t document_id,
-               const std::vector<std::pair<std::string, std::string>>& filters);
-  void clear(std::int64_t document_id);
-
- private:
-  long long id_ = 0;
-  std::string name_, value_;
-  soci::statement clear_;
-  soci::statement add_;
-};
+// Writes documents and their filter values to search_documents and
+// search_filters, in order; the full-text index follows by triggers.
+void write_documents(soci::session& session, const std::vector<IndexWrite>& writes);
 
 // Counts per facet value among the documents `matching` (a SELECT of
 // document ids, with its parameters already in `matching`'s query).

@@ -43,12 +43,6 @@ std::string joined(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::string lower(std::string value) {
-  std::transform(value.begin(), value.end(), value.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return value;
-}
-
 // steam-sync.apps: an app as GET /api/v1/steam-sync/apps/{id} shows it.
 void map_app(const Value& app, SearchDocument& out) {
   out.title = text(app, "name");
@@ -56,10 +50,14 @@ void map_app(const Value& app, SearchDocument& out) {
   out.body = joined({text(app, "short_description"), joined(texts(app, "developers")),
                      joined(texts(app, "publishers")), joined(texts(app, "genres")),
                      joined(texts(app, "categories"))});
-  if (auto type = text(app, "type"); !type.empty()) out.filters.emplace_back("type", lower(type));
-  for (const auto& genre : texts(app, "genres")) out.filters.emplace_back("genre", lower(genre));
+  if (auto type = text(app, "type"); !type.empty()) {
+    out.filters.emplace_back("type", lower_ascii(type));
+  }
+  for (const auto& genre : texts(app, "genres")) {
+    out.filters.emplace_back("genre", lower_ascii(genre));
+  }
   for (const auto& platform : texts(app, "platforms")) {
-    out.filters.emplace_back("platform", lower(platform));
+    out.filters.emplace_back("platform", lower_ascii(platform));
   }
   const auto& free = member(app, "is_free");
   if (free.IsBool()) out.filters.emplace_back("is_free", free.GetBool() ? "true" : "false");
@@ -105,6 +103,12 @@ void map_match(const Value& match, SearchDocument& out) {
 }
 
 }  // namespace
+
+std::string lower_ascii(std::string value) {
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value;
+}
 
 const std::vector<std::string>& known_sources() {
   static const std::vector<std::string> sources{"steam-sync.apps", "notifications.teams",

@@ -20,6 +20,9 @@ class TransformError : public std::runtime_error {
 const std::vector<std::string>& known_sources();
 bool is_known_source(const std::string& source);
 
+// ASCII letters in lower case, as filter values are stored.
+std::string lower_ascii(std::string value);
+
 SearchDocument transform(const std::string& source, const std::string& key,
                          const std::string& json);
 

@@ -2,7 +2,6 @@
 
 #include "index_sql.hpp"
 
-#include <orchestra/clock.hpp>
 
 #include <fmt/format.h>
 
@@ -50,38 +49,7 @@ std::string tsquery_source(SqlQuery& query, const std::vector<QueryTerm>& terms)
 }  // namespace
 
 void PostgresIndex::write(soci::session& session, const std::vector<IndexWrite>& writes) {
-  std::string source, key, title, body, stored;
-  long long id = 0, now = orchestra::unix_ms();
-  soci::statement upsert =
-      (session.prepare << "INSERT INTO search_documents (source, key, title, body, stored, "
-                          "searchable, updated_at) VALUES (:source, :key, :title, :body, "
-                          ":stored, setweight(to_tsvector('orchestra_search', :title2), 'A') || "
-                          "setweight(to_tsvector('orchestra_search', :body2), 'B'), :now) "
-                          "ON CONFLICT (source, key) DO UPDATE SET title = excluded.title, "
-                          "body = excluded.body, stored = excluded.stored, searchable = "
-                          "excluded.searchable, updated_at = excluded.updated_at RETURNING id",
-       soci::use(source), soci::use(key), soci::use(title), soci::use(body), soci::use(stored),
-       soci::use(title), soci::use(body), soci::use(now), soci::into(id));
-  soci::statement find = (session.prepare << "SELECT id FROM search_documents WHERE source = "
-                                             ":source AND key = :key",
-                          soci::use(source), soci::use(key), soci::into(id));
-  soci::statement remove =
-      (session.prepare << "DELETE FROM search_documents WHERE id = :id", soci::use(id));
-  FilterWriter filters(session);
-  for (const auto& change : writes) {
-    source = change.source;
-    key = change.key;
-    if (change.document) {
-      title = change.document->title;
-      body = change.document->body;
-      stored = change.document->stored;
-      upsert.execute(true);
-      filters.replace(id, change.document->filters);
-    } else if (find.execute(true)) {
-      filters.clear(id);
-      remove.execute(true);
-    }
-  }
+  write_documents(session, writes);
 }
 
 SearchResult PostgresIndex::search(const SearchRequest& request) {

@@ -32,17 +32,11 @@ std::vector<std::string> comma_list(const std::string& text) {
   return out;
 }
 
-std::string lower(std::string value) {
-  std::transform(value.begin(), value.end(), value.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return value;
-}
-
 void equal_filter(const orchestra::http::Request& request, const char* parameter,
                   const char* name, SearchRequest& out) {
   auto value = request.query_param(parameter);
   if (!value) return;
-  auto values = comma_list(lower(*value));
+  auto values = comma_list(lower_ascii(*value));
   if (values.empty() || !is_clean_text(*value)) {
     throw HttpError(400, fmt::format("query parameter '{}' takes a comma list of values",
                                      parameter));

@@ -16,11 +16,23 @@ CREATE TABLE search_documents (
   title TEXT NOT NULL,
   body TEXT NOT NULL,
   stored TEXT NOT NULL,
-  searchable tsvector NOT NULL,
+  searchable tsvector NOT NULL DEFAULT ''::tsvector,
   updated_at BIGINT NOT NULL,
   UNIQUE (source, key)
 );
 CREATE INDEX search_documents_text ON search_documents USING GIN (searchable);
+
+-- Kept in step by a trigger, as FTS5 is on SQLite: writers only write
+-- titles and bodies.
+CREATE FUNCTION search_documents_searchable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.searchable := setweight(to_tsvector('orchestra_search', NEW.title), 'A') ||
+                    setweight(to_tsvector('orchestra_search', NEW.body), 'B');
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER search_documents_searchable BEFORE INSERT OR UPDATE OF title, body
+  ON search_documents FOR EACH ROW EXECUTE FUNCTION search_documents_searchable();
 
 CREATE TABLE search_filters (
   document_id BIGINT NOT NULL,

@@ -19,7 +19,6 @@ class BOOST_SYMBOL_VISIBLE SqlQuery {
   explicit SqlQuery(std::string sql) : sql_(std::move(sql)) {}
   SqlQuery& text(const std::string& name, std::string value);
   SqlQuery& integer(const std::string& name, std::int64_t value);
-  SqlQuery& real(const std::string& name, double value);
   // Appends ":<prefix>0, :<prefix>1, ..." bound to `values`, for IN (...).
   SqlQuery& texts_in(const std::string& prefix, const std::vector<std::string>& values);
   SqlQuery& integers_in(const std::string& prefix, const std::vector<std::int64_t>& values);
@@ -36,7 +35,6 @@ class BOOST_SYMBOL_VISIBLE SqlQuery {
   // std::map keeps every value at one address while bound.
   std::map<std::string, std::string> texts_;
   std::map<std::string, long long> integers_;
-  std::map<std::string, double> reals_;
 };
 
 }  // namespace orchestra::db

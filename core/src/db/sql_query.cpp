@@ -14,11 +14,6 @@ SqlQuery& SqlQuery::integer(const std::string& name, std::int64_t value) {
   return *this;
 }
 
-SqlQuery& SqlQuery::real(const std::string& name, double value) {
-  reals_[name] = value;
-  return *this;
-}
-
 SqlQuery& SqlQuery::texts_in(const std::string& prefix, const std::vector<std::string>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     auto name = fmt::format("{}{}", prefix, i);
@@ -48,7 +43,6 @@ void SqlQuery::prepare(soci::statement& statement) {
   statement.prepare(sql_);
   for (auto& [name, value] : integers_) statement.exchange(soci::use(value, name));
   for (auto& [name, value] : texts_) statement.exchange(soci::use(value, name));
-  for (auto& [name, value] : reals_) statement.exchange(soci::use(value, name));
 }
 
 void SqlQuery::each(soci::session& session, const std::function<void(const soci::row&)>& row) {
