@@ -64,7 +64,7 @@ std::size_t Notifier::deliver(std::vector<Recipients> groups,
                              const std::function<void(soci::session&)>& also) {
   groups = in_lock_order(std::move(groups));
   PendingTasks pending(tasks_);
-  std::vector<std::pair<const Notification*, std::vector<Delivered>>> delivered;
+  NewItems delivered;
   std::size_t added = 0;
   {
     soci::session session(database_.pool());
@@ -72,10 +72,10 @@ std::size_t Notifier::deliver(std::vector<Recipients> groups,
     for (const auto& group : groups) {
       auto items = inbox_.append(session, group.users, group.notification);
       if (items.empty()) continue;
-      add_deliveries(session, items, group.notification, pending);
       added += items.size();
       delivered.emplace_back(&group.notification, std::move(items));
     }
+    add_deliveries(session, delivered, pending);
     if (also) also(session);
     pending.in_transaction(session);
     transaction.commit();
@@ -87,26 +87,39 @@ std::size_t Notifier::deliver(std::vector<Recipients> groups,
   return added;
 }
 
-void Notifier::add_deliveries(soci::session& session, const std::vector<Delivered>& delivered,
-                              const Notification& notification, PendingTasks& pending) {
-  std::vector<std::string> users;
-  for (const auto& item : delivered) users.push_back(item.user);
-  auto endpoints = webhooks_.receiving(session, users, notification.kind);
+// One query for the endpoints of each kind delivered (a digest batch
+// delivers one kind to many users, each in a group of their own).
+void Notifier::add_deliveries(soci::session& session, const NewItems& delivered,
+                              PendingTasks& pending) {
+  std::map<std::string, std::vector<std::string>> users_of_kind;
+  for (const auto& [notification, items] : delivered) {
+    for (const auto& item : items) users_of_kind[notification->kind].push_back(item.user);
+  }
+  std::map<std::pair<std::string, std::string>, std::vector<Webhook>> endpoints;  // (kind, user)
+  for (const auto& [kind, users] : users_of_kind) {
+    for (auto& endpoint : webhooks_.receiving(session, users, kind)) {
+      endpoints[{kind, endpoint.user}].push_back(std::move(endpoint));
+    }
+  }
   if (endpoints.empty()) return;
-  std::map<std::string, std::int64_t> item_of;
-  for (const auto& item : delivered) item_of[item.user] = item.id;
   auto now = orchestra::unix_ms();
-  for (const auto& endpoint : endpoints) {
-    Delivery delivery;
-    delivery.id = random_id("msg_");
-    delivery.webhook_id = endpoint.id;
-    delivery.event_type = notification.kind;
-    delivery.payload = webhook_body(InboxItem{item_of[endpoint.user], notification, std::nullopt});
-    delivery.attempts_allowed = static_cast<int>(settings_.retry_schedule.size());
-    delivery.created_at = delivery.updated_at = now;
-    delivery.next_attempt_at = now + settings_.retry_schedule.front().count();
-    webhooks_.create_delivery(session, delivery);
-    pending.add(webhook_attempt(delivery.id, 1, delivery.next_attempt_at));
+  for (const auto& [notification, items] : delivered) {
+    for (const auto& item : items) {
+      auto found = endpoints.find({notification->kind, item.user});
+      if (found == endpoints.end()) continue;
+      for (const auto& endpoint : found->second) {
+        Delivery delivery;
+        delivery.id = random_id("msg_");
+        delivery.webhook_id = endpoint.id;
+        delivery.event_type = notification->kind;
+        delivery.payload = webhook_body(InboxItem{item.id, *notification, std::nullopt});
+        delivery.attempts_allowed = static_cast<int>(settings_.retry_schedule.size());
+        delivery.created_at = delivery.updated_at = now;
+        delivery.next_attempt_at = now + settings_.retry_schedule.front().count();
+        webhooks_.create_delivery(session, delivery);
+        pending.add(webhook_attempt(delivery.id, 1, delivery.next_attempt_at));
+      }
+    }
   }
 }
 

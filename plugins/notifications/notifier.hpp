@@ -65,8 +65,9 @@ class Notifier {
                                                    std::optional<std::int64_t> run_at);
 
  private:
-  void add_deliveries(soci::session& session, const std::vector<Delivered>& delivered,
-                      const Notification& notification, PendingTasks& pending);
+  // The inbox items each notification became.
+  using NewItems = std::vector<std::pair<const Notification*, std::vector<Delivered>>>;
+  void add_deliveries(soci::session& session, const NewItems& delivered, PendingTasks& pending);
 
   orchestra::db::Database& database_;
   orchestra::tasks::Tasks& tasks_;
