@@ -154,6 +154,10 @@ TEST_CASE("search: a worker killed while indexing leaves an index equal to its s
     MESSAGE("round " << round << ": killed with " << indexed() << " of " << names.size() << " indexed");
     worker = std::make_unique<TestServer>(dir, "worker", test_config(), env);
   }
+  // One more team, for the replacement worker to load (and count) itself.
+  auto last = json_of(admin(api.port(), "POST", "/api/v1/notifications/teams",
+                            R"({"name":"Team last","short_name":"T","country":"PL"})"));
+  names[std::to_string(last["id"].GetInt64())] = "Team last";
   wait_until([&] { return indexed() == static_cast<long long>(names.size()); }, 30s,
              "every team indexed");
   std::this_thread::sleep_for(2s);  // nothing more arrives
