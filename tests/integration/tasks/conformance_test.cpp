@@ -267,6 +267,12 @@ TEST_CASE("graceful stop releases the leases of handlers that did not finish") {
     auto long_task = harness.enqueue(task("test.sleep", R"({"ms":3000,"stubborn":true})"));
     auto waiting = harness.enqueue(task("test.noop"));
     harness.wait_for(long_task, State::running);
+    // Running in the record comes before the handler starts: under load a
+    // stop in between found nothing to wait for.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (TaskHarness::runs_of(long_task) == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
     CHECK_FALSE(harness.service().stop(200ms));
     auto record = harness.queue().get(long_task);
     CHECK(record->state == State::queued);
