@@ -180,7 +180,7 @@ TEST_CASE("calculator: computing_power operations wait at once on one handler th
   }
 }
 
-TEST_CASE("calculator on Redis: api and two workers; a worker killed mid-operation loses nothing") {
+TEST_CASE("calculator on Redis: api and two workers, a worker killed mid-operation loses nothing") {
   const char* redis = std::getenv("ORCHESTRA_TEST_REDIS_URL");
   if (redis == nullptr) {
     FAIL_CHECK("ORCHESTRA_TEST_REDIS_URL is not set; run ./scripts/test.sh");

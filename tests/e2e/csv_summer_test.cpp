@@ -120,7 +120,7 @@ TEST_CASE("csv-summer refuses names outside the roots before creating a task") {
   CHECK_FALSE(all["by_type"].HasMember("csv-summer.sum"));
 }
 
-TEST_CASE("a bad cell fails the task naming row, column and cell; skip sums the rest") {
+TEST_CASE("a bad cell fails the task naming row, column and cell, skip sums the rest") {
   TempDir dir;
   dir.write("data/bad.csv", "a,b\n1,2\n3,oops\n5,6\n7\n");
   TestServer server(dir, "all", test_config(), csv_env(dir));
@@ -184,7 +184,7 @@ std::string numbered(int rows) {
 
 }  // namespace
 
-TEST_CASE("csv-summer reads s3:// files; many tasks from one client run at once") {
+TEST_CASE("csv-summer reads s3:// files, many tasks from one client run at once") {
   auto endpoint = s3_endpoint();
   if (!endpoint) return;
   TempDir dir;

@@ -69,7 +69,7 @@ TEST_CASE("users: logins are unique regardless of case, scopes are granted and r
   }
 }
 
-TEST_CASE("refresh tokens rotate; presenting a rotated one revokes the whole family") {
+TEST_CASE("refresh tokens rotate, presenting a rotated one revokes the whole family") {
   FOR_EACH_DATABASE {
     TaskHarness harness(backend);
     IdentityStore store(harness.database());

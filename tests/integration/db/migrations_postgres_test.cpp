@@ -148,7 +148,7 @@ TEST_CASE("PostgreSQL: migrations run in order, subsystem by subsystem, and are 
   CHECK(table_exists(*pool, database, "run_log"));
 }
 
-TEST_CASE("PostgreSQL: a second run applies nothing; a new file later is applied alone") {
+TEST_CASE("PostgreSQL: a second run applies nothing, a new file later is applied alone") {
   auto base = postgres_url();
   if (!base) return;
   PostgresDatabase database(*base);
@@ -173,7 +173,7 @@ TEST_CASE("PostgreSQL: a second run applies nothing; a new file later is applied
         std::vector<std::string>{"core 11"});
 }
 
-TEST_CASE("PostgreSQL: a failing migration is rolled back completely; earlier ones stay") {
+TEST_CASE("PostgreSQL: a failing migration is rolled back completely, earlier ones stay") {
   auto base = postgres_url();
   if (!base) return;
   PostgresDatabase database(*base);

@@ -90,7 +90,7 @@ TEST_CASE("SQLite: migrations run in order, subsystem by subsystem, and are reco
         std::vector<std::string>{"core/1/log", "core/2/two", "core/10/ten", "app/1/app"});
 }
 
-TEST_CASE("SQLite: a second run applies nothing; a new file later is applied alone") {
+TEST_CASE("SQLite: a second run applies nothing, a new file later is applied alone") {
   SqliteDatabase database;
   write_logging_migrations(database);
   auto pool = database.open();
@@ -114,7 +114,7 @@ TEST_CASE("SQLite: a second run applies nothing; a new file later is applied alo
         std::vector<std::string>{"core 11"});
 }
 
-TEST_CASE("SQLite: a failing migration is rolled back completely; earlier ones stay") {
+TEST_CASE("SQLite: a failing migration is rolled back completely, earlier ones stay") {
   SqliteDatabase database;
   database.write("core/0001_first.sql", "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);");
   database.write("core/0002_broken.sql",

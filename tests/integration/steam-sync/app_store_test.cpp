@@ -220,7 +220,7 @@ TEST_CASE("steam-sync store: listing pages by id and filters by freshness and ty
   }
 }
 
-TEST_CASE("steam-sync store: renewing keeps only leases still held; a lost app is not taken back") {
+TEST_CASE("steam-sync store: renewing keeps only leases still held, a lost app is not taken back") {
   FOR_EACH_DATABASE {
     TaskHarness harness(backend);
     migrate(harness);

@@ -282,7 +282,7 @@ TEST_CASE("graceful stop releases the leases of handlers that did not finish") {
   }
 }
 
-TEST_CASE("near the end of the grace period a handler is told to stop; its task is requeued") {
+TEST_CASE("near the end of the grace period a handler is told to stop, its task is requeued") {
   FOR_EACH_BACKEND {
     TaskHarness harness(backend);
     harness.open();
@@ -511,7 +511,7 @@ TEST_CASE("redis: an idle worker claims work enqueued elsewhere without waiting 
   }
 }
 
-TEST_CASE("redis: the leases set stays a skiplist however few tasks run; its sentinel is never reclaimed") {
+TEST_CASE("redis: the leases set stays a skiplist however few tasks run, its sentinel is never reclaimed") {
   for (auto backend : backends_under_test()) {
     if (backend != Backend::redis) continue;
     TaskHarness harness(backend);

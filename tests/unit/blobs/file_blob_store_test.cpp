@@ -59,7 +59,7 @@ TEST_CASE("a file inside a root is read in full, with its size") {
         "a,b\n1,2\n");
 }
 
-TEST_CASE("any of several roots allows a file; a root may be a symlink or end in a slash") {
+TEST_CASE("any of several roots allows a file, a root may be a symlink or end in a slash") {
   TempDir dir;
   auto first = dir.write("one/a.txt", "a");
   auto second = dir.write("two/b.txt", "b");

@@ -69,7 +69,7 @@ TEST_CASE("CRLF, BOM, a missing final newline, blank lines") {
   CHECK(totals.rows == 2);
 }
 
-TEST_CASE("empty cells count as 0 and are reported; exponents and signs parse") {
+TEST_CASE("empty cells count as 0 and are reported, exponents and signs parse") {
   auto totals = run("1,\n2, \n3,1e2\n4,-2.5E-1\n5,\"+1\"\n", every(2));
   CHECK_FALSE(totals.problem);
   CHECK(sums(totals) == std::vector<std::string>{"100.75"});

@@ -58,7 +58,7 @@ TEST_CASE("a topic ending in * receives every topic with that prefix") {
                                            "all:matchday:2", "all:team:3"});
 }
 
-TEST_CASE("subscribers run in subscription order; a publish with no subscriber is a no-op") {
+TEST_CASE("subscribers run in subscription order, a publish with no subscriber is a no-op") {
   Fixture f;
   CHECK_NOTHROW(f.bus.publish({"nobody", "{}"}));
   auto first = f.bus.subscribe("t", f.record("1"));

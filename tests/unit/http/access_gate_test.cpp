@@ -55,7 +55,7 @@ TEST_CASE("other routes answer 401 with a Bearer challenge without a valid token
   CHECK(outcome(Access::authenticated(), with_authorization("Bearer alice"), {}).first == 401);
 }
 
-TEST_CASE("a valid token passes; without the route's scope it is 403") {
+TEST_CASE("a valid token passes, without the route's scope it is 403") {
   CHECK(outcome(Access::authenticated(), with_authorization("Bearer alice")).first == 0);
   CHECK(outcome(Access::scope("tasks"), with_authorization("bearer alice")) ==
         std::pair<int, std::string>{0, "alice"});

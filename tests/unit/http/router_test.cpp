@@ -89,7 +89,7 @@ TEST_CASE("parameters are percent-decoded after splitting, so %2F stays in one s
   CHECK(answered_by(router.match(Method::get, "/tasks/st%61ts")) == "stats");
 }
 
-TEST_CASE("an unknown path is not found; a known path with another method is not allowed") {
+TEST_CASE("an unknown path is not found, a known path with another method is not allowed") {
   auto router = sample_router();
   CHECK(router.match(Method::get, "/nope").kind == Match::Kind::not_found);
   CHECK(router.match(Method::get, "/tasks").kind == Match::Kind::not_found);
@@ -145,7 +145,7 @@ TEST_CASE("a trailing slash does not match the route without it") {
   CHECK(router.match(Method::get, "/tasks/").kind == Match::Kind::not_found);
 }
 
-TEST_CASE("a route declared twice is refused; another method on the same template is not") {
+TEST_CASE("a route declared twice is refused, another method on the same template is not") {
   auto router = sample_router();
   CHECK_THROWS_WITH_AS(router.add(Method::get, "/tasks/{id}", answer("x"), {}, "plugin"),
                        "route GET /tasks/{id} is declared twice", std::invalid_argument);

@@ -125,7 +125,7 @@ TEST_CASE("errors in nested objects and array items name the full path") {
         "field 'items[3].n' must be a boolean, got a string");
 }
 
-TEST_CASE("required fields must be present and not null; optional ones may be absent or null") {
+TEST_CASE("required fields must be present and not null, optional ones may be absent or null") {
   auto document = parse_object(kBody);
   ObjectReader body(document);
   CHECK(error_of([&] { body.require<std::string>("missing"); }) == "field 'missing' is required");

@@ -43,7 +43,7 @@ TEST_CASE("search query: what cannot be searched is refused by name") {
   CHECK_THROWS_WITH(parse_query(many), doctest::Contains("more than 20 terms"));
 }
 
-TEST_CASE("search mapping: apps, teams and matches; a document it cannot read is an error") {
+TEST_CASE("search mapping: apps, teams and matches, a document it cannot read is an error") {
   auto app = transform("steam-sync.apps", "730",
                        R"({"app_id":730,"name":"Counter-Strike 2","type":"game","is_free":true,)"
                        R"("short_description":"Tactical shooter","developers":["Valve"],)"

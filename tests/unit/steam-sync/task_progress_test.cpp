@@ -45,7 +45,7 @@ TEST_CASE("a list's progress survives its state") {
   CHECK(back.attempt == 2);
 }
 
-TEST_CASE("an empty state is a fresh start; a foreign one is refused") {
+TEST_CASE("an empty state is a fresh start, a foreign one is refused") {
   CHECK(FetchProgress::from_state("").apps.empty());
   CHECK(FetchProgress::from_state("").attempt == 1);
   CHECK(ListProgress::from_state("").after == 0);
