@@ -17,6 +17,18 @@ bool within(std::chrono::steady_clock::time_point started) {
   return std::chrono::steady_clock::now() - started < kRunBudget;
 }
 
+std::vector<IndexWrite> index_writes(const std::string& source,
+                                     const std::vector<Staged>& changes) {
+  std::vector<IndexWrite> writes;
+  for (const auto& change : changes) {
+    writes.push_back(IndexWrite{source, change.key,
+                                change.payload ? std::optional(read_document_payload(
+                                                     source, change.key, *change.payload))
+                                               : std::nullopt});
+  }
+  return writes;
+}
+
 }  // namespace
 
 void Pipeline::queue(const char* stage, const std::string& source) {
@@ -77,14 +89,7 @@ bool Pipeline::load_batch(const std::string& source, const std::vector<Staged>& 
   soci::session session(database_.pool());
   orchestra::db::WriteTransaction transaction(session, database_.dialect());
   auto taken = store_.take_for_load(session, source, batch);  // not loaded already
-  std::vector<IndexWrite> writes;
-  for (const auto& change : store_.newer_than_applied(session, source, taken)) {
-    writes.push_back(IndexWrite{source, change.key,
-                                change.payload ? std::optional(read_document_payload(
-                                                     source, change.key, *change.payload))
-                                               : std::nullopt});
-  }
-  index_.write(session, writes);
+  index_.write(session, index_writes(source, store_.newer_than_applied(session, source, taken)));
   store_.count_indexed(session, source, static_cast<std::int64_t>(taken.size()));
   transaction.commit();
   return true;
@@ -124,6 +129,9 @@ StageResult Pipeline::load_one_by_one(const std::string& source,
 StageResult Pipeline::load(const std::string& source) {
   StageResult result;
   auto started = std::chrono::steady_clock::now();
+  if (auto rebuilt = reindex_.status(source); rebuilt && rebuilt->state == "ready") {
+    result.done += switch_rebuilt(source);
+  }
   while (within(started)) {
     auto batch = store_.staged(source, "transformed", batch_size_);
     if (batch.empty()) break;
@@ -138,6 +146,75 @@ StageResult Pipeline::load(const std::string& source) {
     }
   }
   return result;
+}
+
+StageResult Pipeline::rebuild(const std::string& source) {
+  StageResult result;
+  auto started = std::chrono::steady_clock::now();
+  while (within(started)) {
+    auto status = reindex_.status(source);
+    if (!status || status->state != "building") break;
+    auto from = orchestra::changes::FeedPosition::parse(status->position);
+    auto changes = feed_.read(source, from, batch_size_);
+    if (changes.empty()) {
+      if (reindex_.mark_ready(source, from)) queue(kLoadType, source);
+      break;
+    }
+    soci::session session(database_.pool());
+    orchestra::db::WriteTransaction transaction(session, database_.dialect());
+    std::vector<RebuiltDocument> documents;
+    for (const auto& change : changes) {
+      try {
+        documents.push_back(RebuiltDocument{
+            change.key, change.position,
+            change.document ? std::optional(document_payload(search_indexer::transform(
+                                  source, change.key, *change.document)))
+                            : std::nullopt});
+      } catch (const TransformError& error) {
+        // As in the live transform: the document stays as it was indexed.
+        Staged failed{0, change.position.text(), change.key, change.document};
+        store_.to_dead(session, source, failed, "reindex", error.what());
+        ++result.dead;
+      }
+    }
+    if (!reindex_.add(session, source, from, changes.back().position, documents)) break;
+    transaction.commit();
+    result.done += static_cast<std::int64_t>(documents.size());
+  }
+  return result;
+}
+
+std::int64_t Pipeline::switch_rebuilt(const std::string& source) {
+  std::int64_t written = 0;
+  try {
+    soci::session session(database_.pool());
+    orchestra::db::WriteTransaction transaction(session, database_.dialect());
+    std::string after;
+    for (auto rebuilt = reindex_.documents(session, source, after, batch_size_); !rebuilt.empty();
+         rebuilt = reindex_.documents(session, source, after, batch_size_)) {
+      std::vector<Staged> changes;
+      for (auto& document : rebuilt) {
+        changes.push_back(Staged{0, document.position.text(), document.key, document.payload});
+      }
+      after = rebuilt.back().key;
+      auto writes = index_writes(source, store_.newer_than_applied(
+                                             session, source, changes,
+                                             PipelineStore::Applied::as_new_or_newer));
+      index_.write(session, writes);
+      written += static_cast<std::int64_t>(writes.size());
+    }
+    if (!reindex_.finish(session, source)) return 0;  // switched by another run
+    transaction.commit();
+    return written;
+  } catch (const std::exception& error) {
+    if (!index_.reachable()) throw;  // waited out, as any load
+    // The live stages go on from the index as it was.
+    soci::session session(database_.pool());
+    orchestra::db::WriteTransaction transaction(session, database_.dialect());
+    reindex_.finish(session, source, std::string("the switch failed: ") + error.what());
+    transaction.commit();
+    return 0;
+  }
 }
 
 }  // namespace search_indexer

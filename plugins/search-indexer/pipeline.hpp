@@ -12,9 +12,16 @@
 // A run killed anywhere leaves its batch staged (or in the feed), and the
 // next run takes it up; conditional updates keep a late run of a dead
 // worker from doing anything twice.
+//
+// A reindex is a fourth task per source: it reads the feed from the start
+// (each document's latest entry) and transforms every document beside the
+// index; once caught up, the source's next load switches the rebuilt
+// documents in, in one transaction, keeping any the live stages applied
+// from a later change.
 
 #include "index_backend.hpp"
 #include "pipeline_store.hpp"
+#include "reindex_store.hpp"
 
 #include <orchestra/changes.hpp>
 #include <orchestra/db.hpp>
@@ -25,6 +32,7 @@ namespace search_indexer {
 inline constexpr const char* kExtractType = "search-indexer.extract";
 inline constexpr const char* kTransformType = "search-indexer.transform";
 inline constexpr const char* kLoadType = "search-indexer.load";
+inline constexpr const char* kReindexType = "search-indexer.reindex";
 
 struct StageResult {
   std::int64_t done = 0;
@@ -34,29 +42,33 @@ struct StageResult {
 class Pipeline {
  public:
   Pipeline(orchestra::db::Database& database, orchestra::changes::ChangeFeed& feed,
-           orchestra::tasks::Tasks& tasks, PipelineStore& store, IndexBackend& index,
-           int batch_size)
+           orchestra::tasks::Tasks& tasks, PipelineStore& store, ReindexStore& reindex,
+           IndexBackend& index, int batch_size)
       : database_(database),
         feed_(feed),
         tasks_(tasks),
         store_(store),
+        reindex_(reindex),
         index_(index),
         batch_size_(batch_size) {}
 
   StageResult extract(const std::string& source);
   StageResult transform(const std::string& source);
   StageResult load(const std::string& source);
+  StageResult rebuild(const std::string& source);
   // Queues `stage` for `source` unless one is queued already.
   void queue(const char* stage, const std::string& source);
 
  private:
   bool load_batch(const std::string& source, const std::vector<Staged>& batch);
   StageResult load_one_by_one(const std::string& source, const std::vector<Staged>& batch);
+  std::int64_t switch_rebuilt(const std::string& source);
 
   orchestra::db::Database& database_;
   orchestra::changes::ChangeFeed& feed_;
   orchestra::tasks::Tasks& tasks_;
   PipelineStore& store_;
+  ReindexStore& reindex_;
   IndexBackend& index_;
   int batch_size_;
 };

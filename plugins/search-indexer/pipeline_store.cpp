@@ -155,7 +155,8 @@ std::vector<Staged> PipelineStore::take_for_load(soci::session& session,
 
 std::vector<Staged> PipelineStore::newer_than_applied(soci::session& session,
                                                       const std::string& source,
-                                                      const std::vector<Staged>& changes) {
+                                                      const std::vector<Staged>& changes,
+                                                      Applied wanted) {
   std::string key;
   long long txn = 0, seq = 0, applied_txn = 0, applied_seq = 0;
   soci::indicator found = soci::i_null;
@@ -175,9 +176,9 @@ std::vector<Staged> PipelineStore::newer_than_applied(soci::session& session,
     key = change.key;
     found = soci::i_null;
     read.execute(true);
-    if (found == soci::i_ok &&
-        orchestra::changes::FeedPosition{applied_txn, applied_seq} >= position) {
-      continue;
+    if (found == soci::i_ok) {
+      orchestra::changes::FeedPosition applied{applied_txn, applied_seq};
+      if (applied > position || (applied == position && wanted == Applied::newer)) continue;
     }
     txn = position.transaction;
     seq = position.sequence;

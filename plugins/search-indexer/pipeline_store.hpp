@@ -65,9 +65,12 @@ class PipelineStore {
   std::vector<Staged> take_for_load(soci::session& session, const std::string& source,
                                     const std::vector<Staged>& changes);
   // Of changes about to be loaded, those newer than what was applied for
-  // their document, recording them as applied.
+  // their document (or as new, for a rebuild writing them again),
+  // recording them as applied.
+  enum class Applied { newer, as_new_or_newer };
   std::vector<Staged> newer_than_applied(soci::session& session, const std::string& source,
-                                         const std::vector<Staged>& changes);
+                                         const std::vector<Staged>& changes,
+                                         Applied wanted = Applied::newer);
   void count_indexed(soci::session& session, const std::string& source, std::int64_t count);
   // Moves a change to the dead list: one that failed its transform while
   // still extracted (false when another run had it), or one already taken

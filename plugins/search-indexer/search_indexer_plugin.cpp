@@ -61,11 +61,19 @@ class SearchIndexerPlugin final : public orchestra::Plugin {
       return result_json(
           metrics_.record("load", source, [&] { return parts_.pipeline->load(source); }));
     }, stage);
+    host.tasks().define(kReindexType, [this](TaskContext& context) {
+      auto source = source_of(context);
+      return result_json(
+          metrics_.record("reindex", source, [&] { return parts_.pipeline->rebuild(source); }));
+    }, stage);
     host.tasks().define(kTickType, [this](TaskContext&) {
       for (const auto& source : known_sources()) {
         for (const char* type : {kExtractType, kTransformType, kLoadType}) {
           parts_.pipeline->queue(type, source);
         }
+      }
+      for (const auto& source : parts_.reindex->building()) {
+        parts_.pipeline->queue(kReindexType, source);
       }
       return std::string("{}");
     });
@@ -79,13 +87,15 @@ class SearchIndexerPlugin final : public orchestra::Plugin {
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
     parts_.feed = &host_->changes();
     parts_.store = std::make_unique<PipelineStore>(host_->db());
+    parts_.reindex = std::make_unique<ReindexStore>(host_->db());
     if (host_->db().dialect() == orchestra::db::Dialect::postgres) {
       parts_.index = std::make_unique<PostgresIndex>(host_->db());
     } else {
       parts_.index = std::make_unique<Fts5Index>(host_->db());
     }
     parts_.pipeline = std::make_unique<Pipeline>(host_->db(), host_->changes(), host_->tasks(),
-                                                 *parts_.store, *parts_.index, batch_size_);
+                                                 *parts_.store, *parts_.reindex, *parts_.index,
+                                                 batch_size_);
   }
 
  private:

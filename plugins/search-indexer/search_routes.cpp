@@ -85,6 +85,33 @@ void match_filters(const orchestra::http::Request& request, SearchRequest& out) 
   if (from || to) out.filters.push_back(FilterCondition{"starts_at", {}, from, to});
 }
 
+void reindex_json(Writer& out, const ReindexStatus& status) {
+  out.StartObject();
+  out.Key("source");
+  out.String(status.source);
+  out.Key("state");
+  out.String(status.state);
+  out.Key("position");
+  out.String(status.position);
+  out.Key("built");
+  out.Int64(status.built);
+  out.Key("requested_at");
+  out.String(orchestra::json::rfc3339(status.requested_at));
+  out.Key("finished_at");
+  if (status.finished_at) {
+    out.String(orchestra::json::rfc3339(*status.finished_at));
+  } else {
+    out.Null();
+  }
+  out.Key("error");
+  if (status.error) {
+    out.String(*status.error);
+  } else {
+    out.Null();
+  }
+  out.EndObject();
+}
+
 void hit_json(Writer& out, const Hit& hit) {
   out.StartObject();
   out.Key("source");
@@ -159,6 +186,9 @@ void SearchRoutes::add(orchestra::http::Routes& routes) {
         Access::scope("admin"), &SearchRoutes::dead);
   route(Method::post, "/dead/{id}/retry", "Index a dead document again", Access::scope("admin"),
         &SearchRoutes::retry);
+  route(Method::post, "/reindex",
+        "Rebuild a source's documents beside the index and switch them in (source)",
+        Access::scope("admin"), &SearchRoutes::reindex);
 }
 
 SearchRoutes::Response SearchRoutes::search(const Request& request) {
@@ -244,6 +274,12 @@ SearchRoutes::Response SearchRoutes::status(const Request&) {
     }
     out.Key("updated_at");
     out.String(orchestra::json::rfc3339(status.updated_at));
+    out.Key("reindex");
+    if (auto rebuilt = parts_.reindex->status(source)) {
+      reindex_json(out, *rebuilt);
+    } else {
+      out.Null();
+    }
     out.EndObject();
   }
   out.EndArray();
@@ -291,6 +327,24 @@ SearchRoutes::Response SearchRoutes::retry(const Request& request) {
   }
   return Response::json(202, fmt::format(R"({{"id":{},"status":"queued"}})",
                                          orchestra::json::quote(id)));
+}
+
+SearchRoutes::Response SearchRoutes::reindex(const Request& request) {
+  auto body = orchestra::json::parse_object(request.body);
+  orchestra::json::ObjectReader reader(body);
+  reader.only({"source"});
+  auto source = reader.require<std::string>("source");
+  if (!is_known_source(source)) {
+    throw HttpError(400, fmt::format("unknown source {}; expected steam-sync.apps, "
+                                     "notifications.teams or notifications.matches",
+                                     orchestra::json::quote(source)));
+  }
+  auto status = parts_.reindex->request(source);
+  parts_.pipeline->queue(kReindexType, source);
+  rapidjson::StringBuffer buffer;
+  Writer out(buffer);
+  reindex_json(out, status);
+  return Response::json(202, buffer.GetString());
 }
 
 }  // namespace search_indexer

@@ -1,11 +1,12 @@
 #pragma once
 // REST: GET /api/v1/search for every signed-in user; under
-// /api/v1/search-indexer the pipeline's status per source and the dead
-// list, for admins.
+// /api/v1/search-indexer the pipeline's status per source, the dead list
+// and reindexing, for admins.
 
 #include "index_backend.hpp"
 #include "pipeline.hpp"
 #include "pipeline_store.hpp"
+#include "reindex_store.hpp"
 
 #include <orchestra/http.hpp>
 
@@ -16,6 +17,7 @@ namespace search_indexer {
 struct Parts {
   orchestra::changes::ChangeFeed* feed = nullptr;
   std::unique_ptr<PipelineStore> store;
+  std::unique_ptr<ReindexStore> reindex;
   std::unique_ptr<IndexBackend> index;
   std::unique_ptr<Pipeline> pipeline;
 };
@@ -33,6 +35,7 @@ class SearchRoutes {
   Response status(const Request& request);
   Response dead(const Request& request);
   Response retry(const Request& request);
+  Response reindex(const Request& request);
 
   const Parts& parts_;
 };

@@ -5,7 +5,10 @@
 // Consumers read the feed in order from a position they keep, and never
 // miss an entry however transactions commit: on PostgreSQL only entries of
 // transactions older than the oldest still in progress are read, ordered
-// by transaction and then position; on SQLite writers take turns. So on
+// by transaction and then position; on SQLite writers take turns. The feed
+// keeps only each document's latest entry (removals included): a consumer
+// behind gets final states, one reading from the start gets a snapshot of
+// the source, which is how a consumer rebuilds what it keeps. So on
 // PostgreSQL a reader lags behind the oldest write transaction in progress
 // anywhere in the cluster: keep write transactions short.
 

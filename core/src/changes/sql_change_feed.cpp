@@ -29,6 +29,10 @@ void SqlChangeFeed::insert(soci::session& session, const std::string& source,
   soci::indicator document_null = document ? soci::i_ok : soci::i_null;
   std::string text = document.value_or("");
   long long now = unix_ms();
+  // The entry replaces the document's earlier ones: a reader behind them
+  // reads this one instead, and every reader needs the latest state only.
+  session << "DELETE FROM change_feed WHERE source = :source AND key = :key", soci::use(source),
+      soci::use(key);
   session << "INSERT INTO change_feed (source, key, document, created_at) VALUES (:source, "
              ":key, :document, :now)",
       soci::use(source), soci::use(key), soci::use(text, document_null), soci::use(now);

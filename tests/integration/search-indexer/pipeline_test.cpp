@@ -1,7 +1,8 @@
-// The search indexer on a real SQLite database: the feed goes through
-// extract, transform and load into FTS5; repeated or stale runs change
-// nothing; a poison document goes to the dead list; and the query
-// language finds what users expect.
+// The search indexer on real SQLite and PostgreSQL: the feed goes through
+// extract, transform and load into the index; repeated or stale runs
+// change nothing; a poison document goes to the dead list; a reindex
+// switches in a rebuilt source at once; and the query language finds what
+// users expect.
 
 #include "support/db_helpers.hpp"
 #include "support/task_harness.hpp"
@@ -41,13 +42,14 @@ struct Indexer {
   TaskHarness harness;
   orchestra::changes::SqlChangeFeed feed{harness.database()};
   PipelineStore store{harness.database()};
+  ReindexStore reindex{harness.database()};
   std::unique_ptr<IndexBackend> backend = index_for(harness.database());
   IndexBackend& index = *backend;
   orchestra::tasks::PluginTasks tasks{"search-indexer", harness.service()};
-  Pipeline pipeline{harness.database(), feed, tasks, store, index, 3};
+  Pipeline pipeline{harness.database(), feed, tasks, store, reindex, index, 3};
 
   explicit Indexer(Backend backend_under_test) : harness(backend_under_test) {
-    for (const char* type : {kExtractType, kTransformType, kLoadType}) {
+    for (const char* type : {kExtractType, kTransformType, kLoadType, kReindexType}) {
       tasks.define(type, [](orchestra::tasks::TaskContext&) { return "{}"; }, {});
     }
     harness.open();
@@ -120,10 +122,11 @@ std::string app(int id, const std::string& name, const std::string& description,
     if (backend != Backend::redis)           \
       SUBCASE(backend_name(backend))
 
-TEST_CASE("search pipeline: the index follows the feed; a poison document goes to the dead list") {
+TEST_CASE("search pipeline: the index follows the feed, a poison document goes to the dead list") {
   FOR_EACH_DATABASE {
   Indexer indexer(backend);
   for (int i = 1; i <= 10; ++i) indexer.publish(kTeams, std::to_string(i), team(fmt::format("Club{}", i)));
+  indexer.run_until_extracted(kTeams, 10);
   indexer.publish(kTeams, "3", team("Renamed Three"));
   indexer.publish(kTeams, "4", std::nullopt);
   indexer.publish(kTeams, "5", R"({"name":5})");  // no name: cannot be transformed
@@ -222,6 +225,63 @@ TEST_CASE("search pipeline: stages run again, or late with a stale checkpoint, c
   indexer.run(kTeams);
   CHECK(indexer.keys("revived", kTeams) == std::vector<std::string>{"10"});
   CHECK(indexer.store.dead(kTeams, 10).size() == 1);
+  }
+}
+
+TEST_CASE("search pipeline: a reindex rebuilds beside the index and switches in at once") {
+  FOR_EACH_DATABASE {
+  Indexer indexer(backend);
+  for (int i = 1; i <= 8; ++i) indexer.publish(kTeams, std::to_string(i), team(fmt::format("Squad{}", i)));
+  indexer.run_until_extracted(kTeams, 8);
+  // The index loses a document behind the pipeline's back.
+  {
+    soci::session session(indexer.harness.database().pool());
+    orchestra::db::WriteTransaction transaction(session, indexer.harness.database().dialect());
+    indexer.index.write(session, {IndexWrite{kTeams, "5", std::nullopt}});
+    transaction.commit();
+  }
+  REQUIRE(indexer.index.count(kTeams) == 7);
+
+  auto requested = indexer.reindex.request(kTeams);
+  CHECK(requested.state == "building");
+  CHECK(indexer.reindex.request(kTeams).requested_at == requested.requested_at);  // one at a time
+  indexer.pipeline.rebuild(kTeams);
+  CHECK(indexer.reindex.status(kTeams)->built == 8);
+  // Meanwhile the live stages go on: a rename the rebuild has read already
+  // (it must not be undone), then a removal.
+  indexer.publish(kTeams, "2", team("Renamed Two"));
+  indexer.publish(kTeams, "8", std::nullopt);
+  auto live = indexer.store.status(kTeams).extracted + 2;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (indexer.store.status(kTeams).extracted < live &&
+         std::chrono::steady_clock::now() < deadline) {
+    indexer.pipeline.extract(kTeams);
+    indexer.pipeline.transform(kTeams);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  indexer.pipeline.transform(kTeams);
+  // Loads wait while the rebuild catches up; searches answer from the old
+  // index until the switch.
+  while (indexer.reindex.status(kTeams)->state == "building" &&
+         std::chrono::steady_clock::now() < deadline) {
+    indexer.pipeline.rebuild(kTeams);
+  }
+  REQUIRE(indexer.reindex.status(kTeams)->state == "ready");
+  CHECK(indexer.index.count(kTeams) == 7);
+  CHECK(indexer.keys("\"squad5\"", kTeams).empty());
+
+  indexer.pipeline.load(kTeams);  // the switch, then the live batch
+  auto finished = indexer.reindex.status(kTeams);
+  CHECK(finished->state == "switched");
+  CHECK(finished->finished_at.has_value());
+  CHECK(indexer.index.count(kTeams) == 7);  // 1..7, 8 removed, 5 back
+  CHECK(indexer.keys("\"squad5\"", kTeams) == std::vector<std::string>{"5"});
+  CHECK(indexer.keys("renamed", kTeams) == std::vector<std::string>{"2"});
+  CHECK(indexer.keys("\"squad8\"", kTeams).empty());
+  CHECK(indexer.keys("\"squad2\"", kTeams).empty());
+
+  // Done: another request starts afresh.
+  CHECK(indexer.reindex.request(kTeams).state == "building");
   }
 }
 
