@@ -1,7 +1,6 @@
 #include "fts5_index.hpp"
 
 #include "index_sql.hpp"
-#include "typo.hpp"
 
 #include <orchestra/sql_query.hpp>
 
@@ -54,41 +53,12 @@ void Fts5Index::write(soci::session& session, const std::vector<IndexWrite>& wri
   write_documents(session, writes);
 }
 
-std::vector<std::string> Fts5Index::corrections_of(soci::session& session,
-                                                  const std::string& word) {
-  auto folded = fold(word);
-  auto allowed = typos_allowed(folded);
-  if (allowed == 0) return {};
-  // Candidates share the first letter: typos there are rare, and the
-  // vocabulary is read as one range.
-  auto first = to_utf8(folded.substr(0, 1));
-  auto after = to_utf8(std::u32string(1, folded[0] + 1));
-  std::vector<std::pair<int, std::string>> found;
-  SqlQuery("SELECT term FROM search_vocabulary WHERE term >= :first AND term < :after")
-      .text("first", first)
-      .text("after", after)
-      .each(session, [&](const soci::row& row) {
-        auto term = orchestra::db::text_at(row, 0);
-        auto distance = edit_distance(folded, fold(term), allowed);
-        if (distance > 0 && distance <= allowed) found.emplace_back(distance, term);
-      });
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < found.size() && i < kMaxCorrections; ++i) {
-    out.push_back(found[i].second);
-  }
-  return out;
-}
-
 SearchResult Fts5Index::search(const SearchRequest& plain) {
   soci::session session(database_.pool());
   auto request = plain;
-  bool corrected = false;
-  for (auto& term : request.terms) {
-    if (term.excluded || term.phrase) continue;
-    term.corrections = corrections_of(session, term.text);
-    corrected = corrected || !term.corrections.empty();
-  }
+  bool corrected = add_corrections(
+      session, "SELECT term FROM search_vocabulary WHERE term >= :first AND term < :after",
+      request);
   // Documents matching the words as typed come before corrected ones. The
   // page is chosen on scores alone; highlights are made for its hits only.
   // Without conditions on the documents, the ranking needs the FTS index

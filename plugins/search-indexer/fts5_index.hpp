@@ -22,9 +22,6 @@ class Fts5Index final : public IndexBackend {
   bool reachable() override;
 
  private:
-  static constexpr std::size_t kMaxCorrections = 10;
-  std::vector<std::string> corrections_of(soci::session& session, const std::string& word);
-
   orchestra::db::Database& database_;
 };
 

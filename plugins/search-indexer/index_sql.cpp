@@ -1,10 +1,13 @@
 #include "index_sql.hpp"
 
+#include "typo.hpp"
+
 #include <orchestra/clock.hpp>
 #include <orchestra/db.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -36,7 +39,9 @@ void add_filter_conditions(SqlQuery& query, const SearchRequest& request) {
   }
 }
 
-void write_documents(soci::session& session, const std::vector<IndexWrite>& writes) {
+std::vector<std::int64_t> write_documents(soci::session& session,
+                                          const std::vector<IndexWrite>& writes) {
+  std::vector<std::int64_t> written;
   std::string source, key, title, body, stored, name, value;
   long long id = 0, now = orchestra::unix_ms();
   // Statements prepared once per batch; the values bound by reference
@@ -68,6 +73,7 @@ void write_documents(soci::session& session, const std::vector<IndexWrite>& writ
       body = change.document->body;
       stored = change.document->stored;
       upsert.execute(true);
+      written.push_back(id);
       clear_filters.execute(true);
       for (const auto& [filter, text] : change.document->filters) {
         name = filter;
@@ -79,6 +85,47 @@ void write_documents(soci::session& session, const std::vector<IndexWrite>& writ
       remove.execute(true);
     }
   }
+  return written;
+}
+
+namespace {
+
+// The closest words a query word may be corrected to, at most.
+constexpr std::size_t kMaxCorrections = 10;
+
+std::vector<std::string> corrections_of(soci::session& session, const char* vocabulary,
+                                        const std::string& word) {
+  auto folded = fold(word);
+  auto allowed = typos_allowed(folded);
+  if (allowed == 0) return {};
+  // Candidates share the first letter: typos there are rare, and the
+  // vocabulary is read as one range.
+  auto first = to_utf8(folded.substr(0, 1));
+  auto after = to_utf8(std::u32string(1, folded[0] + 1));
+  std::vector<std::pair<int, std::string>> found;
+  SqlQuery(vocabulary).text("first", first).text("after", after).each(session, [&](const soci::row& row) {
+    auto term = orchestra::db::text_at(row, 0);
+    auto distance = edit_distance(folded, fold(term), allowed);
+    if (distance > 0 && distance <= allowed) found.emplace_back(distance, term);
+  });
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < found.size() && i < kMaxCorrections; ++i) {
+    out.push_back(found[i].second);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool add_corrections(soci::session& session, const char* vocabulary, SearchRequest& request) {
+  bool corrected = false;
+  for (auto& term : request.terms) {
+    if (term.excluded || term.phrase) continue;
+    term.corrections = corrections_of(session, vocabulary, term.text);
+    corrected = corrected || !term.corrections.empty();
+  }
+  return corrected;
 }
 
 void count_facets(soci::session& session, const SearchRequest& request,

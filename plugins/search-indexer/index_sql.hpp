@@ -17,8 +17,15 @@ namespace search_indexer {
 void add_filter_conditions(orchestra::db::SqlQuery& query, const SearchRequest& request);
 
 // Writes documents and their filter values to search_documents and
-// search_filters, in order; the full-text index follows by triggers.
-void write_documents(soci::session& session, const std::vector<IndexWrite>& writes);
+// search_filters, in order; the full-text index follows by triggers. The
+// ids of the documents written.
+std::vector<std::int64_t> write_documents(soci::session& session,
+                                          const std::vector<IndexWrite>& writes);
+
+// Sets each plain word's corrections (typo tolerance) from the index's
+// words: `vocabulary` selects them in a range, "... >= :first AND ... <
+// :after". True when any word has one.
+bool add_corrections(soci::session& session, const char* vocabulary, SearchRequest& request);
 
 // Counts per facet value among the documents `matching` (a SELECT of
 // document ids, with its parameters already in `matching`'s query).

@@ -23,40 +23,71 @@ std::string prefix_of(const std::string& text) {
   return out;
 }
 
-// "(SELECT <tsquery> AS q) query", binding each term's text.
-std::string tsquery_source(SqlQuery& query, const std::vector<QueryTerm>& terms) {
+// One term as a tsquery, binding its text as `name`.
+std::string term_tsquery(SqlQuery& query, const QueryTerm& term, const std::string& name) {
+  if (term.phrase) {
+    query.text(name, term.text);
+    return fmt::format("phraseto_tsquery('orchestra_search', :{})", name);
+  }
+  if (term.prefix && !prefix_of(term.text).empty()) {
+    query.text(name, prefix_of(term.text));
+    return fmt::format("to_tsquery('orchestra_search', quote_literal(:{}) || ':*')", name);
+  }
+  query.text(name, term.text);
+  return fmt::format("plainto_tsquery('orchestra_search', :{})", name);
+}
+
+// The terms as one tsquery: all must match, none excluded; with
+// `corrected`, each word also as any of its corrections.
+std::string terms_tsquery(SqlQuery& query, const std::vector<QueryTerm>& terms,
+                          const std::string& prefix, bool corrected) {
   std::string expression;
   for (std::size_t i = 0; i < terms.size(); ++i) {
     const auto& term = terms[i];
-    auto name = fmt::format("t{}", i);
-    std::string atom;
-    if (term.phrase) {
-      atom = fmt::format("phraseto_tsquery('orchestra_search', :{})", name);
-      query.text(name, term.text);
-    } else if (term.prefix && !prefix_of(term.text).empty()) {
-      atom = fmt::format("to_tsquery('orchestra_search', quote_literal(:{}) || ':*')", name);
-      query.text(name, prefix_of(term.text));
-    } else {
-      atom = fmt::format("plainto_tsquery('orchestra_search', :{})", name);
-      query.text(name, term.text);
+    auto name = fmt::format("{}{}", prefix, i);
+    auto atom = term_tsquery(query, term, name);
+    if (corrected && !term.corrections.empty()) {
+      for (std::size_t j = 0; j < term.corrections.size(); ++j) {
+        auto correction = fmt::format("{}c{}", name, j);
+        query.text(correction, term.corrections[j]);
+        atom += fmt::format(" || plainto_tsquery('orchestra_search', :{})", correction);
+      }
+      atom = "(" + atom + ")";
     }
     if (term.excluded) atom = "!!" + atom;
     expression += (expression.empty() ? "" : " && ") + atom;
   }
-  return "(SELECT " + expression + " AS q) query";
+  return expression;
+}
+
+// "(SELECT <tsquery> AS q, <tsquery as typed> AS exact) query".
+std::string tsquery_source(SqlQuery& query, const std::vector<QueryTerm>& terms) {
+  return "(SELECT " + terms_tsquery(query, terms, "t", true) + " AS q, " +
+         terms_tsquery(query, terms, "e", false) + " AS exact) query";
 }
 
 }  // namespace
 
 void PostgresIndex::write(soci::session& session, const std::vector<IndexWrite>& writes) {
-  write_documents(session, writes);
+  auto written = write_documents(session, writes);
+  if (written.empty()) return;
+  // In one order in every transaction: concurrent loads adding the same
+  // new words wait for each other instead of deadlocking.
+  SqlQuery words("INSERT INTO search_words (word) SELECT DISTINCT word FROM search_documents "
+                 "d, unnest(tsvector_to_array(d.searchable)) AS word WHERE d.id IN (");
+  words.integers_in("i", written).append(") ORDER BY word ON CONFLICT DO NOTHING").execute(session);
 }
 
-SearchResult PostgresIndex::search(const SearchRequest& request) {
+SearchResult PostgresIndex::search(const SearchRequest& plain) {
   soci::session session(database_.pool());
+  auto request = plain;
+  add_corrections(session,
+                  "SELECT word FROM search_words WHERE word >= :first AND word < :after",
+                  request);
+  // Documents matching the words as typed come before corrected ones.
   SqlQuery query("SELECT id, score, corrected FROM (SELECT d.id, CAST(ROUND(-ts_rank_cd("
-                 "d.searchable, q) * 1e9) AS BIGINT) AS score, 0 AS corrected FROM "
-                 "search_documents d, ");
+                 "d.searchable, q) * 1e9) AS BIGINT) AS score, CASE WHEN d.searchable @@ "
+                 "exact THEN 0 ELSE 1 END AS corrected FROM search_documents d, ");
   query.append(tsquery_source(query, request.terms)).append(" WHERE d.searchable @@ q");
   add_filter_conditions(query, request);
   query.append(") ranked WHERE 1 = 1");
@@ -65,9 +96,11 @@ SearchResult PostgresIndex::search(const SearchRequest& request) {
   SearchResult result;
   std::vector<std::int64_t> ids;
   std::map<std::int64_t, std::int64_t> scores;
+  std::int64_t last_rank = 0;
   query.each(session, [&](const soci::row& row) {
     auto id = orchestra::db::int_at(row, 0);
     scores[id] = orchestra::db::int_at(row, 1);
+    last_rank = orchestra::db::int_at(row, 2);
     ids.push_back(id);
   });
   SqlQuery details("SELECT d.id, d.source, d.key, d.stored, ts_headline('orchestra_search', "
@@ -77,7 +110,7 @@ SearchResult PostgresIndex::search(const SearchRequest& request) {
                    "search_documents d, ");
   details.append(tsquery_source(details, request.terms)).append(" WHERE d.id IN (");
   details.integers_in("i", ids).append(")");
-  collect_hits(session, std::move(details), ids, scores, 0, request.limit, result);
+  collect_hits(session, std::move(details), ids, scores, last_rank, request.limit, result);
   count_facets(session, request, [&] {
     SqlQuery counts("SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "
                     "f.document_id IN (SELECT d.id FROM search_documents d, ");

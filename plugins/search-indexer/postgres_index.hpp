@@ -2,8 +2,9 @@
 // The index on PostgreSQL (sql/search-indexer/0002_index.postgres): a
 // tsvector per document (title weight A, body B) in a configuration that
 // folds case and diacritics, a GIN index, ts_rank_cd for relevance and
-// ts_headline for highlights. Words, phrases, exclusions and the last word
-// as a prefix, as on SQLite; typo tolerance is SQLite's only so far.
+// ts_headline for highlights. Words, phrases, exclusions, the last word as
+// a prefix and typo tolerance (from a table of the index's words), as on
+// SQLite.
 
 #include "index_backend.hpp"
 

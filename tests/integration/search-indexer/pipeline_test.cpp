@@ -289,7 +289,6 @@ TEST_CASE("search queries: phrases, exclusions, prefixes, folding, ranking, high
           "facets and pages") {
   FOR_EACH_DATABASE {
   Indexer indexer(backend);
-  bool sqlite = backend == Backend::sqlite;
   indexer.publish(kApps, "1", app(1, "Pokémon Arena", "Catch them all", "Adventure", false));
   indexer.publish(kApps, "2", app(2, "Górnik Manager", "Football club in Zabrze", "Sports", true));
   indexer.publish(kApps, "3", app(3, "Спартак Симулятор", "Футбол", "Sports", false));
@@ -317,14 +316,12 @@ TEST_CASE("search queries: phrases, exclusions, prefixes, folding, ranking, high
   REQUIRE(arenas.size() == 3);
   CHECK(arenas.back() == "5");
   CHECK(indexer.keys("arena -shooter", kApps) == std::vector<std::string>{"1", "5"});
-  if (sqlite) {
-    // Typos: one in a word of 5+ characters, two in 9+; exact matches first.
-    CHECK(indexer.keys("pokemno", kApps) == std::vector<std::string>{"1"});
-    CHECK(indexer.keys("footbal", kApps) == std::vector<std::string>{"2"});
-    CHECK(indexer.keys("gaem", kApps).empty());  // a short word must be right
-    CHECK(indexer.keys("garden ", kApps) == std::vector<std::string>{"5", "6"});
-    CHECK(indexer.keys("gardens ", kApps) == std::vector<std::string>{"6", "5"});
-  }
+  // Typos: one in a word of 5+ characters, two in 9+; exact matches first.
+  CHECK(indexer.keys("pokemno", kApps) == std::vector<std::string>{"1"});
+  CHECK(indexer.keys("footbal", kApps) == std::vector<std::string>{"2"});
+  CHECK(indexer.keys("gaem", kApps).empty());  // a short word must be right
+  CHECK(indexer.keys("garden ", kApps) == std::vector<std::string>{"5", "6"});
+  CHECK(indexer.keys("gardens ", kApps) == std::vector<std::string>{"6", "5"});
 
   SearchRequest request;
   request.terms = parse_query("arena pokemon");
