@@ -1,7 +1,7 @@
 // The search indexer through the real binary: what steam-sync fetches
 // and what notifications changes becomes searchable within seconds, and a
 // worker killed while the pipeline works leaves an index equal to its
-// sources.
+// sources, and a reindex over the API restores what the index lost.
 
 #include "support/auth.hpp"
 #include "support/fake_steam.hpp"
@@ -181,4 +181,57 @@ TEST_CASE("search: a worker killed while indexing leaves an index equal to its s
     CHECK(source["waiting_transform"].GetInt64() == 0);
     CHECK(source["waiting_load"].GetInt64() == 0);
   }
+}
+
+TEST_CASE("search: a reindex over the API brings back what the index lost, searches answering throughout") {
+  TempDir dir;
+  TestServer all(dir, "all", test_config(), search_env());
+  std::vector<std::string> ids;
+  for (const char* name : {"Wisła Kraków", "Lech Poznań", "Pogoń Szczecin"}) {
+    auto team = json_of(admin(all.port(), "POST", "/api/v1/notifications/teams",
+                              fmt::format(R"({{"name":"{}","short_name":"T","country":"PL"}})", name)));
+    ids.push_back(std::to_string(team["id"].GetInt64()));
+  }
+  wait_until([&] { return found(all.port(), "szczecin", "notifications.teams").size() == 1; }, 10s,
+             "the teams in the index");
+  {
+    // The index loses a document behind the pipeline's back.
+    soci::session session(soci::sqlite3, (dir.path() / "var/test.db").string());
+    session << "DELETE FROM search_documents WHERE source = 'notifications.teams' AND key = :key",
+        soci::use(ids[1]);
+  }
+  REQUIRE(found(all.port(), "poznan", "notifications.teams").empty());
+
+  for (const auto& [body, status] : std::vector<std::pair<std::string, int>>{
+           {R"({"source":"elsewhere"})", 400}, {R"({})", 400}, {R"({"source":"notifications.teams","x":1})", 400},
+           {"[", 400}}) {
+    auto answer = admin(all.port(), "POST", "/api/v1/search-indexer/reindex", body);
+    CHECK_MESSAGE(answer.status == status, body << ": " << answer.body);
+    CHECK(answer.header("content-type") == "application/problem+json");
+  }
+  CHECK(HttpClient(all.port())
+            .request("POST", "/api/v1/search-indexer/reindex", R"({"source":"notifications.teams"})",
+                     {{"Authorization", bearer({})}, {"Content-Type", "application/json"}})
+            .status == 403);
+
+  auto requested = admin(all.port(), "POST", "/api/v1/search-indexer/reindex",
+                         R"({"source":"notifications.teams"})");
+  REQUIRE_MESSAGE(requested.status == 202, requested.body);
+  CHECK(std::string(json_of(requested)["state"].GetString()) == "building");
+  auto reindex_state = [&] {
+    auto status = json_of(admin(all.port(), "GET", "/api/v1/search-indexer/status"));
+    for (const auto& source : status["items"].GetArray()) {
+      if (std::string(source["source"].GetString()) == "notifications.teams" &&
+          source["reindex"].IsObject()) {
+        return std::string(source["reindex"]["state"].GetString());
+      }
+    }
+    return std::string("none");
+  };
+  wait_until([&] {
+    CHECK(found(all.port(), "krakow", "notifications.teams") == std::vector<std::string>{ids[0]});
+    return reindex_state() == "switched";
+  }, 20s, "the reindex to switch");
+  CHECK(found(all.port(), "poznan", "notifications.teams") == std::vector<std::string>{ids[1]});
+  CHECK(found(all.port(), "szczecin", "notifications.teams") == std::vector<std::string>{ids[2]});
 }
