@@ -45,7 +45,6 @@ std::int64_t count_of(soci::session& session, SqlQuery query) {
 
 orchestra::changes::FeedPosition PipelineStore::checkpoint(const std::string& source) {
   soci::session session(database_.pool());
-  ensure_checkpoint(session, source);
   std::string position = "0.0";
   SqlQuery("SELECT position FROM search_checkpoints WHERE source = :source")
       .text("source", source)
@@ -69,6 +68,7 @@ bool PipelineStore::extract(soci::session& session, const std::string& source,
                             const orchestra::changes::FeedPosition& from,
                             const std::vector<orchestra::changes::Change>& changes) {
   if (changes.empty()) return true;
+  ensure_checkpoint(session, source);
   auto moved = SqlQuery("UPDATE search_checkpoints SET position = :to, extracted = extracted + "
                         ":count, updated_at = :now WHERE source = :source AND position = :from")
                    .text("to", changes.back().position.text())
@@ -277,9 +277,9 @@ bool PipelineStore::revive(const std::string& id) {
 
 SourceStatus PipelineStore::status(const std::string& source) {
   soci::session session(database_.pool());
-  ensure_checkpoint(session, source);
   SourceStatus status;
   status.source = source;
+  status.position = "0.0";  // nothing extracted yet
   SqlQuery("SELECT position, extracted, indexed, last_error, updated_at FROM "
            "search_checkpoints WHERE source = :source")
       .text("source", source)

@@ -41,7 +41,7 @@ struct SourceStatus {
   std::int64_t waiting_load = 0;
   std::int64_t dead = 0;
   std::optional<std::string> last_error;
-  std::int64_t updated_at = 0;
+  std::optional<std::int64_t> updated_at;  // none before the first extract
 };
 
 class PipelineStore {

@@ -251,15 +251,14 @@ SearchRoutes::Response SearchRoutes::status(const Request&) {
     out.Int64(status.indexed);
     out.Key("documents");
     out.Int64(parts_.index->count(source));
-    // Lag: feed entries not extracted yet (counted up to 10,000) and the
-    // age of the oldest.
-    auto behind = parts_.feed->read(source, parts_.store->checkpoint(source), 10'000);
+    // Lag: feed entries not extracted yet, and the age of the oldest.
+    auto behind = parts_.feed->lag(source, orchestra::changes::FeedPosition::parse(status.position));
     out.Key("lag_changes");
-    out.Int64(static_cast<std::int64_t>(behind.size()));
+    out.Int64(behind.changes);
     out.Key("lag_seconds");
-    out.Double(behind.empty() ? 0.0
-                              : static_cast<double>(orchestra::unix_ms() - behind.front().created_at) /
-                                    1000.0);
+    out.Double(behind.oldest_at
+                   ? static_cast<double>(orchestra::unix_ms() - *behind.oldest_at) / 1000.0
+                   : 0.0);
     out.Key("waiting_transform");
     out.Int64(status.waiting_transform);
     out.Key("waiting_load");
@@ -273,7 +272,11 @@ SearchRoutes::Response SearchRoutes::status(const Request&) {
       out.Null();
     }
     out.Key("updated_at");
-    out.String(orchestra::json::rfc3339(status.updated_at));
+    if (status.updated_at) {
+      out.String(orchestra::json::rfc3339(*status.updated_at));
+    } else {
+      out.Null();
+    }
     out.Key("reindex");
     if (auto rebuilt = parts_.reindex->status(source)) {
       reindex_json(out, *rebuilt);

@@ -44,6 +44,13 @@ struct Change {
   std::int64_t created_at = 0;          // Unix ms
 };
 
+// How far a consumer is behind: entries it can read after its position,
+// and when the oldest of them was written (Unix ms).
+struct FeedLag {
+  std::int64_t changes = 0;
+  std::optional<std::int64_t> oldest_at;
+};
+
 class BOOST_SYMBOL_VISIBLE ChangeFeed {
  public:
   virtual ~ChangeFeed() = default;
@@ -57,6 +64,8 @@ class BOOST_SYMBOL_VISIBLE ChangeFeed {
   // entries no earlier-positioned entry can still join.
   virtual std::vector<Change> read(const std::string& source, const FeedPosition& after,
                                    int limit) = 0;
+  // What read() would give from `after`, counted.
+  virtual FeedLag lag(const std::string& source, const FeedPosition& after) = 0;
 };
 
 }  // namespace orchestra::changes

@@ -1,7 +1,7 @@
 // The change feed on real SQLite and PostgreSQL: an entry exists with its
-// transaction or not at all, readers get entries in order from their
-// position, and on PostgreSQL no entry is skipped when transactions commit
-// out of order.
+// transaction or not at all, each document keeps its latest entry, readers
+// get entries in order from their position and their lag counted, and on
+// PostgreSQL no entry is skipped when transactions commit out of order.
 
 #include "support/db_helpers.hpp"
 #include "support/task_harness.hpp"
@@ -67,6 +67,11 @@ TEST_CASE("change feed: entries exist with their transaction, in order from a po
     REQUIRE(first.size() == 1);
     CHECK(keys_of(feed.read("apps", first[0].position, 10)) == std::vector<std::string>{"a"});
     CHECK(feed.read("apps", all.back().position, 10).empty());
+    auto behind = feed.lag("apps", first[0].position);
+    CHECK(behind.changes == 1);
+    CHECK(behind.oldest_at == std::optional<std::int64_t>(all[1].created_at));
+    CHECK(feed.lag("apps", all.back().position).changes == 0);
+    CHECK_FALSE(feed.lag("apps", all.back().position).oldest_at);
     CHECK(FeedPosition::parse(all[1].position.text()) == all[1].position);
     CHECK_THROWS_AS(FeedPosition::parse("12"), std::invalid_argument);
     CHECK_THROWS_AS(FeedPosition::parse("a.b"), std::invalid_argument);
@@ -92,6 +97,7 @@ TEST_CASE("change feed: PostgreSQL transactions committing out of order skip not
         late_transaction.commit();
       }
       CHECK(feed.read("apps", {}, 10).empty());
+      CHECK(feed.lag("apps", {}).changes == 0);  // as read() sees it
       early_transaction.commit();
     }
     auto both = feed_entries(feed, "apps", {}, 2);
