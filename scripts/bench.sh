@@ -155,7 +155,7 @@ bench_notifications() {
 }
 
 bench_search() {
-  echo "== search: indexing, queries, freshness (tests/bench/search_bench.cpp)"
+  echo "== search: indexing, queries, freshness, reindex (tests/bench/search_bench.cpp)"
   "$build/bin/bench_search" 2>/dev/null
 }
 

@@ -6,7 +6,8 @@
 //   2. queries: wrk with 64 connections for 10 s over a mix of one-word,
 //      two-word, prefix and typo queries; requests/s and p99;
 //   3. freshness: a team created through the API until a search finds it,
-//      p50/p99 over the samples.
+//      p50/p99 over the samples;
+//   4. a reindex of the apps over the API, until it is switched in.
 // Each prints the server's peak RSS.
 //
 //   bench_search [--documents 100000] [--samples 30]
@@ -152,6 +153,24 @@ void queries(std::uint16_t port, const TempDir& dir) {
             << "\n";
 }
 
+void reindex(std::uint16_t port) {
+  auto started = Steady::now();
+  auto answer = HttpClient(port).request("POST", "/api/v1/search-indexer/reindex",
+                                         R"({"source":"steam-sync.apps"})",
+                                         {{"Authorization", bearer({"admin"})},
+                                          {"Content-Type", "application/json"}});
+  if (answer.status != 202) throw std::runtime_error("reindex refused: " + answer.body);
+  while (HttpClient(port)
+             .request("GET", "/api/v1/search-indexer/status", {},
+                      {{"Authorization", bearer({"admin"})}})
+             .body.find(R"("state":"switched")") == std::string::npos) {
+    if (Steady::now() - started > 600s) throw std::runtime_error("the reindex never switched");
+    std::this_thread::sleep_for(50ms);
+  }
+  std::cout << fmt::format("reindex of the apps over the API, requested -> switched: {:.1f} s\n",
+                           std::chrono::duration<double>(Steady::now() - started).count());
+}
+
 void freshness(std::uint16_t port, int samples) {
   std::vector<double> delays;
   for (int i = 0; i < samples; ++i) {
@@ -208,6 +227,7 @@ int main(int argc, char** argv) {
         count, seconds, count / seconds, bare, count / bare, seconds / bare, rss.mb());
     queries(all.port(), dir);
     freshness(all.port(), samples);
+    reindex(all.port());
     std::cout << fmt::format("server peak over the whole run: {} MB\n", rss.mb());
   } catch (const std::exception& error) {
     std::cerr << "bench_search: " << error.what() << '\n';
