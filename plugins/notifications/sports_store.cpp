@@ -161,7 +161,11 @@ bool SportsStore::update_team(const Team& team) {
     // Match documents carry the team's name.
     auto played = rows(session,
                        SqlQuery(std::string(kMatchColumns) +
-                                "WHERE home_team_id = :home OR away_team_id = :away")
+                                "WHERE home_team_id = :home OR away_team_id = :away "
+                                // In one order: two renames sharing matches
+                                // wait for each other's feed entries, not
+                                // deadlock on them.
+                                "ORDER BY id")
                            .integer("home", team.id)
                            .integer("away", team.id),
                        match_from);

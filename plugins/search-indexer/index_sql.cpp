@@ -39,9 +39,7 @@ void add_filter_conditions(SqlQuery& query, const SearchRequest& request) {
   }
 }
 
-std::vector<std::int64_t> write_documents(soci::session& session,
-                                          const std::vector<IndexWrite>& writes) {
-  std::vector<std::int64_t> written;
+void write_documents(soci::session& session, const std::vector<IndexWrite>& writes) {
   std::string source, key, title, body, stored, name, value;
   long long id = 0, now = orchestra::unix_ms();
   // Statements prepared once per batch; the values bound by reference
@@ -73,7 +71,6 @@ std::vector<std::int64_t> write_documents(soci::session& session,
       body = change.document->body;
       stored = change.document->stored;
       upsert.execute(true);
-      written.push_back(id);
       clear_filters.execute(true);
       for (const auto& [filter, text] : change.document->filters) {
         name = filter;
@@ -85,7 +82,6 @@ std::vector<std::int64_t> write_documents(soci::session& session,
       remove.execute(true);
     }
   }
-  return written;
 }
 
 namespace {

@@ -17,10 +17,8 @@ namespace search_indexer {
 void add_filter_conditions(orchestra::db::SqlQuery& query, const SearchRequest& request);
 
 // Writes documents and their filter values to search_documents and
-// search_filters, in order; the full-text index follows by triggers. The
-// ids of the documents written.
-std::vector<std::int64_t> write_documents(soci::session& session,
-                                          const std::vector<IndexWrite>& writes);
+// search_filters, in order; the full-text index follows by triggers.
+void write_documents(soci::session& session, const std::vector<IndexWrite>& writes);
 
 // Sets each plain word's corrections (typo tolerance) from the index's
 // words: `vocabulary` selects them in a range, "... >= :first AND ... <

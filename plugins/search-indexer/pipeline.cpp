@@ -12,6 +12,8 @@ namespace {
 
 // A stage run works at most this long, then hands over to the next run.
 constexpr auto kRunBudget = std::chrono::seconds(5);
+// Failed switches of one rebuild before it is given up.
+constexpr int kSwitchAttempts = 5;
 
 bool within(std::chrono::steady_clock::time_point started) {
   return std::chrono::steady_clock::now() - started < kRunBudget;
@@ -173,8 +175,7 @@ StageResult Pipeline::rebuild(const std::string& source) {
       } catch (const TransformError& error) {
         // As in the live transform: the document stays as it was indexed.
         Staged failed{0, change.position.text(), change.key, change.document};
-        store_.to_dead(session, source, failed, "reindex", error.what());
-        ++result.dead;
+        if (store_.to_dead(session, source, failed, "reindex", error.what())) ++result.dead;
       }
     }
     if (!reindex_.add(session, source, from, changes.back().position, documents)) break;
@@ -208,11 +209,10 @@ std::int64_t Pipeline::switch_rebuilt(const std::string& source) {
     return written;
   } catch (const std::exception& error) {
     if (!index_.reachable()) throw;  // waited out, as any load
-    // The live stages go on from the index as it was.
-    soci::session session(database_.pool());
-    orchestra::db::WriteTransaction transaction(session, database_.dialect());
-    reindex_.finish(session, source, std::string("the switch failed: ") + error.what());
-    transaction.commit();
+    // A lock timeout or a deadlock passes: the next load tries again. The
+    // live stages go on from the index as it is meanwhile.
+    reindex_.switch_failed(source, std::string("the switch failed: ") + error.what(),
+                           kSwitchAttempts);
     return 0;
   }
 }

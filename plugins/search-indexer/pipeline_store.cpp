@@ -209,6 +209,17 @@ bool PipelineStore::to_dead(soci::session& session, const std::string& source,
                      .execute(session);
     if (taken == 0) return false;
   }
+  if (stage == "reindex") {
+    // Each rebuild meets the same failure again: listed once.
+    std::int64_t listed = 0;
+    SqlQuery("SELECT COUNT(*) FROM search_dead WHERE source = :source AND key = :key AND "
+             "position = :position")
+        .text("source", source)
+        .text("key", change.key)
+        .text("position", change.position)
+        .each(session, [&](const soci::row& row) { listed = int_at(row, 0); });
+    if (listed > 0) return false;
+  }
   soci::indicator payload_null = change.payload ? soci::i_ok : soci::i_null;
   std::string payload = change.payload.value_or(""), id = new_id();
   long long now = orchestra::unix_ms();

@@ -73,8 +73,9 @@ class PipelineStore {
                                          Applied wanted = Applied::newer);
   void count_indexed(soci::session& session, const std::string& source, std::int64_t count);
   // Moves a change to the dead list: one that failed its transform while
-  // still extracted (false when another run had it), or one already taken
-  // off the stage for its load.
+  // still extracted (false when another run had it), one already taken
+  // off the stage for its load, or one a rebuild could not transform
+  // (false when it is listed already).
   bool to_dead(soci::session& session, const std::string& source, const Staged& change,
                const std::string& stage, const std::string& error);
   void note_error(const std::string& source, const std::optional<std::string>& error);

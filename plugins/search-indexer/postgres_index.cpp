@@ -69,13 +69,34 @@ std::string tsquery_source(SqlQuery& query, const std::vector<QueryTerm>& terms)
 }  // namespace
 
 void PostgresIndex::write(soci::session& session, const std::vector<IndexWrite>& writes) {
-  auto written = write_documents(session, writes);
-  if (written.empty()) return;
-  // In one order in every transaction: concurrent loads adding the same
-  // new words wait for each other instead of deadlocking.
-  SqlQuery words("INSERT INTO search_words (word) SELECT DISTINCT word FROM search_documents "
-                 "d, unnest(tsvector_to_array(d.searchable)) AS word WHERE d.id IN (");
-  words.integers_in("i", written).append(") ORDER BY word ON CONFLICT DO NOTHING").execute(session);
+  remember_words(writes);
+  write_documents(session, writes);
+}
+
+void PostgresIndex::remember_words(const std::vector<IndexWrite>& writes) {
+  // In a session of its own, committed at once and in word order: no lock
+  // on a new word is held through the caller's transaction (a reindex's
+  // switch is long), and concurrent loads never wait on each other in a
+  // cycle. A word whose document is then not written only costs a
+  // correction that matches nothing.
+  constexpr std::size_t kChunk = 256 * 1024;  // well below tsvector's 1 MB
+  soci::session words(database_.pool());
+  std::string text;
+  auto flush = [&] {
+    if (text.empty()) return;
+    SqlQuery("INSERT INTO search_words (word) SELECT DISTINCT word FROM unnest(tsvector_to_array("
+             "to_tsvector('orchestra_search', :text))) AS word ORDER BY word ON CONFLICT DO "
+             "NOTHING")
+        .text("text", text)
+        .execute(words);
+    text.clear();
+  };
+  for (const auto& change : writes) {
+    if (!change.document) continue;
+    text += change.document->title + '\n' + change.document->body + '\n';
+    if (text.size() > kChunk) flush();
+  }
+  flush();
 }
 
 SearchResult PostgresIndex::search(const SearchRequest& plain) {

@@ -21,6 +21,8 @@ class PostgresIndex final : public IndexBackend {
   bool reachable() override;
 
  private:
+  void remember_words(const std::vector<IndexWrite>& writes);
+
   orchestra::db::Database& database_;
 };
 

@@ -39,7 +39,7 @@ ReindexStatus ReindexStore::request(const std::string& source) {
   SqlQuery("INSERT INTO search_reindex (source, state, position, built, requested_at) VALUES "
            "(:source, 'building', '0.0', 0, :now) ON CONFLICT (source) DO UPDATE SET state = "
            "'building', position = '0.0', built = 0, requested_at = excluded.requested_at, "
-           "finished_at = NULL, error = NULL")
+           "finished_at = NULL, failures = 0, error = NULL")
       .text("source", source)
       .integer("now", orchestra::unix_ms())
       .execute(session);
@@ -118,14 +118,10 @@ std::vector<RebuiltDocument> ReindexStore::documents(soci::session& session,
   return out;
 }
 
-bool ReindexStore::finish(soci::session& session, const std::string& source,
-                          const std::optional<std::string>& error) {
-  auto switched = SqlQuery("UPDATE search_reindex SET state = :state, finished_at = :now, "
-                           "error = NULLIF(:error, '') WHERE source = :source AND state = "
-                           "'ready'")
-                      .text("state", error ? "failed" : "switched")
+bool ReindexStore::finish(soci::session& session, const std::string& source) {
+  auto switched = SqlQuery("UPDATE search_reindex SET state = 'switched', finished_at = :now, "
+                           "error = NULL WHERE source = :source AND state = 'ready'")
                       .integer("now", orchestra::unix_ms())
-                      .text("error", error.value_or(""))
                       .text("source", source)
                       .execute(session);
   if (switched == 0) return false;
@@ -133,6 +129,29 @@ bool ReindexStore::finish(soci::session& session, const std::string& source,
       .text("source", source)
       .execute(session);
   return true;
+}
+
+void ReindexStore::switch_failed(const std::string& source, const std::string& error,
+                                 int attempts) {
+  soci::session session(database_.pool());
+  orchestra::db::WriteTransaction transaction(session, database_.dialect());
+  SqlQuery("UPDATE search_reindex SET failures = failures + 1, error = :error WHERE source = "
+           ":source AND state = 'ready'")
+      .text("error", error)
+      .text("source", source)
+      .execute(session);
+  auto failed = SqlQuery("UPDATE search_reindex SET state = 'failed', finished_at = :now WHERE "
+                         "source = :source AND state = 'ready' AND failures >= :attempts")
+                    .integer("now", orchestra::unix_ms())
+                    .text("source", source)
+                    .integer("attempts", attempts)
+                    .execute(session);
+  if (failed > 0) {
+    SqlQuery("DELETE FROM search_reindex_documents WHERE source = :source")
+        .text("source", source)
+        .execute(session);
+  }
+  transaction.commit();
 }
 
 }  // namespace search_indexer

@@ -52,10 +52,11 @@ class ReindexStore {
   // Rebuilt documents in key order after `after_key`, at most `limit`.
   std::vector<RebuiltDocument> documents(soci::session& session, const std::string& source,
                                          const std::string& after_key, int limit);
-  // Marks a ready rebuild switched, or failed with `error`, and drops its
-  // documents.
-  bool finish(soci::session& session, const std::string& source,
-              const std::optional<std::string>& error = std::nullopt);
+  // Marks a ready rebuild switched and drops its documents.
+  bool finish(soci::session& session, const std::string& source);
+  // A switch that could not write: the next load tries again, until the
+  // `attempts`-th failure marks the rebuild failed.
+  void switch_failed(const std::string& source, const std::string& error, int attempts);
 
  private:
   orchestra::db::Database& database_;

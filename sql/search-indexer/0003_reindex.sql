@@ -2,7 +2,7 @@
 -- from a snapshot of the feed, then switched in by one transaction.
 -- `state` is building (reading the feed from `position`), ready (caught
 -- up, waiting for the switch), switched, or failed (the switch could not
--- write, with the error). Times are Unix ms.
+-- write `failures` times; `error` is the last one). Times are Unix ms.
 CREATE TABLE search_reindex (
   source TEXT PRIMARY KEY,
   state TEXT NOT NULL,
@@ -10,6 +10,7 @@ CREATE TABLE search_reindex (
   built BIGINT NOT NULL DEFAULT 0,
   requested_at BIGINT NOT NULL,
   finished_at BIGINT,
+  failures BIGINT NOT NULL DEFAULT 0,
   error TEXT
 );
 

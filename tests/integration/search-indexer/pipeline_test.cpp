@@ -18,6 +18,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -282,6 +283,43 @@ TEST_CASE("search pipeline: a reindex rebuilds beside the index and switches in 
 
   // Done: another request starts afresh.
   CHECK(indexer.reindex.request(kTeams).state == "building");
+  }
+}
+
+TEST_CASE("search pipeline: a switch that cannot write is tried again, then given up, the live index untouched") {
+  FOR_EACH_DATABASE {
+  Indexer indexer(backend);
+  indexer.publish(kTeams, "1", team("Alpha"));
+  indexer.publish(kTeams, "2", "not json");  // poison, to the dead list once per position
+  indexer.run_until_extracted(kTeams, 2);
+  indexer.reindex.request(kTeams);
+  indexer.pipeline.rebuild(kTeams);
+  indexer.pipeline.rebuild(kTeams);
+  REQUIRE(indexer.reindex.status(kTeams)->state == "ready");
+  {
+    // A rebuilt document the index cannot take.
+    soci::session session(indexer.harness.database().pool());
+    session << "UPDATE search_reindex_documents SET payload = 'broken' WHERE key = '1'";
+  }
+  indexer.publish(kTeams, "3", team("Gamma"));
+  indexer.run_until_extracted(kTeams, 3);  // the first load's switch fails, its batch loads
+  auto retried = indexer.reindex.status(kTeams);
+  CHECK(retried->state == "ready");
+  CHECK(retried->error.value_or("").find("the switch failed") == 0);
+  CHECK(indexer.keys("gamma", kTeams) == std::vector<std::string>{"3"});
+  for (int i = 0; i < 5; ++i) indexer.pipeline.load(kTeams);
+  CHECK(indexer.reindex.status(kTeams)->state == "failed");
+  CHECK(indexer.keys("alpha", kTeams) == std::vector<std::string>{"1"});
+
+  // Reindexes meet the poison document again: it stays listed once.
+  indexer.reindex.request(kTeams);
+  indexer.pipeline.rebuild(kTeams);
+  indexer.pipeline.rebuild(kTeams);
+  indexer.pipeline.load(kTeams);
+  CHECK(indexer.reindex.status(kTeams)->state == "switched");
+  std::map<std::string, int> stages;
+  for (const auto& dead : indexer.store.dead(kTeams, 10)) ++stages[dead.stage];
+  CHECK(stages == std::map<std::string, int>{{"transform", 1}});  // the live stage's entry stands
   }
 }
 
