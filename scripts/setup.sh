@@ -15,6 +15,8 @@ packages=(
   libsodium-dev libcurl4-openssl-dev doctest-dev libpq-dev libsqlite3-dev
   libhowardhinnant-date-dev tzdata
   redis-server postgresql wrk curl ca-certificates
+  # The console's browser tests drive Debian's chromium.
+  chromium
   # The fuzz targets: clang and its sanitizer/libFuzzer runtime, which
   # --no-install-recommends would otherwise leave out.
   clang libclang-rt-14-dev

@@ -27,6 +27,12 @@ echo "test: PostgreSQL at $ORCHESTRA_TEST_POSTGRES_URL"
 echo "test: Redis at $ORCHESTRA_TEST_REDIS_URL"
 echo "test: S3 (s3rver) at $ORCHESTRA_TEST_S3_ENDPOINT"
 
+# The browser tests' driver and validators, pinned by their lockfile.
+if [[ ! -d tests/browser/node_modules || tests/browser/package-lock.json -nt tests/browser/node_modules ]]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch tests/browser/node_modules
+fi
+
 status=0
 ctest --test-dir "${ORCHESTRA_BUILD_DIR:-build}" --output-on-failure -j2 "$@" || status=$?
 exit "$status"

@@ -7,6 +7,8 @@
 #include <orchestra/json.hpp>
 
 #include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <random>
 #include <thread>
@@ -163,6 +165,61 @@ CalculatorRoutes::Response CalculatorRoutes::get(const Request& request) {
   return Response::json(200, expression_json(expression));
 }
 
+namespace {
+
+void operand_json(rapidjson::Writer<rapidjson::StringBuffer>& out, const Operand& operand) {
+  out.StartObject();
+  if (operand.operation) {
+    out.Key("operation");
+    out.Uint64(*operand.operation);
+  } else {
+    out.Key("value");
+    out.Double(operand.value);
+  }
+  out.EndObject();
+}
+
+}  // namespace
+
+// The expression's graph as it was compiled, each operation with whether
+// it finished: what a console draws as a tree.
+CalculatorRoutes::Response CalculatorRoutes::operations(const Request& request) {
+  auto expression = own_expression(request);
+  auto graph = compile(*parse(expression.text, settings_.limits));
+  auto done = store_->finished_operations(expression.id);
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
+  out.StartObject();
+  out.Key("items");
+  out.StartArray();
+  for (std::size_t i = 0; i < graph.operations.size(); ++i) {
+    const auto& operation = graph.operations[i];
+    out.StartObject();
+    out.Key("index");
+    out.Uint64(i);
+    out.Key("operator");
+    out.String(std::string(1, operation.op));
+    out.Key("negate");
+    out.Bool(operation.negate);
+    out.Key("position");
+    out.Uint64(operation.position);
+    out.Key("left");
+    operand_json(out, operation.left);
+    out.Key("right");
+    operand_json(out, operation.right);
+    out.Key("done");
+    out.Bool(done.count(static_cast<int>(i)) > 0 || expression.status == "ok");
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("next_cursor");
+  out.Null();
+  out.Key("result");
+  operand_json(out, graph.result);
+  out.EndObject();
+  return Response::json(200, buffer.GetString());
+}
+
 CalculatorRoutes::Response CalculatorRoutes::list(const Request& request) {
   auto limit = static_cast<int>(request.query_int("limit", 50, 1, 500));
   auto status = request.query_param("status");
@@ -232,6 +289,9 @@ void CalculatorRoutes::add(orchestra::http::Routes& routes) {
         user, &CalculatorRoutes::list);
   route(Method::get, "/expressions/{id}", "One of your expressions; ?wait=S long-polls", user,
         &CalculatorRoutes::get);
+  route(Method::get, "/expressions/{id}/operations",
+        "One of your expressions as its graph of operations, each done or not", user,
+        &CalculatorRoutes::operations);
   route(Method::get, "/durations", "Milliseconds each operator takes", user,
         &CalculatorRoutes::get_durations);
   route(Method::put, "/durations", "Change operator durations (admin)", Access::scope("admin"),

@@ -36,6 +36,7 @@ class CalculatorRoutes {
   Response submit(const Request& request);
   Response list(const Request& request);
   Response get(const Request& request);
+  Response operations(const Request& request);
   Response get_durations(const Request& request);
   Response put_durations(const Request& request);
   Response agents(const Request& request);

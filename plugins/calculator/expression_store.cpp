@@ -150,6 +150,16 @@ void ExpressionStore::mark_started(const std::string& id) {
       soci::use(now), soci::use(id);
 }
 
+std::set<int> ExpressionStore::finished_operations(const std::string& id) {
+  soci::session session(database_.pool());
+  std::set<int> done;
+  soci::rowset<int> rows = (session.prepare << "SELECT operation FROM calculator_operations "
+                                               "WHERE expression_id = :id",
+                            soci::use(id));
+  for (int operation : rows) done.insert(operation);
+  return done;
+}
+
 bool ExpressionStore::operation_done(const std::string& id, int operation, const Finish& finish) {
   soci::session session(database_.pool());
   long long now = orchestra::unix_ms();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,8 @@ class ExpressionStore {
   // the same transaction applies `finish` to the expression unless it is
   // finished already. True when this call finished the expression.
   bool operation_done(const std::string& id, int operation, const Finish& finish = {});
+  // The operations of expression `id` that finished, by index.
+  std::set<int> finished_operations(const std::string& id);
 
   std::map<std::string, int> durations();
   void set_durations(const std::map<std::string, int>& durations);

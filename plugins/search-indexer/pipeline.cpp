@@ -41,6 +41,15 @@ void Pipeline::queue(const char* stage, const std::string& source) {
   tasks_.enqueue(std::move(task));
 }
 
+void Pipeline::queue_pending(const std::string& source) {
+  if (!feed_.read(source, store_.checkpoint(source), 1).empty()) queue(kExtractType, source);
+  if (!store_.staged(source, "extracted", 1).empty()) queue(kTransformType, source);
+  auto rebuilt = reindex_.status(source);
+  if (!store_.staged(source, "transformed", 1).empty() || (rebuilt && rebuilt->state == "ready")) {
+    queue(kLoadType, source);
+  }
+}
+
 StageResult Pipeline::extract(const std::string& source) {
   StageResult result;
   auto started = std::chrono::steady_clock::now();

@@ -58,6 +58,9 @@ class Pipeline {
   StageResult rebuild(const std::string& source);
   // Queues `stage` for `source` unless one is queued already.
   void queue(const char* stage, const std::string& source);
+  // Queues the stages that have something to do for `source` (an idle
+  // source costs three reads, not three tasks).
+  void queue_pending(const std::string& source);
 
  private:
   bool load_batch(const std::string& source, const std::vector<Staged>& batch);

@@ -6,6 +6,7 @@
 #include <orchestra/blobs.hpp>
 #include <orchestra/changes.hpp>
 #include <orchestra/config.hpp>
+#include <orchestra/console.hpp>
 #include <orchestra/db.hpp>
 #include <orchestra/events.hpp>
 #include <orchestra/http.hpp>
@@ -60,6 +61,8 @@ class BOOST_SYMBOL_VISIBLE Host {
   virtual changes::ChangeFeed& changes() = 0;
   // The plugin's own families on /metrics.
   virtual metrics::Metrics& metrics() = 0;
+  // The plugin's page in the web console (setup only).
+  virtual console::Console& console() = 0;
   virtual std::shared_ptr<spdlog::logger> log() = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "app/application.hpp"
 
 #include "app/core_routes.hpp"
+#include "console/console_routes.hpp"
 #include "app/paths.hpp"
 #include "blobs/s3_blob_store.hpp"
 #include "http_client/curl_client.hpp"
@@ -76,6 +77,7 @@ void Application::configure() {
   services_ = Services{nullptr, events_.get(), blobs_.get(), tasks_.get(),
                        tasks::worker_identity(config_.worker)};
   services_.metrics = &metrics_;
+  services_.console = &console_;
   // Cron schedules are evaluated in worker.time_zone; set before any
   // thread starts, since the C library reads TZ process-wide.
   setenv("TZ", config_.worker.time_zone.c_str(), 1);
@@ -183,6 +185,7 @@ void Application::start_listeners() {
   }
   add_probe_routes(api_router_, checks, metrics_, config_.auth.public_metrics);
   add_openapi_route(api_router_);
+  console::add_console_routes(api_router_, console_);
   add_server(api_router_, config_.server.listen, "api",
              [this](std::string_view token) { return auth_->authenticate(token); });
 }

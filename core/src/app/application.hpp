@@ -15,6 +15,7 @@
 #include "http/server.hpp"
 #include "metrics/registry.hpp"
 #include "app/plugin_host.hpp"
+#include "console/console_registry.hpp"
 #include "tasks/task_service.hpp"
 #include "plugins/plugin_library.hpp"
 
@@ -78,6 +79,7 @@ class Application {
   config::CoreConfig config_;
   std::shared_ptr<spdlog::logger> log_;
   metrics::Registry metrics_;
+  console::ConsoleRegistry console_;
 
   // Services outlive the plugins that use them.
   std::unique_ptr<events::EventBus> events_;

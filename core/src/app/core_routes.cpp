@@ -5,6 +5,8 @@
 #include <orchestra/abi.hpp>
 
 #include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <map>
 
@@ -46,72 +48,166 @@ Response readiness(const std::vector<ReadinessCheck>& checks) {
                   nullptr};
 }
 
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void problem_response(Writer& out, const char* status, const char* description) {
+  out.Key(status);
+  out.StartObject();
+  out.Key("description");
+  out.String(description);
+  out.Key("content");
+  out.StartObject();
+  out.Key("application/problem+json");
+  out.StartObject();
+  out.Key("schema");
+  out.StartObject();
+  out.Key("$ref");
+  out.String("#/components/schemas/Problem");
+  out.EndObject();
+  out.EndObject();
+  out.EndObject();
+  out.EndObject();
+}
+
+void operation(Writer& out, const std::string& path, const http::RouteTarget& target) {
+  std::string method(http::method_name(target.method));
+  for (auto& c : method) c = static_cast<char>(std::tolower(c));
+  out.Key(method.c_str());
+  out.StartObject();
+  out.Key("summary");
+  out.String(target.options.summary);
+  out.Key("operationId");
+  out.String(method + path);
+  out.Key("tags");
+  out.StartArray();
+  out.String(target.owner);
+  out.EndArray();
+  out.Key("parameters");
+  out.StartArray();
+  for (auto open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
+    out.StartObject();
+    out.Key("name");
+    out.String(path.substr(open + 1, path.find('}', open) - open - 1));
+    out.Key("in");
+    out.String("path");
+    out.Key("required");
+    out.Bool(true);
+    out.Key("schema");
+    out.StartObject();
+    out.Key("type");
+    out.String("string");
+    out.EndObject();
+    out.EndObject();
+  }
+  out.EndArray();
+  // Public routes need nothing; the rest a bearer token, with a scope
+  // where they name one (admin holds every scope).
+  const auto& access = target.options.access;
+  out.Key("security");
+  out.StartArray();
+  if (access.kind() != http::Access::Kind::public_) {
+    out.StartObject();
+    out.Key("bearer");
+    out.StartArray();
+    if (access.kind() == http::Access::Kind::scope) out.String(access.scope_name());
+    out.EndArray();
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("responses");
+  out.StartObject();
+  out.Key("default");
+  out.StartObject();
+  out.Key("description");
+  out.String("See the summary");
+  out.EndObject();
+  problem_response(out, "400", "The request names its problem");
+  if (access.kind() != http::Access::Kind::public_) {
+    problem_response(out, "401", "No valid bearer token");
+  }
+  if (access.kind() == http::Access::Kind::scope) {
+    problem_response(out, "403", "The token lacks the scope");
+  }
+  out.EndObject();
+  out.EndObject();
+}
+
+void components(Writer& out) {
+  out.Key("components");
+  out.StartObject();
+  out.Key("securitySchemes");
+  out.StartObject();
+  out.Key("bearer");
+  out.StartObject();
+  out.Key("type");
+  out.String("http");
+  out.Key("scheme");
+  out.String("bearer");
+  out.Key("description");
+  out.String("An access token from POST /api/v1/auth/login, or a service token (ost_...)");
+  out.EndObject();
+  out.EndObject();
+  out.Key("schemas");
+  out.StartObject();
+  out.Key("Problem");
+  out.StartObject();
+  out.Key("type");
+  out.String("object");
+  out.Key("description");
+  out.String("RFC 9457 problem details");
+  out.Key("properties");
+  out.StartObject();
+  for (const char* field : {"type", "title", "detail"}) {
+    out.Key(field);
+    out.StartObject();
+    out.Key("type");
+    out.String("string");
+    out.EndObject();
+  }
+  out.Key("status");
+  out.StartObject();
+  out.Key("type");
+  out.String("integer");
+  out.EndObject();
+  out.EndObject();
+  out.Key("required");
+  out.StartArray();
+  out.String("title");
+  out.String("status");
+  out.EndArray();
+  out.EndObject();
+  out.EndObject();
+  out.EndObject();
+}
+
 std::string openapi_document(const http::Router& router) {
   std::map<std::string, std::vector<const http::RouteTarget*>> paths;
   for (const auto& target : router.targets()) paths[target.path_template].push_back(&target);
-  std::string out = fmt::format(
-      R"({{"openapi":"3.1.0","info":{{"title":"Orchestra","version":"{}"}},"paths":{{)",
-      ORCHESTRA_VERSION);
-  bool first_path = true;
+  rapidjson::StringBuffer buffer;
+  Writer out(buffer);
+  out.StartObject();
+  out.Key("openapi");
+  out.String("3.1.0");
+  out.Key("info");
+  out.StartObject();
+  out.Key("title");
+  out.String("Orchestra");
+  out.Key("version");
+  out.String(ORCHESTRA_VERSION);
+  out.EndObject();
+  out.Key("paths");
+  out.StartObject();
   for (const auto& [path, targets] : paths) {
-    if (!first_path) out += ',';
-    first_path = false;
-    out += '"';
-    log::append_json_escaped(out, path);
-    out += "\":{";
-    bool first_method = true;
-    for (const auto* target : targets) {
-      if (!first_method) out += ',';
-      first_method = false;
-      std::string method(http::method_name(target->method));
-      for (auto& c : method) c = static_cast<char>(std::tolower(c));
-      out += fmt::format(R"("{}":{{"summary":")", method);
-      log::append_json_escaped(out, target->options.summary);
-      out += R"(","tags":[")";
-      log::append_json_escaped(out, target->owner);
-      out += R"("],"parameters":[)";
-      bool first_parameter = true;
-      for (std::size_t open = path.find('{'); open != std::string::npos;
-           open = path.find('{', open + 1)) {
-        auto name = path.substr(open + 1, path.find('}', open) - open - 1);
-        if (!first_parameter) out += ',';
-        first_parameter = false;
-        out += fmt::format(
-            R"({{"name":"{}","in":"path","required":true,"schema":{{"type":"string"}}}})", name);
-      }
-      out += R"(],"responses":{"default":{"description":"See the summary"}}})";
-    }
-    out += '}';
+    out.Key(path.c_str(), static_cast<rapidjson::SizeType>(path.size()));
+    out.StartObject();
+    for (const auto* target : targets) operation(out, path, *target);
+    out.EndObject();
   }
-  out += "}}";
-  return out;
+  out.EndObject();
+  components(out);
+  out.EndObject();
+  return buffer.GetString();
 }
-
-// A self-contained page (no CDN: deployments may be offline) listing the
-// routes of /openapi.json.
-constexpr const char* kDocsPage = R"html(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Orchestra API</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}td,th{padding:.3em .8em;text-align:left}
-th{background:#eee}code{font-size:13px}</style></head>
-<body><h1>Orchestra API</h1><p>Machine-readable: <a href="openapi.json">/openapi.json</a></p>
-<table id="routes"><tr><th>method</th><th>path</th><th>owner</th><th>summary</th></tr></table>
-<script>
-fetch('openapi.json').then(r => r.json()).then(api => {
-  const table = document.getElementById('routes');
-  for (const [path, methods] of Object.entries(api.paths)) {
-    for (const [method, op] of Object.entries(methods)) {
-      const row = table.insertRow();
-      for (const text of [method.toUpperCase(), path, op.tags.join(', '), op.summary]) {
-        const cell = row.insertCell();
-        const code = document.createElement('code');
-        code.textContent = text;
-        cell.appendChild(code);
-      }
-    }
-  }
-});
-</script></body></html>
-)html";
 
 }  // namespace
 
@@ -139,10 +235,6 @@ void add_openapi_route(http::Router& router) {
       Method::get, "/openapi.json",
       [&router](const Request&) { return Response::json(200, openapi_document(router)); },
       {"This API's OpenAPI description", Execution::inline_, Access::public_()}, "core");
-  router.add(
-      Method::get, "/docs",
-      [](const Request&) { return Response::text(200, kDocsPage, "text/html; charset=utf-8"); },
-      {"This API's routes, for people", Execution::inline_, Access::public_()}, "core");
 }
 
 }  // namespace orchestra::app

@@ -23,7 +23,7 @@ struct ReadinessCheck {
 void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
                       const metrics::Registry& registry, bool public_metrics);
 
-// /openapi.json describing every route of `router`, and /docs rendering it.
+// /openapi.json describing every route of `router`.
 void add_openapi_route(http::Router& router);
 
 }  // namespace orchestra::app

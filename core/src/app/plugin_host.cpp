@@ -52,6 +52,7 @@ PluginHost::PluginHost(std::string name, Role role, ConfigSection config,
       services_(services),
       tasks_(name_, *services.tasks),
       schedules_(name_, config_, *services.tasks),
+      console_(*services.console, name_),
       log_(log::logger(name_)) {}
 
 db::Database& PluginHost::db() {

@@ -2,6 +2,7 @@
 // The Host a plugin sees: its own config section, its routes mounted under
 // /api/v1/<name>/, and the shared services.
 
+#include "console/console_registry.hpp"
 #include "http/router.hpp"
 #include "tasks/task_service.hpp"
 
@@ -19,6 +20,7 @@ struct Services {
   http::Client* http_client = nullptr;    // set once the database is open
   changes::ChangeFeed* changes = nullptr; // set once the database is open
   metrics::Metrics* metrics = nullptr;
+  console::ConsoleRegistry* console = nullptr;
 };
 
 class MountedRoutes final : public http::Routes {
@@ -54,6 +56,7 @@ class PluginHost final : public Host {
   http::Client& http_client() override;
   changes::ChangeFeed& changes() override;
   metrics::Metrics& metrics() override { return *services_.metrics; }
+  console::Console& console() override { return console_; }
   std::shared_ptr<spdlog::logger> log() override { return log_; }
 
  private:
@@ -64,6 +67,7 @@ class PluginHost final : public Host {
   const Services& services_;
   tasks::PluginTasks tasks_;
   tasks::PluginSchedules schedules_;
+  console::PluginConsole console_;
   std::shared_ptr<spdlog::logger> log_;
 };
 
