@@ -5,10 +5,9 @@
 
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
+#include <orchestra/json_writer.hpp>
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <random>
 #include <thread>
@@ -21,13 +20,9 @@ using orchestra::http::Execution;
 using orchestra::http::HttpError;
 using orchestra::http::Method;
 using orchestra::json::quote;
-using orchestra::json::rfc3339;
+using orchestra::json::Writer;
 
 constexpr const char* kOperators[] = {"+", "-", "*", "/"};
-
-std::string optional_time(const std::optional<std::int64_t>& ms) {
-  return ms ? quote(rfc3339(*ms)) : "null";
-}
 
 // Time-ordered, so newest-first listing is ORDER BY id DESC.
 std::string new_expression_id() {
@@ -37,41 +32,58 @@ std::string new_expression_id() {
 
 orchestra::http::Response parse_problem(const ParseError& error) {
   auto detail = fmt::format("{} (at position {})", error.what(), error.position());
-  return orchestra::http::Response{
-      400, "application/problem+json",
-      fmt::format(R"({{"type":"about:blank","title":"Bad Request","status":400,"detail":{},)"
-                  R"("position":{}}})",
-                  quote(detail), error.position()),
-      {},
-      nullptr};
+  Writer out;
+  out.object()
+      .field("type", "about:blank")
+      .field("title", "Bad Request")
+      .field("status", 400)
+      .field("detail", detail)
+      .field("position", static_cast<std::uint64_t>(error.position()))
+      .end_object();
+  return orchestra::http::Response{400, "application/problem+json", out.str(), {}, nullptr};
 }
 
 std::string durations_json(const std::map<std::string, int>& durations) {
-  std::string out = "{";
+  Writer out;
+  out.object();
   for (const auto* op : kOperators) {
-    if (out.size() > 1) out += ',';
     auto it = durations.find(op);
-    out += fmt::format("{}:{}", quote(op), it == durations.end() ? 0 : it->second);
+    out.field(op, it == durations.end() ? 0 : it->second);
   }
-  return out + "}";
+  return out.end_object().str();
+}
+
+void write_expression(Writer& out, const Expression& e) {
+  out.object()
+      .field("id", e.id)
+      .field("user_id", e.user_id)
+      .field("req_uid", e.req_uid)
+      .field("expression", e.text)
+      .field("status", e.status)
+      .field("result", e.result)
+      .key("error");
+  if (e.error_message) {
+    out.object()
+        .field("message", *e.error_message)
+        .field("position", static_cast<std::int64_t>(e.error_position.value_or(0)))
+        .end_object();
+  } else {
+    out.null();
+  }
+  out.field("operations_total", e.operations_total)
+      .field("operations_done", e.operations_done)
+      .time("created_at", e.created_at)
+      .time("eval_started_at", e.eval_started_at)
+      .time("eval_finished_at", e.eval_finished_at)
+      .end_object();
 }
 
 }  // namespace
 
 std::string expression_json(const Expression& e) {
-  std::string error = "null";
-  if (e.error_message) {
-    error = fmt::format(R"({{"message":{},"position":{}}})", quote(*e.error_message),
-                        e.error_position.value_or(0));
-  }
-  return fmt::format(
-      R"({{"id":{},"user_id":{},"req_uid":{},"expression":{},"status":{},"result":{},)"
-      R"("error":{},"operations_total":{},"operations_done":{},"created_at":{},)"
-      R"("eval_started_at":{},"eval_finished_at":{}}})",
-      quote(e.id), quote(e.user_id), quote(e.req_uid), quote(e.text), quote(e.status),
-      e.result ? fmt::format("{}", *e.result) : "null", error, e.operations_total,
-      e.operations_done, quote(rfc3339(e.created_at)), optional_time(e.eval_started_at),
-      optional_time(e.eval_finished_at));
+  Writer out;
+  write_expression(out, e);
+  return out.str();
 }
 
 CalculatorRoutes::CalculatorRoutes(orchestra::Host& host,
@@ -167,16 +179,14 @@ CalculatorRoutes::Response CalculatorRoutes::get(const Request& request) {
 
 namespace {
 
-void operand_json(rapidjson::Writer<rapidjson::StringBuffer>& out, const Operand& operand) {
-  out.StartObject();
+void write_operand(Writer& out, const Operand& operand) {
+  out.object();
   if (operand.operation) {
-    out.Key("operation");
-    out.Uint64(*operand.operation);
+    out.field("operation", static_cast<std::uint64_t>(*operand.operation));
   } else {
-    out.Key("value");
-    out.Double(operand.value);
+    out.field("value", operand.value);
   }
-  out.EndObject();
+  out.end_object();
 }
 
 }  // namespace
@@ -187,37 +197,23 @@ CalculatorRoutes::Response CalculatorRoutes::operations(const Request& request) 
   auto expression = own_expression(request);
   auto graph = compile(*parse(expression.text, settings_.limits));
   auto done = store_->finished_operations(expression.id);
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
-  out.StartObject();
-  out.Key("items");
-  out.StartArray();
+  Writer out;
+  out.object().key("items").array();
   for (std::size_t i = 0; i < graph.operations.size(); ++i) {
     const auto& operation = graph.operations[i];
-    out.StartObject();
-    out.Key("index");
-    out.Uint64(i);
-    out.Key("operator");
-    out.String(std::string(1, operation.op));
-    out.Key("negate");
-    out.Bool(operation.negate);
-    out.Key("position");
-    out.Uint64(operation.position);
-    out.Key("left");
-    operand_json(out, operation.left);
-    out.Key("right");
-    operand_json(out, operation.right);
-    out.Key("done");
-    out.Bool(done.count(static_cast<int>(i)) > 0 || expression.status == "ok");
-    out.EndObject();
+    out.object()
+        .field("index", static_cast<std::uint64_t>(i))
+        .field("operator", std::string(1, operation.op))
+        .field("negate", operation.negate)
+        .field("position", static_cast<std::uint64_t>(operation.position));
+    write_operand(out.key("left"), operation.left);
+    write_operand(out.key("right"), operation.right);
+    out.field("done", done.count(static_cast<int>(i)) > 0 || expression.status == "ok").end_object();
   }
-  out.EndArray();
-  out.Key("next_cursor");
-  out.Null();
-  out.Key("result");
-  operand_json(out, graph.result);
-  out.EndObject();
-  return Response::json(200, buffer.GetString());
+  out.end_array().null_field("next_cursor");
+  write_operand(out.key("result"), graph.result);
+  out.end_object();
+  return Response::json(200, out.str());
 }
 
 CalculatorRoutes::Response CalculatorRoutes::list(const Request& request) {
@@ -228,11 +224,11 @@ CalculatorRoutes::Response CalculatorRoutes::list(const Request& request) {
     throw HttpError(400, "query parameter 'status' must be pending, in_progress, ok or error");
   }
   auto page = store_->list(request.caller().subject, status, request.query_param("cursor"), limit);
-  std::string out = R"({"expressions":[)";
-  for (std::size_t i = 0; i < page.size(); ++i) out += (i ? "," : "") + expression_json(page[i]);
-  out += "],\"next_cursor\":";
-  out += static_cast<int>(page.size()) == limit ? quote(page.back().id) : "null";
-  return Response::json(200, out + "}");
+  Writer out;
+  out.list(page,
+           static_cast<int>(page.size()) == limit ? std::optional(page.back().id) : std::nullopt,
+           write_expression);
+  return Response::json(200, out.str());
 }
 
 CalculatorRoutes::Response CalculatorRoutes::get_durations(const Request&) {
@@ -261,18 +257,19 @@ CalculatorRoutes::Response CalculatorRoutes::put_durations(const Request& reques
 
 CalculatorRoutes::Response CalculatorRoutes::agents(const Request&) {
   auto now = orchestra::unix_ms();
-  std::string out = R"({"agents":[)";
-  bool first = true;
-  for (const auto& agent : store_->agents()) {
+  Writer out;
+  out.list(store_->agents(), std::nullopt, [&](Writer& writer, const Agent& agent) {
     bool alive = now - agent.last_heartbeat_at <= settings_.agent_timeout.count();
-    out += fmt::format(
-        R"({}{{"name":{},"computing_power":{},"operations_running":{},"created_at":{},)"
-        R"("last_heartbeat_at":{},"alive":{}}})",
-        first ? "" : ",", quote(agent.name), agent.computing_power, alive ? agent.running : 0,
-        quote(rfc3339(agent.created_at)), quote(rfc3339(agent.last_heartbeat_at)), alive);
-    first = false;
-  }
-  return Response::json(200, out + "]}");
+    writer.object()
+        .field("name", agent.name)
+        .field("computing_power", agent.computing_power)
+        .field("operations_running", alive ? agent.running : 0)
+        .time("created_at", agent.created_at)
+        .time("last_heartbeat_at", agent.last_heartbeat_at)
+        .field("alive", alive)
+        .end_object();
+  });
+  return Response::json(200, out.str());
 }
 
 void CalculatorRoutes::add(orchestra::http::Routes& routes) {

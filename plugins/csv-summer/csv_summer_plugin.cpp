@@ -5,6 +5,7 @@
 #include "sum_task.hpp"
 
 #include <orchestra/json.hpp>
+#include <orchestra/json_writer.hpp>
 #include <orchestra/plugin.hpp>
 
 #include <fmt/format.h>
@@ -43,10 +44,6 @@ SumRequest read_request(const Request& request) {
   }
   sum.options.skip_invalid = on_invalid == "skip";
   return sum;
-}
-
-std::string optional_number(const std::optional<std::int64_t>& value) {
-  return value ? std::to_string(*value) : "null";
 }
 
 class CsvSummerPlugin final : public orchestra::Plugin {
@@ -153,16 +150,28 @@ class CsvSummerPlugin final : public orchestra::Plugin {
         (status->owner != caller.subject && !caller.has_scope("admin"))) {
       throw HttpError(404, "no csv-summer task " + id);
     }
-    return Response::json(
-        200, fmt::format(
-                 R"({{"task_id":{},"file":{},"state":{},"progress":{{"fraction":{},"message":{}}},)"
-                 R"("attempts":{},"result":{},"error":{},"created_at":{},"started_at":{},)"
-                 R"("finished_at":{}}})",
-                 quote(status->id), quote(request_of(status->payload).file), quote(status->state),
-                 status->progress, quote(status->progress_message), status->attempts,
-                 status->result.value_or("null"),
-                 status->error ? quote(*status->error) : "null", status->created_at,
-                 optional_number(status->started_at), optional_number(status->finished_at)));
+    orchestra::json::Writer out;
+    out.object()
+        .field("task_id", status->id)
+        .field("file", request_of(status->payload).file)
+        .field("state", status->state)
+        .key("progress")
+        .object()
+        .field("fraction", status->progress)
+        .field("message", status->progress_message)
+        .end_object()
+        .field("attempts", status->attempts);
+    if (status->result) {
+      out.raw_field("result", *status->result);
+    } else {
+      out.null_field("result");
+    }
+    out.field("error", status->error)
+        .time("created_at", status->created_at)
+        .time("started_at", status->started_at)
+        .time("finished_at", status->finished_at)
+        .end_object();
+    return Response::json(200, out.str());
   }
 
   orchestra::Host* host_ = nullptr;

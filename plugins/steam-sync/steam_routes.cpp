@@ -165,7 +165,7 @@ SteamRoutes::Response SteamRoutes::list_apps(const Request& request) {
   }
   query.type = request.query_param("type");
   auto apps = store_->list(query);
-  std::string out = R"({"apps":[)";
+  std::string out = R"({"items":[)";
   for (std::size_t i = 0; i < apps.size(); ++i) out += (i ? "," : "") + app_json(apps[i]);
   out += "],\"next_cursor\":";
   out += static_cast<int>(apps.size()) == query.limit ? quote(std::to_string(apps.back().id))

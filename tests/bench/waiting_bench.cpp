@@ -19,6 +19,8 @@
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
+#include <orchestra/text.hpp>
+
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
@@ -162,7 +164,8 @@ void critical_path_under_contention(int runs) {
       task = parse(admin(port, "GET", "/api/v1/tasks/" + id).body);
       return std::string(task["state"].GetString()) == "succeeded";
     }, "the CSV sum");
-    csv.push_back(static_cast<double>(task["started_at"].GetInt64() - task["created_at"].GetInt64()));
+    csv.push_back(static_cast<double>(*orchestra::text::parse_rfc3339(task["started_at"].GetString()) -
+                                      *orchestra::text::parse_rfc3339(task["created_at"].GetString())));
   }
   std::this_thread::sleep_until(fetches_started + 20s);
   auto requests = steam.store_requests() - requests_before;

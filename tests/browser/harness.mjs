@@ -121,10 +121,13 @@ export async function signIn(page, server) {
   await page.waitForSelector('nav a[aria-current="page"]', { timeout: 10000 });
 }
 
+// The whole page, or the window when the page is very long (/docs).
 export async function screenshot(page, name) {
   const dir = need('ORCHESTRA_ARTIFACTS');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: height <= 2500 });
+  rmSync(join(dir, `${name}-failed.png`), { force: true });
 }
 
 export function check(condition, message) {
@@ -151,7 +154,9 @@ export async function main(tests, plugins) {
     check(opened.failures.length === 0, opened.failures.join('; '));
     console.log(`${name}: passed`);
   } catch (error) {
-    if (opened) await screenshot(opened.page, `${name}-failed`).catch(() => {});
+    if (opened) {
+      await opened.page.screenshot({ path: join(need('ORCHESTRA_ARTIFACTS'), `${name}-failed.png`) }).catch(() => {});
+    }
     console.error(`${name}: ${error.stack || error.message}`);
     console.error(`server log:\n${readFileSync(join(server.dir, 'server.log'), 'utf8').split('\n').slice(-30).join('\n')}`);
     process.exitCode = 1;

@@ -114,8 +114,8 @@ TEST_CASE("calculator all-in-one on SQLite: submit, poll, idempotence, privacy, 
   CHECK(bobs.status == 201);
   CHECK(id_of(bobs) != id);
   auto listed = parse(alice.send("GET", "/api/v1/calculator/expressions?status=ok").body);
-  REQUIRE(listed["expressions"].Size() == 1);
-  CHECK(std::string(listed["expressions"][0]["id"].GetString()) == id);
+  REQUIRE(listed["items"].Size() == 1);
+  CHECK(std::string(listed["items"][0]["id"].GetString()) == id);
   CHECK(HttpClient(port).get("/api/v1/calculator/expressions").status == 401);
 
   auto constant = parse(alice.submit("constant", "42").body);
@@ -144,7 +144,7 @@ TEST_CASE("calculator all-in-one on SQLite: submit, poll, idempotence, privacy, 
   CHECK(slow["result"].GetDouble() == 3);
   CHECK(std::chrono::steady_clock::now() - started >= 400ms);
 
-  auto agents = parse(alice.send("GET", "/api/v1/calculator/agents").body)["agents"].GetArray();
+  auto agents = parse(alice.send("GET", "/api/v1/calculator/agents").body)["items"].GetArray();
   REQUIRE(agents.Size() == 1);
   CHECK(agents[0]["alive"].GetBool());
   CHECK(agents[0]["computing_power"].GetInt() == 8);  // the default
@@ -167,7 +167,7 @@ TEST_CASE("calculator: computing_power operations wait at once on one handler th
     auto id = id_of(alice.submit("wide", "1+2+3+4+5+6+7+8"));  // four additions first
     int most = 0;
     for (bool finished = false; !finished;) {
-      auto agents = parse(alice.send("GET", "/api/v1/calculator/agents").body)["agents"].GetArray();
+      auto agents = parse(alice.send("GET", "/api/v1/calculator/agents").body)["items"].GetArray();
       REQUIRE(agents.Size() == 1);
       CHECK(agents[0]["computing_power"].GetInt() == power);
       most = std::max(most, agents[0]["operations_running"].GetInt());
@@ -218,7 +218,7 @@ TEST_CASE("calculator on Redis: api and two workers, a worker killed mid-operati
   for (int i = 0; i < 100 && !holding; ++i) {
     seen = alice.send("GET", "/api/v1/calculator/agents").body;
     auto agents = parse(seen);
-    for (const auto& agent : agents["agents"].GetArray()) {
+    for (const auto& agent : agents["items"].GetArray()) {
       holding = holding || (std::string(agent["name"].GetString()) == "doomed" &&
                             agent["operations_running"].GetInt() > 0);
     }
@@ -232,7 +232,7 @@ TEST_CASE("calculator on Redis: api and two workers, a worker killed mid-operati
   CHECK(std::string(result["status"].GetString()) == "ok");
   CHECK(result["result"].GetDouble() == 36);
   CHECK(result["operations_done"].GetInt() == 7);
-  auto agents = parse(alice.send("GET", "/api/v1/calculator/agents").body)["agents"].GetArray();
+  auto agents = parse(alice.send("GET", "/api/v1/calculator/agents").body)["items"].GetArray();
   for (const auto& agent : agents) {
     CHECK(agent["alive"].GetBool() == (std::string(agent["name"].GetString()) == "survivor"));
   }

@@ -46,7 +46,8 @@ TEST_CASE("role all serves probes, metrics and plugin routes on one listener") {
   auto docs = http_get(server.port(), "/docs");
   CHECK(docs.status == 200);
   CHECK(docs.header("content-type") == "text/html; charset=utf-8");
-  CHECK(docs.body.find("fetch('openapi.json')") != std::string::npos);
+  CHECK(docs.body.find("/docs/swagger-ui-bundle.js") != std::string::npos);
+  CHECK(docs.header("content-security-policy").starts_with("default-src 'self'"));
 }
 
 TEST_CASE("role api serves plugin routes") {

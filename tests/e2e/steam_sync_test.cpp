@@ -174,16 +174,16 @@ TEST_CASE("steam-sync: from an empty table to every app fetched, through Steam's
   CHECK(once >= 40 - 7);  // only the faulted requests were repeated
 
   auto page = get_json(all.port(), "/api/v1/steam-sync/apps?limit=15");
-  CHECK(page["apps"].Size() == 15);
+  CHECK(page["items"].Size() == 15);
   REQUIRE(page["next_cursor"].IsString());
   auto rest = get_json(all.port(), std::string("/api/v1/steam-sync/apps?limit=100&cursor=") +
                                        page["next_cursor"].GetString());
-  CHECK(rest["apps"].Size() == 25);
+  CHECK(rest["items"].Size() == 25);
   CHECK(rest["next_cursor"].IsNull());
   auto games = get_json(all.port(), "/api/v1/steam-sync/apps?type=game&limit=1000");
-  CHECK(games["apps"].Size() == 39);  // not the unavailable one
+  CHECK(games["items"].Size() == 39);  // not the unavailable one
   auto future = get_json(all.port(), "/api/v1/steam-sync/apps?updated_since=2999-01-01T00:00:00Z");
-  CHECK(future["apps"].Size() == 0);
+  CHECK(future["items"].Size() == 0);
   auto stats = get_json(all.port(), "/api/v1/steam-sync/stats");
   CHECK(stats["apps_total"].GetInt64() == 40);
   CHECK(stats["fetched_last_24h"].GetInt64() == 40);
@@ -276,7 +276,7 @@ TEST_CASE("steam-sync: three workers share the leases and stay under the rate li
     CAPTURE(id);
     CHECK(store.detail_requests(id) == 1);  // no app fetched twice
   }
-  CHECK(get_json(api.port(), "/api/v1/workers")["workers"].Size() == 3);
+  CHECK(get_json(api.port(), "/api/v1/workers")["items"].Size() == 3);
 }
 
 TEST_CASE("steam-sync: a worker killed mid-fetch frees its apps after the lease timeout") {
@@ -320,7 +320,7 @@ TEST_CASE("steam-sync: hand-queued fetches run before the scheduled backlog") {
   refresh_app_list(all.port(), 60);
   auto scheduled_queued = [&] {
     auto stats = get_json(all.port(), "/api/v1/tasks?type=steam-sync.fetch_apps&state=queued");
-    return static_cast<int>(stats["tasks"].Size());
+    return static_cast<int>(stats["items"].Size());
   };
   wait_until([&] { return scheduled_queued() >= 10; }, 20s, "a backlog of scheduled fetches");
   auto hand = queued(all.port(), "fetch-app", R"({"app_id":600})");

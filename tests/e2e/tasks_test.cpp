@@ -141,9 +141,9 @@ TEST_CASE("a schedule fires once per fire time across two workers") {
   rapidjson::Document page;
   page.Parse(admin_get(api.port(), "/api/v1/tasks?type=echo.noop&limit=100").body.c_str());
   std::set<std::string> keys;
-  for (const auto& item : page["tasks"].GetArray()) keys.insert(item["unique_key"].GetString());
-  CHECK(page["tasks"].Size() >= 3);
-  CHECK(keys.size() == page["tasks"].Size());
+  for (const auto& item : page["items"].GetArray()) keys.insert(item["unique_key"].GetString());
+  CHECK(page["items"].Size() >= 3);
+  CHECK(keys.size() == page["items"].Size());
   auto schedules = admin_get(api.port(), "/api/v1/schedules").body;
   CHECK(schedules.find(R"("name":"echo.tick","spec":"every 1s")") != std::string::npos);
 }

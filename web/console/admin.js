@@ -6,7 +6,7 @@ async function users(section) {
   const status = el('p', { role: 'status' });
   const load = async () => {
     const page = await api('GET', '/api/v1/auth/users?limit=100');
-    body.replaceChildren(...page.users.map((user) => {
+    body.replaceChildren(...page.items.map((user) => {
       const scope = el('input', { 'aria-label': `scope to grant ${user.login}`, placeholder: 'scope', size: 10 });
       return el('tr', {}, el('td', {}, user.login),
         el('td', {}, user.scopes.map((s) => el('span', {}, s, ' ', el('button', {
@@ -39,7 +39,7 @@ async function tokens(section) {
   const ttl = el('input', { id: 't-ttl', placeholder: '30d', size: 6 });
   const load = async () => {
     const page = await api('GET', '/api/v1/auth/tokens');
-    body.replaceChildren(...page.tokens.map((token) => el('tr', {}, el('td', {}, token.name), el('td', {}, token.scopes.join(', ')),
+    body.replaceChildren(...page.items.map((token) => el('tr', {}, el('td', {}, token.name), el('td', {}, token.scopes.join(', ')),
       el('td', {}, when(token.expires_at)), el('td', {}, el('button', {
         class: 'quiet', onclick: async () => { await api('DELETE', `/api/v1/auth/tokens/${encodeURIComponent(token.name)}`); await load(); },
       }, 'Revoke')))));

@@ -8,7 +8,6 @@ function countsTable(title, groups) {
   const names = Object.keys(groups).sort();
   const states = STATES.filter((state) => names.some((name) => groups[name][state]));
   return el('div', { class: 'scroll' }, el('table', {},
-    el('caption', { class: 'muted' }, title),
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, title), states.map((s) => el('th', { scope: 'col' }, s)))),
     el('tbody', {}, names.map((name) => el('tr', {},
       el('th', { scope: 'row' }, name), states.map((s) => el('td', {}, groups[name][s] || 0)))))));
@@ -62,7 +61,7 @@ function taskList() {
     if (cursor) query.set('cursor', cursor);
     const page = await api('GET', `/api/v1/tasks?${query}`);
     const needle = filters.text.value.trim().toLowerCase();
-    for (const task of page.tasks) {
+    for (const task of page.items) {
       if (needle && !JSON.stringify(task).toLowerCase().includes(needle)) continue;
       body.append(el('tr', {},
         el('td', {}, el('a', { href: `#/tasks/${task.id}` }, task.id.slice(0, 13) + '…')),
@@ -99,11 +98,11 @@ export async function tasksPage(main) {
     byQueue.replaceChildren(countsTable('queue', stats.by_queue));
     byType.replaceChildren(countsTable('type', stats.by_type));
     const live = await api('GET', '/api/v1/workers');
-    workers.replaceChildren(...live.workers.map((w) => el('tr', {}, el('td', {}, w.name), el('td', {}, w.queues.join(', ')),
+    workers.replaceChildren(...live.items.map((w) => el('tr', {}, el('td', {}, w.name), el('td', {}, w.queues.join(', ')),
       el('td', {}, w.current_tasks.length ? w.current_tasks.map((id) => el('a', { href: `#/tasks/${id}` }, id.slice(0, 8) + ' ')) : '—'),
       el('td', {}, when(w.heartbeat_at)))));
     const planned = await api('GET', '/api/v1/schedules');
-    schedules.replaceChildren(...planned.schedules.map((s) => el('tr', {}, el('td', {}, s.name), el('td', {}, s.spec),
+    schedules.replaceChildren(...planned.items.map((s) => el('tr', {}, el('td', {}, s.name), el('td', {}, s.spec),
       el('td', {}, s.last_task_id ? el('a', { href: `#/tasks/${s.last_task_id}` }, when(s.last_fire_at)) : when(s.last_fire_at)),
       el('td', {}, s.enabled ? when(s.next_fire_at) : 'disabled'))));
   });

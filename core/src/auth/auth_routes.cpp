@@ -78,11 +78,15 @@ Response AuthService::token_response(const Request& request, const UserRecord& u
                                      const std::string& refresh_token) const {
   auto access_ttl = std::chrono::duration_cast<std::chrono::seconds>(config_.access_token_ttl);
   auto refresh_ttl = std::chrono::duration_cast<std::chrono::seconds>(config_.refresh_token_ttl);
-  auto response = Response::json(
-      200, fmt::format(R"({{"access_token":{},"token_type":"Bearer","expires_in":{},)"
-                       R"("refresh_token":{},"refresh_expires_in":{}}})",
-                       json::quote(access_token_for(user)), access_ttl.count(),
-                       json::quote(refresh_token), refresh_ttl.count()));
+  json::Writer out;
+  out.object()
+      .field("access_token", access_token_for(user))
+      .field("token_type", "Bearer")
+      .field("expires_in", static_cast<std::int64_t>(access_ttl.count()))
+      .field("refresh_token", refresh_token)
+      .field("refresh_expires_in", static_cast<std::int64_t>(refresh_ttl.count()))
+      .end_object();
+  auto response = Response::json(200, out.str());
   response.headers.emplace_back("Set-Cookie", refresh_cookie(request, refresh_token, refresh_ttl));
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;
@@ -105,8 +109,9 @@ Response AuthService::register_user(const Request& request) {
   auto id = store_.create_user(login, hasher_.hash(password), config_.default_scopes);
   if (!id) throw HttpError(409, fmt::format("the login '{}' is already taken", login));
   log_->info("registered user {} ({})", login, *id);
-  auto response = Response::json(
-      201, fmt::format(R"({{"id":{},"login":{}}})", json::quote(*id), json::quote(login)));
+  json::Writer out;
+  out.object().field("id", *id).field("login", login).end_object();
+  auto response = Response::json(201, out.str());
   response.headers.emplace_back("Location", "/api/v1/auth/me");
   return response;
 }
@@ -167,23 +172,31 @@ Response AuthService::logout(const Request& request) {
 Response AuthService::me(const Request& request) {
   const auto& caller = request.caller();
   if (caller.service) {
-    return Response::json(200, fmt::format(R"({{"id":{},"name":{},"kind":"service","scopes":{}}})",
-                                           json::quote(caller.subject), json::quote(caller.name),
-                                           scopes_json(caller.scopes)));
+    json::Writer out;
+    out.object()
+        .field("id", caller.subject)
+        .field("name", caller.name)
+        .field("kind", "service")
+        .field("scopes", caller.scopes)
+        .end_object();
+    return Response::json(200, out.str());
   }
   auto user = store_.find_user(caller.subject);
   if (!user) throw HttpError(401, "the token's user no longer exists");
-  return Response::json(200, user_json(*user));
+  json::Writer out;
+  write_user(out, *user);
+  return Response::json(200, out.str());
 }
 
 Response AuthService::list_users(const Request& request) {
   auto limit = static_cast<int>(request.query_int("limit", 100, 1, kMaxPageSize));
   auto users = store_.list_users(request.query_param("cursor"), limit);
-  std::string out = R"({"users":[)";
-  for (std::size_t i = 0; i < users.size(); ++i) out += (i ? "," : "") + user_json(users[i]);
-  out += "],\"next_cursor\":";
-  out += static_cast<int>(users.size()) == limit ? json::quote(users.back().login) : "null";
-  return Response::json(200, out + "}");
+  json::Writer out;
+  out.list(users,
+           static_cast<int>(users.size()) == limit ? std::optional(users.back().login)
+                                                   : std::nullopt,
+           write_user);
+  return Response::json(200, out.str());
 }
 
 Response AuthService::change_scope(const Request& request, bool grant) {
@@ -193,17 +206,15 @@ Response AuthService::change_scope(const Request& request, bool grant) {
   if (!user) throw HttpError(404, fmt::format("no user with login '{}'", login));
   log_->info("{} {} scope {} {} user {}", request.caller().name, grant ? "granted" : "revoked",
              scope, grant ? "to" : "from", user->login);
-  return Response::json(200, user_json(*user));
+  json::Writer out;
+  write_user(out, *user);
+  return Response::json(200, out.str());
 }
 
 Response AuthService::list_service_tokens(const Request&) {
-  std::string out = R"({"tokens":[)";
-  bool first = true;
-  for (const auto& token : store_.list_service_tokens()) {
-    out += (first ? "" : ",") + service_token_json(token);
-    first = false;
-  }
-  return Response::json(200, out + "]}");
+  json::Writer out;
+  out.list(store_.list_service_tokens(), std::nullopt, write_service_token);
+  return Response::json(200, out.str());
 }
 
 Response AuthService::create_service_token(const Request& request) {
@@ -226,8 +237,9 @@ Response AuthService::create_service_token(const Request& request) {
   auto token = store_.create_service_token(name, scopes, ttl);
   if (!token) throw HttpError(409, fmt::format("a live service token is named '{}'", name));
   log_->info("{} created service token {}", request.caller().name, name);
-  return Response::json(201, fmt::format(R"({{"name":{},"token":{}}})", json::quote(name),
-                                         json::quote(*token)));
+  json::Writer out;
+  out.object().field("name", name).field("token", *token).end_object();
+  return Response::json(201, out.str());
 }
 
 Response AuthService::revoke_service_token(const Request& request) {

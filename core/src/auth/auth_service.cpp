@@ -14,26 +14,23 @@ constexpr const char* kServiceTokenPrefix = "ost_";
 
 }  // namespace
 
-std::string scopes_json(const std::vector<std::string>& scopes) {
-  std::string out = "[";
-  for (const auto& scope : scopes) {
-    if (out.size() > 1) out += ',';
-    out += json::quote(scope);
-  }
-  return out + "]";
+void write_user(json::Writer& out, const UserRecord& user) {
+  out.object()
+      .field("id", user.id)
+      .field("login", user.login)
+      .field("scopes", user.scopes)
+      .time("created_at", user.created_at)
+      .end_object();
 }
 
-std::string user_json(const UserRecord& user) {
-  return fmt::format(R"({{"id":{},"login":{},"scopes":{},"created_at":{}}})",
-                     json::quote(user.id), json::quote(user.login), scopes_json(user.scopes),
-                     json::quote(json::rfc3339(user.created_at)));
-}
-
-std::string service_token_json(const ServiceTokenRecord& token) {
-  return fmt::format(R"({{"id":{},"name":{},"scopes":{},"created_at":{},"expires_at":{}}})",
-                     json::quote(token.id), json::quote(token.name), scopes_json(token.scopes),
-                     json::quote(json::rfc3339(token.created_at)),
-                     token.expires_at ? json::quote(json::rfc3339(*token.expires_at)) : "null");
+void write_service_token(json::Writer& out, const ServiceTokenRecord& token) {
+  out.object()
+      .field("id", token.id)
+      .field("name", token.name)
+      .field("scopes", token.scopes)
+      .time("created_at", token.created_at)
+      .time("expires_at", token.expires_at)
+      .end_object();
 }
 
 AuthService::AuthService(const config::AuthConfig& config, std::string secret,

@@ -11,6 +11,7 @@
 #include "http/router.hpp"
 
 #include <orchestra/http.hpp>
+#include <orchestra/json_writer.hpp>
 
 #include <spdlog/logger.h>
 
@@ -61,8 +62,7 @@ class AuthService {
   std::shared_ptr<spdlog::logger> log_;
 };
 
-std::string scopes_json(const std::vector<std::string>& scopes);
-std::string user_json(const UserRecord& user);
-std::string service_token_json(const ServiceTokenRecord& token);
+void write_user(json::Writer& out, const UserRecord& user);
+void write_service_token(json::Writer& out, const ServiceTokenRecord& token);
 
 }  // namespace orchestra::auth

@@ -1,6 +1,7 @@
 #include "tasks/task_record.hpp"
 
-#include "log/logging.hpp"
+#include <orchestra/json_writer.hpp>
+
 
 #include <fmt/format.h>
 
@@ -18,24 +19,6 @@ constexpr std::array<std::pair<State, std::string_view>, 7> kStates{{
     {State::dead, "dead"},
     {State::cancelled, "cancelled"},
 }};
-
-void append_string(std::string& out, std::string_view text) {
-  out += '"';
-  log::append_json_escaped(out, text);
-  out += '"';
-}
-
-void append_optional_string(std::string& out, const std::optional<std::string>& text) {
-  if (text) {
-    append_string(out, *text);
-  } else {
-    out += "null";
-  }
-}
-
-void append_optional_int(std::string& out, const std::optional<std::int64_t>& value) {
-  out += value ? std::to_string(*value) : "null";
-}
 
 }  // namespace
 
@@ -64,37 +47,44 @@ std::int64_t to_millis(Clock::time_point time) {
 
 std::int64_t now_millis() { return to_millis(Clock::now()); }
 
+void TaskRecord::write(json::Writer& out) const {
+  out.object()
+      .field("id", id)
+      .field("type", type)
+      .field("queue", queue)
+      .field("priority", priority)
+      .field("state", std::string(state_name(state)))
+      .field("attempts", attempts)
+      .field("max_attempts", max_attempts)
+      .raw_field("payload", payload);  // JSON already: stored by us, so well-formed
+  if (result) {
+    out.raw_field("result", *result);
+  } else {
+    out.null_field("result");
+  }
+  out.field("error", error)
+      .key("progress")
+      .object()
+      .field("fraction", progress)
+      .field("message", progress_message)
+      .end_object()
+      .field("unique_key", unique_key)
+      .field("owner", owner)
+      .field("lease_owner", lease_owner)
+      .time("lease_until", lease_until)
+      .time("run_at", run_at)
+      .time("created_at", created_at)
+      .time("started_at", started_at)
+      .time("finished_at", finished_at)
+      .field("pending_dependencies", pending_dependencies)
+      .field("cancel_requested", cancel_requested)
+      .end_object();
+}
+
 std::string TaskRecord::to_json() const {
-  std::string out = "{\"id\":";
-  append_string(out, id);
-  out += ",\"type\":";
-  append_string(out, type);
-  out += ",\"queue\":";
-  append_string(out, queue);
-  out += fmt::format(",\"priority\":{},\"state\":\"{}\",\"attempts\":{},\"max_attempts\":{}",
-                     priority, state_name(state), attempts, max_attempts);
-  // Payload and result are JSON already; stored by us, so well-formed.
-  out += ",\"payload\":" + payload;
-  out += ",\"result\":" + result.value_or("null");
-  out += ",\"error\":";
-  append_optional_string(out, error);
-  out += fmt::format(",\"progress\":{{\"fraction\":{},\"message\":", progress);
-  append_string(out, progress_message);
-  out += "},\"unique_key\":";
-  append_optional_string(out, unique_key);
-  out += ",\"owner\":";
-  append_optional_string(out, owner);
-  out += ",\"lease_owner\":";
-  append_optional_string(out, lease_owner);
-  out += ",\"lease_until\":";
-  append_optional_int(out, lease_until);
-  out += fmt::format(",\"run_at\":{},\"created_at\":{},\"started_at\":", run_at, created_at);
-  append_optional_int(out, started_at);
-  out += ",\"finished_at\":";
-  append_optional_int(out, finished_at);
-  out += fmt::format(",\"pending_dependencies\":{},\"cancel_requested\":{}}}",
-                     pending_dependencies, cancel_requested ? "true" : "false");
-  return out;
+  json::Writer out;
+  write(out);
+  return out.str();
 }
 
 }  // namespace orchestra::tasks

@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+namespace orchestra::json {
+class Writer;
+}
+
 namespace orchestra::tasks {
 
 enum class State { scheduled, queued, running, retrying, succeeded, dead, cancelled };
@@ -60,6 +64,8 @@ struct TaskRecord {
   bool cancel_requested = false;
   std::optional<std::string> owner;  // principal subject, when a plugin records it
 
+  // As the API shows it (timestamps RFC 3339).
+  void write(json::Writer& out) const;
   std::string to_json() const;
 };
 

@@ -4,9 +4,9 @@
 #include "tasks/task_service.hpp"
 
 #include <orchestra/json.hpp>
+#include <orchestra/json_writer.hpp>
 
 #include <fmt/format.h>
-
 
 namespace orchestra::tasks {
 namespace {
@@ -19,38 +19,6 @@ using http::Response;
 
 constexpr int kMaxPageSize = 500;
 constexpr auto kLiveWorkerWindow = std::chrono::seconds(30);
-
-std::string counts_json(const std::map<std::string, std::int64_t>& counts) {
-  std::string out = "{";
-  for (const auto& [state, count] : counts) {
-    if (out.size() > 1) out += ',';
-    out += fmt::format("{}:{}", json::quote(state), count);
-  }
-  return out + "}";
-}
-
-std::string nested_counts_json(
-    const std::map<std::string, std::map<std::string, std::int64_t>>& groups) {
-  std::string out = "{";
-  for (const auto& [name, counts] : groups) {
-    if (out.size() > 1) out += ',';
-    out += json::quote(name) + ":" + counts_json(counts);
-  }
-  return out + "}";
-}
-
-std::string string_list_json(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += json::quote(item);
-  }
-  return out + "]";
-}
-
-std::string optional_json(const std::optional<std::int64_t>& value) {
-  return value ? std::to_string(*value) : "null";
-}
 
 ListFilter read_filter(const Request& request) {
   ListFilter filter;
@@ -98,20 +66,30 @@ void TaskService::add_routes(http::Router& router) {
   };
   auto list_tasks = [this](const Request& request) {
     auto page = queue().list(read_filter(request));
-    std::string out = "{\"tasks\":[";
-    for (std::size_t i = 0; i < page.tasks.size(); ++i) {
-      if (i > 0) out += ',';
-      out += page.tasks[i].to_json();
-    }
-    out += "],\"next_cursor\":" + (page.next_cursor ? json::quote(*page.next_cursor) : "null") + "}";
-    return Response::json(200, out);
+    json::Writer out;
+    out.list(page.tasks, page.next_cursor,
+             [](json::Writer& writer, const TaskRecord& task) { task.write(writer); });
+    return Response::json(200, out.str());
   };
   auto stats = [this](const Request&) {
     auto counts = queue().stats();
-    return Response::json(200, fmt::format(R"({{"by_state":{},"by_queue":{},"by_type":{}}})",
-                                           counts_json(counts.by_state),
-                                           nested_counts_json(counts.by_queue),
-                                           nested_counts_json(counts.by_type)));
+    json::Writer out;
+    auto nested = [&](const char* name, const auto& groups) {
+      out.key(name).object();
+      for (const auto& [group, states] : groups) {
+        out.key(group).object();
+        for (const auto& [state, count] : states) out.field(state, count);
+        out.end_object();
+      }
+      out.end_object();
+    };
+    out.object().key("by_state").object();
+    for (const auto& [state, count] : counts.by_state) out.field(state, count);
+    out.end_object();
+    nested("by_queue", counts.by_queue);
+    nested("by_type", counts.by_type);
+    out.end_object();
+    return Response::json(200, out.str());
   };
   auto cancel = [this, visible_task](const Request& request) {
     auto id = visible_task(request).id;
@@ -126,32 +104,32 @@ void TaskService::add_routes(http::Router& router) {
   auto workers = [this](const Request&) {
     auto since = now_millis() -
                  std::chrono::duration_cast<std::chrono::milliseconds>(kLiveWorkerWindow).count();
-    std::string out = "{\"workers\":[";
-    bool first = true;
-    for (const auto& worker : queue().workers(since)) {
-      if (!first) out += ',';
-      first = false;
-      out += fmt::format(
-          R"({{"name":{},"queues":{},"current_tasks":{},"started_at":{},"heartbeat_at":{}}})",
-          json::quote(worker.name), string_list_json(worker.queues),
-          string_list_json(worker.current_tasks), worker.started_at, worker.heartbeat_at);
-    }
-    return Response::json(200, out + "]}");
+    json::Writer out;
+    out.list(queue().workers(since), std::nullopt, [](json::Writer& writer, const auto& worker) {
+      writer.object()
+          .field("name", worker.name)
+          .field("queues", worker.queues)
+          .field("current_tasks", worker.current_tasks)
+          .time("started_at", worker.started_at)
+          .time("heartbeat_at", worker.heartbeat_at)
+          .end_object();
+    });
+    return Response::json(200, out.str());
   };
   auto schedules = [this](const Request&) {
-    std::string out = "{\"schedules\":[";
-    bool first = true;
-    for (const auto& info : scheduler_->describe()) {
-      if (!first) out += ',';
-      first = false;
-      out += fmt::format(
-          R"({{"name":{},"spec":{},"type":{},"enabled":{},"next_fire_at":{},"last_fire_at":{},"last_task_id":{}}})",
-          json::quote(info.name), json::quote(info.spec), json::quote(info.type),
-          info.enabled ? "true" : "false", optional_json(info.next_fire_at),
-          optional_json(info.last_fire_at),
-          info.last_task_id ? json::quote(*info.last_task_id) : "null");
-    }
-    return Response::json(200, out + "]}");
+    json::Writer out;
+    out.list(scheduler_->describe(), std::nullopt, [](json::Writer& writer, const auto& info) {
+      writer.object()
+          .field("name", info.name)
+          .field("spec", info.spec)
+          .field("type", info.type)
+          .field("enabled", info.enabled)
+          .time("next_fire_at", info.next_fire_at)
+          .time("last_fire_at", info.last_fire_at)
+          .field("last_task_id", info.last_task_id)
+          .end_object();
+    });
+    return Response::json(200, out.str());
   };
   auto add = [&](Method method, const char* path, http::Handler handler, const char* summary,
                  http::Access access = http::Access::scope("tasks")) {

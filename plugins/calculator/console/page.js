@@ -60,11 +60,11 @@ export default async function mount(root, app) {
   every(500, async () => { if (watching) await show(watching); });
   every(3000, async () => {
     const page = await api('GET', '/api/v1/calculator/expressions?limit=10');
-    recent.replaceChildren(...page.expressions.map((e) => el('tr', {},
+    recent.replaceChildren(...page.items.map((e) => el('tr', {},
       el('td', {}, el('a', { href: '#', onclick: (event) => { event.preventDefault(); watching = e.id; show(e.id); } }, e.expression)),
       el('td', {}, e.status), el('td', {}, e.result ?? (e.error ? e.error.message : '—')), el('td', {}, when(e.created_at)))));
     const live = await api('GET', '/api/v1/calculator/agents');
-    agents.replaceChildren(...live.agents.map((a) => el('tr', {}, el('td', {}, a.name), el('td', {}, a.computing_power),
+    agents.replaceChildren(...live.items.map((a) => el('tr', {}, el('td', {}, a.name), el('td', {}, a.computing_power),
       el('td', {}, a.operations_running), el('td', {}, when(a.last_heartbeat_at)), el('td', {}, a.alive ? 'yes' : 'no'))));
   });
 }
