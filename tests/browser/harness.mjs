@@ -23,7 +23,7 @@ export class Server {
     mkdirSync(join(this.dir, 'var', 'blobs'), { recursive: true });
     this.config = join(this.dir, 'orchestra.yaml');
     writeFileSync(this.config, [
-      'server:', '  listen: 127.0.0.1:0', '  threads: 2', '  handler_threads: 4',
+      'server:', '  listen: 127.0.0.1:0', '  threads: 2', '  handler_threads: 4', '  validate_responses: true',
       'database:', '  url: sqlite:///var/test.db', `  migrations_dir: ${need('ORCHESTRA_SOURCE_DIR')}/sql`,
       'worker:', '  listen: 127.0.0.1:0',
       'blobs:', '  local:', '    roots: [var/blobs]',

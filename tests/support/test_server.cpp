@@ -98,6 +98,7 @@ std::string test_config(const std::string& extra) {
       "  threads: 2\n"
       "  handler_threads: 4\n"
       "  shutdown_grace: 10s\n"
+      "  validate_responses: true\n"
       "database:\n"
       "  url: sqlite:///var/test.db\n"
       "  migrations_dir: " ORCHESTRA_SOURCE_DIR "/sql\n"

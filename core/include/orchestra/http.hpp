@@ -155,10 +155,45 @@ class Access {
   std::string scope_;
 };
 
+// A query parameter as /openapi.json shows it.
+struct QueryParameter {
+  QueryParameter(std::string name, std::string schema, std::string description = {},
+                 bool required = false)
+      : name(std::move(name)),
+        schema(std::move(schema)),
+        description(std::move(description)),
+        required(required) {}
+  std::string name;
+  std::string schema;  // JSON Schema, e.g. R"({"type":"integer","minimum":1})"
+  std::string description;
+  bool required = false;
+};
+
 struct RouteOptions {
+  // {summary, execution, access, request, responses, query}, each optional.
+  RouteOptions(std::string summary = {}, Execution execution = Execution::blocking,
+               Access access = Access::authenticated(), std::string request = {},
+               std::map<int, std::string> responses = {}, std::vector<QueryParameter> query = {})
+      : summary(std::move(summary)),
+        execution(execution),
+        access(std::move(access)),
+        request(std::move(request)),
+        responses(std::move(responses)),
+        query(std::move(query)) {}
   std::string summary;
   Execution execution = Execution::blocking;
   Access access = Access::authenticated();
+  // JSON Schemas (2020-12, in the subset RapidJSON's draft-04 validator
+  // reads the same way: type, properties, required, items, enum, minimum,
+  // maximum, minLength, maxLength, additionalProperties). They are the
+  // route's contract in /openapi.json, and with server.validate_responses
+  // (on in the tests) every answer is checked against them: a response
+  // body that does not match, or a request body the route accepted though
+  // its schema refuses it, becomes a 500 naming the difference. A malformed
+  // schema stops start-up.
+  std::string request;                   // the JSON body; empty: none
+  std::map<int, std::string> responses;  // body per status; "" for no body
+  std::vector<QueryParameter> query;
 };
 
 // Route registration for one owner. Paths are templates: literal segments

@@ -166,7 +166,8 @@ void Application::start_listeners() {
   auto add_server = [&](http::Router& router, const config::ListenAddress& address,
                         std::string_view purpose, http::TokenVerifier verify_token) {
     auto& dispatcher = *dispatchers_.emplace_back(std::make_unique<http::Dispatcher>(
-        router, config_.log.access, log::logger("http"), std::move(verify_token)));
+        router, config_.log.access, log::logger("http"), std::move(verify_token),
+        config_.server.validate_responses));
     metrics_.add([&dispatcher](std::string& out) { dispatcher.render_metrics(out); });
     auto& server = *servers_.emplace_back(std::make_unique<http::Server>(
         config_.server, address, dispatcher, *handler_pool_, log::logger("http")));

@@ -69,6 +69,22 @@ void problem_response(Writer& out, const char* status, const char* description) 
   out.EndObject();
 }
 
+void raw(Writer& out, const std::string& json) {
+  out.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+// "content": {"application/json": {"schema": ...}}
+void json_content(Writer& out, const std::string& schema) {
+  out.Key("content");
+  out.StartObject();
+  out.Key("application/json");
+  out.StartObject();
+  out.Key("schema");
+  raw(out, schema);
+  out.EndObject();
+  out.EndObject();
+}
+
 void operation(Writer& out, const std::string& path, const http::RouteTarget& target) {
   std::string method(http::method_name(target.method));
   for (auto& c : method) c = static_cast<char>(std::tolower(c));
@@ -99,7 +115,31 @@ void operation(Writer& out, const std::string& path, const http::RouteTarget& ta
     out.EndObject();
     out.EndObject();
   }
+  for (const auto& parameter : target.options.query) {
+    out.StartObject();
+    out.Key("name");
+    out.String(parameter.name);
+    out.Key("in");
+    out.String("query");
+    out.Key("required");
+    out.Bool(parameter.required);
+    if (!parameter.description.empty()) {
+      out.Key("description");
+      out.String(parameter.description);
+    }
+    out.Key("schema");
+    raw(out, parameter.schema.empty() ? R"({"type":"string"})" : parameter.schema);
+    out.EndObject();
+  }
   out.EndArray();
+  if (!target.options.request.empty()) {
+    out.Key("requestBody");
+    out.StartObject();
+    out.Key("required");
+    out.Bool(true);
+    json_content(out, target.options.request);
+    out.EndObject();
+  }
   // Public routes need nothing; the rest a bearer token, with a scope
   // where they name one (admin holds every scope).
   const auto& access = target.options.access;
@@ -116,16 +156,28 @@ void operation(Writer& out, const std::string& path, const http::RouteTarget& ta
   out.EndArray();
   out.Key("responses");
   out.StartObject();
-  out.Key("default");
-  out.StartObject();
-  out.Key("description");
-  out.String("See the summary");
-  out.EndObject();
-  problem_response(out, "400", "The request names its problem");
-  if (access.kind() != http::Access::Kind::public_) {
+  for (const auto& [status, schema] : target.options.responses) {
+    auto code = std::to_string(status);
+    out.Key(code.c_str());
+    out.StartObject();
+    out.Key("description");
+    out.String(std::string(http::status_reason(status)));
+    if (!schema.empty()) json_content(out, schema);
+    out.EndObject();
+  }
+  if (target.options.responses.empty()) {
+    out.Key("default");
+    out.StartObject();
+    out.Key("description");
+    out.String("See the summary");
+    out.EndObject();
+  }
+  const auto& declared = target.options.responses;
+  if (!declared.contains(400)) problem_response(out, "400", "The request names its problem");
+  if (access.kind() != http::Access::Kind::public_ && !declared.contains(401)) {
     problem_response(out, "401", "No valid bearer token");
   }
-  if (access.kind() == http::Access::Kind::scope) {
+  if (access.kind() == http::Access::Kind::scope && !declared.contains(403)) {
     problem_response(out, "403", "The token lacks the scope");
   }
   out.EndObject();

@@ -44,6 +44,7 @@ ServerConfig read_server(const ConfigSection& section) {
   server.stream_keepalive =
       section.get_positive_duration("stream_keepalive", server.stream_keepalive);
   server.shutdown_grace = section.get("shutdown_grace", server.shutdown_grace);
+  server.validate_responses = section.get<bool>("validate_responses", false);
   return server;
 }
 

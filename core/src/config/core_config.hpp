@@ -36,6 +36,10 @@ struct ServerConfig {
   milliseconds shutdown_grace{30'000};
   // A comment line on a quiet event stream, so proxies keep it open.
   milliseconds stream_keepalive{15'000};
+  // Check every answer against its route's declared schemas (a 500 where
+  // one breaks them): for tests and development, it costs a parse per
+  // response.
+  bool validate_responses = false;
 };
 
 struct DatabaseConfig {

@@ -15,9 +15,11 @@ std::string generate_request_id() {
 }
 
 Dispatcher::Dispatcher(const Router& router, bool access_log,
-                       std::shared_ptr<spdlog::logger> log, TokenVerifier verify_token)
+                       std::shared_ptr<spdlog::logger> log, TokenVerifier verify_token,
+                       bool validate)
     : router_(router),
       access_log_(access_log),
+      validate_(validate),
       log_(std::move(log)),
       verify_token_(std::move(verify_token)) {}
 
@@ -59,7 +61,9 @@ const RouteTarget* Dispatcher::route(Request& request, Response& early) const {
 Response Dispatcher::invoke(const RouteTarget& target, Request& request) const {
   try {
     authorize(target.options.access, request, verify_token_);
-    return target.handler(request);
+    auto response = target.handler(request);
+    if (validate_) check_contract(target, request, response);
+    return response;
   } catch (const HttpError& error) {
     auto response = Response::problem(error.status(), error.detail(), error.title());
     response.headers.insert(response.headers.end(), error.headers.begin(),
@@ -76,6 +80,22 @@ Response Dispatcher::invoke(const RouteTarget& target, Request& request) const {
   return Response::problem(
       500, fmt::format("the handler failed; see the server log for request {}",
                        request.request_id));
+}
+
+void Dispatcher::check_contract(const RouteTarget& target, const Request& request,
+                                Response& response) const {
+  auto problem = target.schemas->response_problem(response);
+  if (!problem && response.status < 300 && !request.body.empty()) {
+    if (auto refused = target.schemas->request_problem(request.body)) {
+      problem = "the route accepted a body its schema refuses: " + *refused;
+    }
+  }
+  if (!problem) return;
+  log_->error("[{}] {} {} breaks its declared contract (request {}): {}", target.owner,
+              method_name(request.method), target.path_template, request.request_id, *problem);
+  response = Response::problem(
+      500, fmt::format("{} {} breaks its declared contract: {}", method_name(request.method),
+                       target.path_template, *problem));
 }
 
 void Dispatcher::complete(const Request& request, const RouteTarget* target,

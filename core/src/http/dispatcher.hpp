@@ -19,8 +19,9 @@ namespace orchestra::http {
 
 class Dispatcher {
  public:
+  // With `validate`, every answer is checked against its route's schemas.
   Dispatcher(const Router& router, bool access_log, std::shared_ptr<spdlog::logger> log,
-             TokenVerifier verify_token = {});
+             TokenVerifier verify_token = {}, bool validate = false);
 
   // Routes `request` (whose `target` and `method` are set). On success the
   // request's path, query and params are filled and the target returned;
@@ -29,6 +30,10 @@ class Dispatcher {
   // Checks the route's access (setting request.principal), then runs the
   // handler; any exception becomes a problem response.
   Response invoke(const RouteTarget& target, Request& request) const;
+  // The contract check of server.validate_responses: a 500 in place of an
+  // answer that breaks the route's declared schemas.
+  void check_contract(const RouteTarget& target, const Request& request,
+                      Response& response) const;
   // Adds the request id, records metrics and writes the access log line.
   void complete(const Request& request, const RouteTarget* target, Response& response,
                 std::chrono::steady_clock::time_point started) const;
@@ -39,6 +44,7 @@ class Dispatcher {
  private:
   const Router& router_;
   bool access_log_;
+  bool validate_;
   std::shared_ptr<spdlog::logger> log_;
   TokenVerifier verify_token_;
   mutable RouteMetrics unmatched_;

@@ -74,7 +74,15 @@ void Router::add(Method method, const std::string& path_template, Handler handle
     throw std::invalid_argument(fmt::format("route {} {} is declared twice",
                                             method_name(method), path_template));
   }
+  std::shared_ptr<const RouteSchemas> schemas;
+  try {
+    schemas = std::make_shared<const RouteSchemas>(options);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument(
+        fmt::format("route {} {}: {}", method_name(method), path_template, error.what()));
+  }
   auto& target = targets_.emplace_back();
+  target.schemas = std::move(schemas);
   target.method = method;
   target.path_template = path_template;
   target.owner = owner;

@@ -4,6 +4,8 @@
 
 #include "metrics/registry.hpp"
 
+#include "http/route_schemas.hpp"
+
 #include <orchestra/http.hpp>
 
 #include <array>
@@ -38,6 +40,7 @@ struct RouteTarget {
   std::string owner;  // "core" or the plugin's name
   Handler handler;
   RouteOptions options;
+  std::shared_ptr<const RouteSchemas> schemas;  // compiled from options
   mutable RouteMetrics metrics;
 };
 

@@ -5,6 +5,7 @@
 
 #include <orchestra/json.hpp>
 #include <orchestra/json_writer.hpp>
+#include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,28 @@ using http::Request;
 using http::Response;
 
 constexpr int kMaxPageSize = 500;
+
+const std::string kStateSchema =
+    R"({"type":"string","enum":["scheduled","queued","running","retrying","succeeded","dead","cancelled"]})";
+
+std::string task_schema() {
+  using namespace schema;
+  return record({{"id", kString}, {"type", kString}, {"queue", kString}, {"priority", kInteger},
+                 {"state", kStateSchema}, {"attempts", kInteger}, {"max_attempts", kInteger},
+                 {"payload", kAny}, {"result", kAny}, {"error", kOptionalString},
+                 {"progress", record({{"fraction", R"({"type":"number","minimum":0,"maximum":1})"},
+                                      {"message", kString}})},
+                 {"unique_key", kOptionalString}, {"owner", kOptionalString},
+                 {"lease_owner", kOptionalString}, {"lease_until", kOptionalTimestamp},
+                 {"run_at", kTimestamp}, {"created_at", kTimestamp},
+                 {"started_at", kOptionalTimestamp}, {"finished_at", kOptionalTimestamp},
+                 {"pending_dependencies", kInteger}, {"cancel_requested", kBoolean}});
+}
+
+// {"<name>": count, ...}
+const std::string kCounts = R"({"type":"object","additionalProperties":{"type":"integer"}})";
+const std::string kNestedCounts =
+    R"({"type":"object","additionalProperties":{"type":"object","additionalProperties":{"type":"integer"}}})";
 constexpr auto kLiveWorkerWindow = std::chrono::seconds(30);
 
 ListFilter read_filter(const Request& request) {
@@ -131,21 +154,49 @@ void TaskService::add_routes(http::Router& router) {
     });
     return Response::json(200, out.str());
   };
-  auto add = [&](Method method, const char* path, http::Handler handler, const char* summary,
-                 http::Access access = http::Access::scope("tasks")) {
-    router.add(method, path, std::move(handler), {summary, Execution::blocking, access}, "core");
+  auto add = [&](Method method, const char* path, http::Handler handler, http::RouteOptions options) {
+    router.add(method, path, std::move(handler), std::move(options), "core");
   };
+  using http::Access;
+  using http::QueryParameter;
+  auto task = task_schema();
   add(Method::get, "/api/v1/tasks/{id}", get_task,
-      "A task's state, progress, result (scope tasks, or the task's owner)",
-      http::Access::authenticated());
+      {"A task's state, progress, result (scope tasks, or the task's owner)", Execution::blocking,
+       Access::authenticated(), {}, {{200, task}}});
   add(Method::get, "/api/v1/tasks", list_tasks,
-      "Tasks, newest first; filters state, type, queue; limit, cursor");
-  add(Method::get, "/api/v1/tasks/stats", stats, "Task counts per state, queue and type");
+      {"Tasks, newest first; filters state, type, queue; limit, cursor", Execution::blocking,
+       Access::scope("tasks"), {}, {{200, schema::list_of(task)}},
+       {{"state", kStateSchema, "only tasks in this state"},
+        {"type", schema::kString, "only tasks of this type"},
+        {"queue", schema::kString, "only tasks of this queue"},
+        {"limit", schema::limit_schema(kMaxPageSize), "page size (default 50)"},
+        {"cursor", schema::kString, "next_cursor of the previous page"}}});
+  add(Method::get, "/api/v1/tasks/stats", stats,
+      {"Task counts per state, queue and type", Execution::blocking, Access::scope("tasks"), {},
+       {{200, schema::record({{"by_state", kCounts}, {"by_queue", kNestedCounts},
+                              {"by_type", kNestedCounts}})}}});
   add(Method::post, "/api/v1/tasks/{id}/cancel", cancel,
-      "Cancel a live task (scope tasks, or the task's owner)", http::Access::authenticated());
-  add(Method::post, "/api/v1/tasks/{id}/retry", retry, "Run a dead or cancelled task again");
-  add(Method::get, "/api/v1/workers", workers, "Live workers");
-  add(Method::get, "/api/v1/schedules", schedules, "Schedules and their next firing");
+      {"Cancel a live task (scope tasks, or the task's owner)", Execution::blocking,
+       Access::authenticated(), {}, {{202, task}}});
+  add(Method::post, "/api/v1/tasks/{id}/retry", retry,
+      {"Run a dead or cancelled task again", Execution::blocking, Access::scope("tasks"), {},
+       {{202, task}}});
+  add(Method::get, "/api/v1/workers", workers,
+      {"Live workers", Execution::blocking, Access::scope("tasks"), {},
+       {{200, schema::list_of(schema::record({{"name", schema::kString},
+                                               {"queues", schema::kStrings},
+                                               {"current_tasks", schema::kStrings},
+                                               {"started_at", schema::kTimestamp},
+                                               {"heartbeat_at", schema::kTimestamp}}))}}});
+  add(Method::get, "/api/v1/schedules", schedules,
+      {"Schedules and their next firing", Execution::blocking, Access::scope("tasks"), {},
+       {{200, schema::list_of(schema::record({{"name", schema::kString},
+                                               {"spec", schema::kString},
+                                               {"type", schema::kString},
+                                               {"enabled", schema::kBoolean},
+                                               {"next_fire_at", schema::kOptionalTimestamp},
+                                               {"last_fire_at", schema::kOptionalTimestamp},
+                                               {"last_task_id", schema::kOptionalString}}))}}});
 }
 
 void TaskService::add_metrics(metrics::Registry& registry) {
