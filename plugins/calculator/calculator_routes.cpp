@@ -6,6 +6,7 @@
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 #include <orchestra/json_writer.hpp>
+#include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
 
@@ -273,27 +274,68 @@ CalculatorRoutes::Response CalculatorRoutes::agents(const Request&) {
 }
 
 void CalculatorRoutes::add(orchestra::http::Routes& routes) {
+  using namespace orchestra::schema;
   auto user = settings_.required_scope.empty() ? Access::authenticated()
                                                : Access::scope(settings_.required_scope);
   auto route = [&](Method method, const char* path, const char* summary, Access access,
-                   Response (CalculatorRoutes::*handler)(const Request&)) {
+                   Response (CalculatorRoutes::*handler)(const Request&), std::string request,
+                   std::map<int, std::string> responses,
+                   std::vector<orchestra::http::QueryParameter> query = {}) {
     routes.add(method, path, [this, handler](const Request& r) { return (this->*handler)(r); },
-               {summary, Execution::blocking, std::move(access)});
+               {summary, Execution::blocking, std::move(access), std::move(request),
+                std::move(responses), std::move(query)});
   };
+  auto status = R"({"type":"string","enum":["pending","in_progress","ok","error"]})";
+  auto expression = record(
+      {{"id", kString}, {"user_id", kString}, {"req_uid", kString}, {"expression", kString},
+       {"status", status}, {"result", R"({"type":["number","null"]})"},
+       {"error", R"({"oneOf":[{"type":"null"},)" +
+                     record({{"message", kString}, {"position", kInteger}}) + "]}"},
+       {"operations_total", kInteger}, {"operations_done", kInteger}, {"created_at", kTimestamp},
+       {"eval_started_at", kOptionalTimestamp}, {"eval_finished_at", kOptionalTimestamp}});
+  auto operand = R"({"type":"object","additionalProperties":false,"properties":)"
+                 R"({"operation":{"type":"integer"},"value":{"type":"number"}}})";
+  auto operation = record({{"index", kInteger}, {"operator", R"({"enum":["+","-","*","/"]})"},
+                           {"negate", kBoolean}, {"position", kInteger}, {"left", operand},
+                           {"right", operand}, {"done", kBoolean}});
+  auto graph = R"({"type":"object","additionalProperties":false,"required":["items","next_cursor","result"],)"
+               R"("properties":{"items":{"type":"array","items":)" + operation +
+               R"(},"next_cursor":{"type":"null"},"result":)" + operand + "}}";
+  auto durations_schema = R"({"type":"object","additionalProperties":false,"properties":{)"
+                          R"("+":{"type":"integer","minimum":0,"maximum":65535},)"
+                          R"("-":{"type":"integer","minimum":0,"maximum":65535},)"
+                          R"("*":{"type":"integer","minimum":0,"maximum":65535},)"
+                          R"("/":{"type":"integer","minimum":0,"maximum":65535}}})";
+  auto agent = record({{"name", kString}, {"computing_power", kInteger},
+                       {"operations_running", kInteger}, {"created_at", kTimestamp},
+                       {"last_heartbeat_at", kTimestamp}, {"alive", kBoolean}});
   route(Method::post, "/expressions", "Submit an expression {req_uid, expression}", user,
-        &CalculatorRoutes::submit);
+        &CalculatorRoutes::submit,
+        body({{"req_uid", R"({"type":"string","minLength":1,"maxLength":128})"},
+              {"expression", fmt::format(R"({{"type":"string","maxLength":{}}})",
+                                         settings_.limits.max_length)}},
+             {"req_uid", "expression"}),
+        {{201, expression}, {200, expression}});
   route(Method::get, "/expressions", "Your expressions, newest first; status, limit, cursor",
-        user, &CalculatorRoutes::list);
+        user, &CalculatorRoutes::list, {}, {{200, list_of(expression)}},
+        {{"status", status, "only expressions in this status"},
+         {"limit", limit_schema(500), "page size (default 50)"},
+         {"cursor", kString, "next_cursor of the previous page"}});
   route(Method::get, "/expressions/{id}", "One of your expressions; ?wait=S long-polls", user,
-        &CalculatorRoutes::get);
+        &CalculatorRoutes::get, {}, {{200, expression}},
+        {{"wait",
+          fmt::format(R"({{"type":"integer","minimum":0,"maximum":{}}})",
+                      settings_.max_wait.count() / 1000),
+          "seconds to wait for it to finish"}});
   route(Method::get, "/expressions/{id}/operations",
         "One of your expressions as its graph of operations, each done or not", user,
-        &CalculatorRoutes::operations);
+        &CalculatorRoutes::operations, {}, {{200, graph}});
   route(Method::get, "/durations", "Milliseconds each operator takes", user,
-        &CalculatorRoutes::get_durations);
+        &CalculatorRoutes::get_durations, {}, {{200, durations_schema}});
   route(Method::put, "/durations", "Change operator durations (admin)", Access::scope("admin"),
-        &CalculatorRoutes::put_durations);
-  route(Method::get, "/agents", "Workers computing operations", user, &CalculatorRoutes::agents);
+        &CalculatorRoutes::put_durations, durations_schema, {{200, durations_schema}});
+  route(Method::get, "/agents", "Workers computing operations", user, &CalculatorRoutes::agents,
+        {}, {{200, list_of(agent)}});
 }
 
 }  // namespace calculator

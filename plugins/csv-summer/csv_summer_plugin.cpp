@@ -7,6 +7,7 @@
 #include <orchestra/json.hpp>
 #include <orchestra/json_writer.hpp>
 #include <orchestra/plugin.hpp>
+#include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
 
@@ -86,14 +87,31 @@ class CsvSummerPlugin final : public orchestra::Plugin {
         options);
     auto access = Access::scope(scope);
     auto& routes = host.http();
+    using namespace orchestra::schema;
+    auto task = record(
+        {{"task_id", kString}, {"file", kString},
+         {"state", R"({"enum":["scheduled","queued","running","retrying","succeeded","dead","cancelled"]})"},
+         {"progress", record({{"fraction", R"({"type":"number"})"}, {"message", kString}})},
+         {"attempts", kInteger},
+         {"result", R"({"oneOf":[{"type":"null"},{"type":"object","required":["columns","rows"]}]})"},
+         {"error", kOptionalString}, {"created_at", kTimestamp},
+         {"started_at", kOptionalTimestamp}, {"finished_at", kOptionalTimestamp}});
     routes.add(Method::post, "/tasks", [this](const Request& r) { return submit(r); },
                {"Sum every n-th column of a CSV: {file, delimiter, header, every, on_invalid}",
-                Execution::blocking, access});
+                Execution::blocking, access,
+                body({{"file", R"({"type":"string","minLength":1})"},
+                      {"delimiter", R"({"type":"string","minLength":1,"maxLength":1})"},
+                      {"header", kBoolean}, {"every", R"({"type":"integer","minimum":1})"},
+                      {"on_invalid", R"({"enum":["fail","skip"]})"}},
+                     {"file"}),
+                {{202, record({{"task_id", kString}})}}});
     routes.add(Method::get, "/tasks/in-progress",
                [this](const Request&) { return in_progress(); },
-               {"Sum tasks queued and running, across all workers", Execution::blocking, access});
+               {"Sum tasks queued and running, across all workers", Execution::blocking, access,
+                {}, {{200, record({{"queued", kInteger}, {"running", kInteger}})}}});
     routes.add(Method::get, "/tasks/{id}", [this](const Request& r) { return get(r); },
-               {"A sum task: state, progress, result", Execution::blocking, access});
+               {"A sum task: state, progress, result", Execution::blocking, access, {},
+                {{200, task}}});
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
+#include <orchestra/schema.hpp>
 #include <orchestra/text.hpp>
 
 #include <fmt/format.h>
@@ -170,25 +171,67 @@ SearchRequest read_search_request(const orchestra::http::Request& request) {
 }
 
 void SearchRoutes::add(orchestra::http::Routes& routes) {
-  auto route = [&](Method method, const char* path, const char* summary, Access access,
-                   Response (SearchRoutes::*handler)(const Request&)) {
+  using namespace orchestra::schema;
+  using orchestra::http::QueryParameter;
+  auto route = [&](Method method, const char* path, const char* summary,
+                   Response (SearchRoutes::*handler)(const Request&), std::string request,
+                   std::map<int, std::string> responses, std::vector<QueryParameter> query = {}) {
     routes.add(method, path, [this, handler](const Request& request) {
       return (this->*handler)(request);
-    }, {summary, orchestra::http::Execution::blocking, access});
+    }, {summary, orchestra::http::Execution::blocking, Access::scope("admin"), std::move(request),
+        std::move(responses), std::move(query)});
   };
+  auto source = R"({"type":"string","enum":["steam-sync.apps","notifications.teams","notifications.matches"]})";
+  auto hit = record({{"source", kString}, {"key", kString}, {"score", R"({"type":"number"})"},
+                     {"document", R"({"type":"object"})"},
+                     {"highlights", record({{"title", kString}, {"snippet", kString}})}});
+  auto facet_counts = R"({"type":"object","additionalProperties":{"type":"array","items":)" +
+                      record({{"value", kString}, {"count", kInteger}}) + "}}";
+  auto results = record({{"items", R"({"type":"array","items":)" + hit + "}"},
+                         {"next_cursor", kOptionalString}, {"facets", facet_counts}});
+  auto words = R"({"type":"string","description":"comma list"})";
   routes.add_shared(Method::get, "/search", [this](const Request& request) {
     return search(request);
   }, {"Search every indexed source (q, source, filters, facets)",
-      orchestra::http::Execution::blocking, Access::authenticated()});
-  route(Method::get, "/status", "The pipeline of each source", Access::scope("admin"),
-        &SearchRoutes::status);
-  route(Method::get, "/dead", "Documents that could not be indexed (source)",
-        Access::scope("admin"), &SearchRoutes::dead);
-  route(Method::post, "/dead/{id}/retry", "Index a dead document again", Access::scope("admin"),
-        &SearchRoutes::retry);
+      orchestra::http::Execution::blocking, Access::authenticated(), {}, {{200, results}},
+      {{"q", R"({"type":"string","minLength":1,"maxLength":500})",
+        "words (all must match), \"a phrase\", -excluded; the last word is a prefix", true},
+       {"source", source, "one source only"},
+       {"limit", limit_schema(100), "page size (default 20)"},
+       {"cursor", kString, "next_cursor of the previous page"},
+       {"facets", words, "counts per value: type, genre, platform, is_free, team, status, country"},
+       {"type", words, "apps: app types"}, {"genre", words, "apps: genres"},
+       {"platform", words, "apps: platforms"},
+       {"is_free", R"({"type":"string","enum":["true","false"]})", "apps: free or not"},
+       {"price_max", R"({"type":"integer","minimum":0})", "apps: cents, with country"},
+       {"country", R"({"type":"string","pattern":"^[A-Z]{2}$"})", "apps: ISO 3166-1 alpha-2"},
+       {"team", words, "matches: team names"},
+       {"from", kTimestamp, "matches: starting at or after"},
+       {"to", kTimestamp, "matches: starting at or before"}}});
+  auto reindex = record({{"source", kString},
+                         {"state", R"({"enum":["building","ready","switched","failed"]})"},
+                         {"position", kString}, {"built", kInteger},
+                         {"requested_at", kTimestamp}, {"finished_at", kOptionalTimestamp},
+                         {"error", kOptionalString}});
+  auto status = record({{"source", kString}, {"checkpoint", kString}, {"extracted", kInteger},
+                        {"indexed", kInteger}, {"documents", kInteger}, {"lag_changes", kInteger},
+                        {"lag_seconds", R"({"type":"number","minimum":0})"},
+                        {"waiting_transform", kInteger}, {"waiting_load", kInteger},
+                        {"dead", kInteger}, {"last_error", kOptionalString},
+                        {"updated_at", kOptionalTimestamp},
+                        {"reindex", R"({"oneOf":[{"type":"null"},)" + reindex + "]}"}});
+  auto dead = record({{"id", kString}, {"key", kString}, {"position", kString},
+                      {"stage", R"({"enum":["transform","load","reindex"]})"}, {"error", kString},
+                      {"created_at", kTimestamp}});
+  route(Method::get, "/status", "The pipeline of each source", &SearchRoutes::status, {},
+        {{200, list_of(status)}});
+  route(Method::get, "/dead", "Documents that could not be indexed (source)", &SearchRoutes::dead,
+        {}, {{200, list_of(dead)}}, {{"source", source, "the source", true}});
+  route(Method::post, "/dead/{id}/retry", "Index a dead document again", &SearchRoutes::retry, {},
+        {{202, record({{"id", kString}, {"status", R"({"enum":["queued"]})"}})}});
   route(Method::post, "/reindex",
         "Rebuild a source's documents beside the index and switch them in (source)",
-        Access::scope("admin"), &SearchRoutes::reindex);
+        &SearchRoutes::reindex, body({{"source", source}}, {"source"}), {{202, reindex}});
 }
 
 SearchRoutes::Response SearchRoutes::search(const Request& request) {

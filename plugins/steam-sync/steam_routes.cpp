@@ -1,11 +1,13 @@
 #include "steam_routes.hpp"
 
 #include "app_json.hpp"
+
 #include <orchestra/text.hpp>
 #include "fetch_request.hpp"
 
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
+#include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -194,25 +196,61 @@ SteamRoutes::Response SteamRoutes::stats(const Request&) {
 }
 
 void SteamRoutes::add(orchestra::http::Routes& routes) {
+  using namespace orchestra::schema;
   auto route = [&](Method method, const char* path, const char* summary, Access access,
-                   Response (SteamRoutes::*handler)(const Request&)) {
+                   Response (SteamRoutes::*handler)(const Request&), std::string request,
+                   std::map<int, std::string> responses,
+                   std::vector<orchestra::http::QueryParameter> query = {}) {
     routes.add(method, path, [this, handler](const Request& r) { return (this->*handler)(r); },
-               {summary, Execution::blocking, std::move(access)});
+               {summary, Execution::blocking, std::move(access), std::move(request),
+                std::move(responses), std::move(query)});
   };
+  auto accepted = record({{"task_id", kString}, {"status_url", kString}});
+  auto app_id = R"({"type":"integer","minimum":1})";
+  auto country = R"({"type":"string","pattern":"^[A-Za-z]{2}$"})";
+  auto maybe_text = kOptionalString;
+  auto maybe_flag = R"({"type":["boolean","null"]})";
+  auto price = record({{"currency", kString}, {"initial", kInteger}, {"final", kInteger},
+                       {"discount_percent", kInteger}, {"fetched_at", kTimestamp}});
+  auto app = record(
+      {{"app_id", kInteger}, {"name", kString}, {"last_updated", kTimestamp},
+       {"fetch_status", kString}, {"type", maybe_text}, {"is_free", maybe_flag},
+       {"short_description", maybe_text}, {"developers", kStrings}, {"publishers", kStrings},
+       {"genres", kStrings}, {"categories", kStrings},
+       {"release_date", record({{"date", maybe_text}, {"coming_soon", maybe_flag}})},
+       {"platforms", kStrings},
+       {"prices", R"({"type":"object","additionalProperties":)" + price + "}"},
+       {"data_problems", kStrings}, {"details_fetched_at", kOptionalTimestamp}});
+  auto budget = record({{"host", kString}, {"requests", kInteger},
+                        {"per_seconds", R"({"type":"number"})"},
+                        {"burst_available", R"({"type":"number"})"}});
+  auto stats = record({{"apps_total", kInteger}, {"never_fetched", kInteger},
+                       {"fetched_last_24h", kInteger}, {"unavailable", kInteger},
+                       {"leased", kInteger}, {"oldest_last_updated", kOptionalTimestamp},
+                       {"request_budget", R"({"oneOf":[{"type":"null"},)" + budget + "]}"}});
   auto tasks = Access::scope(settings_.task_scope);
   route(Method::post, "/tasks/refresh-app-list", "Queue a refresh of the app list", tasks,
-        &SteamRoutes::refresh_app_list);
+        &SteamRoutes::refresh_app_list, body({}, {}), {{202, accepted}});
   route(Method::post, "/tasks/fetch-app", "Queue a fetch of one app {app_id, country}", tasks,
-        &SteamRoutes::fetch_app);
+        &SteamRoutes::fetch_app, body({{"app_id", app_id}, {"country", country}}, {"app_id"}),
+        {{202, accepted}});
   route(Method::post, "/tasks/fetch-apps", "Queue a fetch of apps {app_ids, countries}", tasks,
-        &SteamRoutes::fetch_apps);
+        &SteamRoutes::fetch_apps,
+        body({{"app_ids", std::string(R"({"type":"array","minItems":1,"items":)") + app_id + "}"},
+              {"countries", std::string(R"({"type":"array","items":)") + country + "}"}},
+             {"app_ids"}),
+        {{202, accepted}});
   auto reader = Access::authenticated();
   route(Method::get, "/apps", "Apps by id; updated_since, type, cursor, limit", reader,
-        &SteamRoutes::list_apps);
+        &SteamRoutes::list_apps, {}, {{200, list_of(app)}},
+        {{"updated_since", kString, "RFC 3339 time or Unix seconds"},
+         {"type", kString, "only apps of this type (game, dlc, ...)"},
+         {"limit", limit_schema(1000), "page size (default 100)"},
+         {"cursor", kString, "next_cursor of the previous page"}});
   route(Method::get, "/apps/{id}", "One app with its prices per country", reader,
-        &SteamRoutes::get_app);
+        &SteamRoutes::get_app, {}, {{200, app}});
   route(Method::get, "/stats", "Catalogue freshness and the request budget left", reader,
-        &SteamRoutes::stats);
+        &SteamRoutes::stats, {}, {{200, stats}});
 }
 
 }  // namespace steam_sync

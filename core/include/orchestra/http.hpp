@@ -192,7 +192,7 @@ struct RouteOptions {
   // its schema refuses it, becomes a 500 naming the difference. A malformed
   // schema stops start-up.
   std::string request;                   // the JSON body; empty: none
-  std::map<int, std::string> responses;  // body per status; "" for no body
+  std::map<int, std::string> responses;  // JSON body per status; "": none, or not JSON
   std::vector<QueryParameter> query;
 };
 

@@ -3,6 +3,7 @@
 #include "log/logging.hpp"
 
 #include <orchestra/abi.hpp>
+#include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -268,25 +269,34 @@ void add_probe_routes(http::Router& router, std::vector<ReadinessCheck> checks,
   router.add(
       Method::get, "/healthz",
       [](const Request&) { return Response::json(200, R"({"status":"ok"})"); },
-      {"Liveness: the process is up", Execution::inline_, Access::public_()}, "core");
+      {"Liveness: the process is up", Execution::inline_, Access::public_(), {},
+       {{200, schema::record({{"status", R"({"enum":["ok"]})"}})}}},
+      "core");
   router.add(
       Method::get, "/readyz",
       [checks = std::move(checks)](const Request&) { return readiness(checks); },
-      {"Readiness: the database and the task queue answer", Execution::blocking, Access::public_()}, "core");
+      {"Readiness: the database and the task queue answer", Execution::blocking,
+       Access::public_(), {},
+       {{200, schema::record({{"status", R"({"enum":["ready"]})"},
+                              {"checks", R"({"type":"object","additionalProperties":{"type":"string"}})"}})}}},
+      "core");
   router.add(
       Method::get, "/metrics",
       [&registry](const Request&) {
         return Response::text(200, registry.render(), "text/plain; version=0.0.4");
       },
-      {"Prometheus metrics", Execution::blocking,
-       public_metrics ? Access::public_() : Access::scope("metrics")}, "core");
+      {"Prometheus metrics (text)", Execution::blocking,
+       public_metrics ? Access::public_() : Access::scope("metrics"), {}, {{200, ""}}},
+      "core");
 }
 
 void add_openapi_route(http::Router& router) {
   router.add(
       Method::get, "/openapi.json",
       [&router](const Request&) { return Response::json(200, openapi_document(router)); },
-      {"This API's OpenAPI description", Execution::inline_, Access::public_()}, "core");
+      {"This API's OpenAPI 3.1 description", Execution::inline_, Access::public_(), {},
+       {{200, R"({"type":"object","required":["openapi","info","paths"]})"}}},
+      "core");
 }
 
 }  // namespace orchestra::app

@@ -6,6 +6,7 @@
 #include "config/duration.hpp"
 
 #include <orchestra/json.hpp>
+#include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
 
@@ -252,36 +253,66 @@ Response AuthService::revoke_service_token(const Request& request) {
 }
 
 void AuthService::add_routes(http::Router& router) {
+  using namespace schema;
   auto add = [&](Method method, const char* path, Access access, const char* summary,
-                 Response (AuthService::*handler)(const Request&)) {
+                 Response (AuthService::*handler)(const Request&), std::string request,
+                 std::map<int, std::string> responses, std::vector<http::QueryParameter> query = {}) {
     router.add(method, std::string("/api/v1/auth") + path,
                [this, handler](const Request& request) { return (this->*handler)(request); },
-               {summary, Execution::blocking, std::move(access)}, "core");
+               {summary, Execution::blocking, std::move(access), std::move(request),
+                std::move(responses), std::move(query)},
+               "core");
   };
+  auto credentials = body({{"login", kString}, {"password", kString}}, {"login", "password"});
+  auto refresh_body = body({{"refresh_token", kString}}, {});
+  auto tokens = record({{"access_token", kString}, {"token_type", R"({"enum":["Bearer"]})"},
+                        {"expires_in", kInteger}, {"refresh_token", kString},
+                        {"refresh_expires_in", kInteger}});
+  auto user = record({{"id", kString}, {"login", kString}, {"scopes", kStrings},
+                      {"created_at", kTimestamp}});
+  auto service_token = record({{"id", kString}, {"name", kString}, {"scopes", kStrings},
+                               {"created_at", kTimestamp}, {"expires_at", kOptionalTimestamp}});
   add(Method::post, "/register", Access::public_(), "Create a user account",
-      &AuthService::register_user);
+      &AuthService::register_user, credentials,
+      {{201, record({{"id", kString}, {"login", kString}})}});
   add(Method::post, "/login", Access::public_(), "Exchange login and password for tokens",
-      &AuthService::login);
-  add(Method::post, "/refresh", Access::public_(), "Rotate a refresh token for new tokens",
-      &AuthService::refresh);
-  add(Method::post, "/logout", Access::authenticated(), "Revoke a refresh token",
-      &AuthService::logout);
+      &AuthService::login, credentials, {{200, tokens}});
+  add(Method::post, "/refresh", Access::public_(),
+      "Rotate a refresh token (the cookie, or refresh_token) for new tokens",
+      &AuthService::refresh, refresh_body, {{200, tokens}});
+  add(Method::post, "/logout", Access::authenticated(),
+      "Revoke a refresh token (the cookie, or refresh_token)", &AuthService::logout,
+      refresh_body, {{204, ""}});
   add(Method::get, "/me", Access::authenticated(), "The caller's identity and scopes",
-      &AuthService::me);
+      &AuthService::me, {},
+      {{200, R"({"oneOf":[)" + user + "," +
+                 record({{"id", kString}, {"name", kString}, {"kind", R"({"enum":["service"]})"},
+                         {"scopes", kStrings}}) +
+                 "]}"}});
   add(Method::get, "/users", Access::scope("admin"), "Users by login; limit, cursor",
-      &AuthService::list_users);
+      &AuthService::list_users, {}, {{200, list_of(user)}},
+      {{"limit", limit_schema(kMaxPageSize), "page size (default 100)"},
+       {"cursor", kString, "next_cursor of the previous page"}});
   router.add(Method::put, "/api/v1/auth/users/{login}/scopes/{scope}",
              [this](const Request& request) { return change_scope(request, true); },
-             {"Grant a scope to a user", Execution::blocking, Access::scope("admin")}, "core");
+             {"Grant a scope to a user", Execution::blocking, Access::scope("admin"), {},
+              {{200, user}}},
+             "core");
   router.add(Method::delete_, "/api/v1/auth/users/{login}/scopes/{scope}",
              [this](const Request& request) { return change_scope(request, false); },
-             {"Revoke a scope from a user", Execution::blocking, Access::scope("admin")}, "core");
+             {"Revoke a scope from a user", Execution::blocking, Access::scope("admin"), {},
+              {{200, user}}},
+             "core");
   add(Method::get, "/tokens", Access::scope("admin"), "Live service tokens",
-      &AuthService::list_service_tokens);
+      &AuthService::list_service_tokens, {}, {{200, list_of(service_token)}});
   add(Method::post, "/tokens", Access::scope("admin"), "Create a service token",
-      &AuthService::create_service_token);
+      &AuthService::create_service_token,
+      body({{"name", kString}, {"scopes", kStrings},
+            {"ttl", R"({"type":"string","description":"a duration such as 30d or 12h"})"}},
+           {"name", "scopes"}),
+      {{201, record({{"name", kString}, {"token", kString}})}});
   add(Method::delete_, "/tokens/{name}", Access::scope("admin"), "Revoke a service token",
-      &AuthService::revoke_service_token);
+      &AuthService::revoke_service_token, {}, {{204, ""}});
 }
 
 }  // namespace orchestra::auth

@@ -1,7 +1,7 @@
 #include "console/console_routes.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include <orchestra/json_writer.hpp>
+#include <orchestra/schema.hpp>
 
 #include <vector>
 
@@ -59,30 +59,19 @@ http::Handler files_in(std::vector<Asset> files, std::vector<std::string> folder
 }
 
 Response page_list(const ConsoleRegistry& registry) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
-  out.StartObject();
-  out.Key("items");
-  out.StartArray();
+  json::Writer out;
+  out.object().key("items").array();
   for (const auto& [plugin, page] : registry.pages()) {
-    out.StartObject();
-    out.Key("id");
-    out.String(plugin);
-    out.Key("title");
-    out.String(page.title);
-    out.Key("scope");
+    out.object().field("id", plugin).field("title", page.title).key("scope");
     if (page.scope.empty()) {
-      out.Null();
+      out.null();
     } else {
-      out.String(page.scope);
+      out.value(page.scope);
     }
-    out.EndObject();
+    out.end_object();
   }
-  out.EndArray();
-  out.Key("next_cursor");
-  out.Null();
-  out.EndObject();
-  return Response::json(200, buffer.GetString());
+  out.end_array().null_field("next_cursor").end_object();
+  return Response::json(200, out.str());
 }
 
 }  // namespace
@@ -99,13 +88,17 @@ void add_console_routes(http::Router& router, const ConsoleRegistry& registry) {
     return [file](const Request&) { return file_response(file.path, file.content); };
   };
   router.add(Method::get, "/console", page(find("console/index.html")),
-             {"The web console", Execution::inline_, Access::public_()}, "core");
+             {"The web console (HTML)", Execution::inline_, Access::public_(), {}, {{200, ""}}}, "core");
   router.add(Method::get, "/console/{file}", files_in(web, {"console/"}),
-             {"The web console's scripts and styles", Execution::inline_, Access::public_()},
+             {"The web console's scripts and styles", Execution::inline_, Access::public_(), {},
+              {{200, ""}}},
              "core");
   router.add(Method::get, "/console/pages",
              [&registry](const Request&) { return page_list(registry); },
-             {"The console pages of the enabled plugins", Execution::inline_, Access::public_()},
+             {"The console pages of the enabled plugins", Execution::inline_, Access::public_(), {},
+              {{200, schema::list_of(schema::record({{"id", schema::kString},
+                                                     {"title", schema::kString},
+                                                     {"scope", schema::kOptionalString}}))}}},
              "core");
   router.add(Method::get, "/console/pages/{file}",
              [&registry](const Request& request) {
@@ -118,16 +111,18 @@ void add_console_routes(http::Router& router, const ConsoleRegistry& registry) {
                if (found == pages.end()) throw HttpError(404, "no such console page");
                return file_response(file, found->second.module);
              },
-             {"A plugin's console page (an ES module)", Execution::inline_, Access::public_()},
+             {"A plugin's console page (an ES module)", Execution::inline_, Access::public_(), {},
+              {{200, ""}}},
              "core");
   router.add(Method::get, "/docs", page(find("docs/index.html")),
-             {"This API's interactive reference (Swagger UI)", Execution::inline_,
-              Access::public_()},
+             {"This API's interactive reference (Swagger UI, HTML)", Execution::inline_,
+              Access::public_(), {}, {{200, ""}}},
              "core");
   auto docs = orchestra_swagger_files();
   docs.insert(docs.end(), web.begin(), web.end());
   router.add(Method::get, "/docs/{file}", files_in(docs, {"docs/", "swagger-ui-dist/"}),
-             {"Swagger UI's scripts and styles", Execution::inline_, Access::public_()}, "core");
+             {"Swagger UI's scripts and styles", Execution::inline_, Access::public_(), {},
+              {{200, ""}}}, "core");
 }
 
 }  // namespace orchestra::console

@@ -64,9 +64,14 @@ std::optional<std::string> RouteSchemas::response_problem(const Response& respon
     if (response.status >= 400) return std::nullopt;
     return fmt::format("status {} is not among the declared responses", response.status);
   }
+  bool json = response.content_type.starts_with("application/json");
   if (!declared->second) {
-    if (response.body.empty()) return std::nullopt;
-    return fmt::format("status {} is declared without a body, but has one", response.status);
+    if (!json || response.body.empty()) return std::nullopt;
+    return fmt::format("status {} is declared without a JSON body, but has one", response.status);
+  }
+  if (!json) {
+    return fmt::format("status {} is declared JSON, but is {}", response.status,
+                       response.content_type);
   }
   if (auto problem = mismatch(*declared->second, response.body)) {
     return fmt::format("the {} response body: {}", response.status, *problem);
