@@ -1,7 +1,9 @@
 #include "me_routes.hpp"
 
+#include "api_schemas.hpp"
 #include "route_support.hpp"
 
+#include <orchestra/schema.hpp>
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 
@@ -21,25 +23,37 @@ const std::string& user_of(const orchestra::http::Request& request) {
 }  // namespace
 
 void MeRoutes::add(orchestra::http::Routes& routes) {
+  using orchestra::http::QueryParameter;
+  using orchestra::schema::list_of;
   auto route = [&](Method method, const char* path, const char* summary,
-                   Response (MeRoutes::*handler)(const Request&)) {
+                   Response (MeRoutes::*handler)(const Request&), std::string request,
+                   std::map<int, std::string> responses, std::vector<QueryParameter> query = {}) {
     routes.add(method, path, [this, handler](const Request& request) {
       return (this->*handler)(request);
-    }, {summary, orchestra::http::Execution::blocking, Access::authenticated()});
+    }, {summary, orchestra::http::Execution::blocking, Access::authenticated(),
+        std::move(request), std::move(responses), std::move(query)});
   };
-  route(Method::put, "/me/follows/{team_id}", "Follow a team", &MeRoutes::follow);
-  route(Method::delete_, "/me/follows/{team_id}", "Stop following a team", &MeRoutes::unfollow);
-  route(Method::get, "/me/follows", "Teams I follow", &MeRoutes::follows);
+  route(Method::put, "/me/follows/{team_id}", "Follow a team", &MeRoutes::follow, {},
+        {{204, ""}});
+  route(Method::delete_, "/me/follows/{team_id}", "Stop following a team", &MeRoutes::unfollow,
+        {}, {{204, ""}});
+  route(Method::get, "/me/follows", "Teams I follow", &MeRoutes::follows, {},
+        {{200, list_of(schemas::team())}});
   route(Method::get, "/me/preferences", "My notification preferences",
-        &MeRoutes::get_preferences);
+        &MeRoutes::get_preferences, {}, {{200, schemas::preferences()}});
   route(Method::put, "/me/preferences", "Change my notification preferences",
-        &MeRoutes::put_preferences);
+        &MeRoutes::put_preferences, schemas::preferences_body(), {{200, schemas::preferences()}});
   route(Method::get, "/me/inbox", "My notifications, newest first (unread, cursor)",
-        &MeRoutes::inbox);
+        &MeRoutes::inbox, {}, {{200, list_of(schemas::inbox_item())}},
+        {{"unread", R"({"enum":["true","false"]})", "only unread ones"},
+         {"limit", orchestra::schema::limit_schema(500), "page size"},
+         {"cursor", orchestra::schema::kString, "next_cursor of the previous page"}});
   route(Method::post, "/me/inbox/read", "Mark notifications read (ids, or up_to an id)",
-        &MeRoutes::mark_read);
+        &MeRoutes::mark_read, schemas::mark_read_body(),
+        {{200, orchestra::schema::record({{"marked", orchestra::schema::kInteger}})}});
   route(Method::get, "/me/stream",
-        "My notifications as Server-Sent Events; Last-Event-ID resumes", &MeRoutes::stream);
+        "My notifications as Server-Sent Events (text/event-stream); Last-Event-ID resumes",
+        &MeRoutes::stream, {}, {{200, ""}});
 }
 
 MeRoutes::Response MeRoutes::follow(const Request& request) {

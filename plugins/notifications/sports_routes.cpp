@@ -1,6 +1,9 @@
 #include "sports_routes.hpp"
 
+#include "api_schemas.hpp"
 #include "route_support.hpp"
+
+#include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
 
@@ -18,26 +21,49 @@ std::string not_found(const char* what, std::int64_t id) {
 }  // namespace
 
 void SportsRoutes::add(orchestra::http::Routes& routes) {
+  using orchestra::http::QueryParameter;
+  using orchestra::schema::list_of;
   auto read = Access::authenticated();
   auto write = Access::scope(settings_.admin_scope);
   auto route = [&](Method method, const char* path, const char* summary, Access access,
-                   Response (SportsRoutes::*handler)(const Request&)) {
+                   Response (SportsRoutes::*handler)(const Request&), std::string request,
+                   std::map<int, std::string> responses, std::vector<QueryParameter> query = {}) {
     routes.add(method, path, [this, handler](const Request& request) {
       return (this->*handler)(request);
-    }, {summary, orchestra::http::Execution::blocking, access});
+    }, {summary, orchestra::http::Execution::blocking, access, std::move(request),
+        std::move(responses), std::move(query)});
   };
-  route(Method::get, "/teams", "List teams", read, &SportsRoutes::list_teams);
-  route(Method::post, "/teams", "Create a team", write, &SportsRoutes::create_team);
-  route(Method::get, "/teams/{id}", "Get a team", read, &SportsRoutes::get_team);
-  route(Method::patch, "/teams/{id}", "Change a team", write, &SportsRoutes::update_team);
-  route(Method::delete_, "/teams/{id}", "Delete a team", write, &SportsRoutes::delete_team);
+  auto page = std::vector<QueryParameter>{
+      {"limit", orchestra::schema::limit_schema(500), "page size"},
+      {"cursor", orchestra::schema::kString, "next_cursor of the previous page"}};
+  auto matches_query = page;
+  matches_query.insert(matches_query.end(),
+                       {{"team", R"({"type":"integer","minimum":1})", "a team playing"},
+                        {"from", orchestra::schema::kTimestamp, "starting at or after"},
+                        {"to", orchestra::schema::kTimestamp, "starting before"},
+                        {"status", R"({"enum":["scheduled","live","finished","postponed","cancelled"]})",
+                         "only matches in this status"}});
+  route(Method::get, "/teams", "List teams", read, &SportsRoutes::list_teams, {},
+        {{200, list_of(schemas::team())}}, page);
+  route(Method::post, "/teams", "Create a team", write, &SportsRoutes::create_team,
+        schemas::team_body(true), {{201, schemas::team()}});
+  route(Method::get, "/teams/{id}", "Get a team", read, &SportsRoutes::get_team, {},
+        {{200, schemas::team()}});
+  route(Method::patch, "/teams/{id}", "Change a team", write, &SportsRoutes::update_team,
+        schemas::team_body(false), {{200, schemas::team()}});
+  route(Method::delete_, "/teams/{id}", "Delete a team", write, &SportsRoutes::delete_team, {},
+        {{204, ""}});
   route(Method::get, "/matches", "List matches (team, from, to, status)", read,
-        &SportsRoutes::list_matches);
-  route(Method::post, "/matches", "Create a match", write, &SportsRoutes::create_match);
-  route(Method::get, "/matches/{id}", "Get a match", read, &SportsRoutes::get_match);
+        &SportsRoutes::list_matches, {}, {{200, list_of(schemas::match())}}, matches_query);
+  route(Method::post, "/matches", "Create a match", write, &SportsRoutes::create_match,
+        schemas::match_body(true), {{201, schemas::match()}});
+  route(Method::get, "/matches/{id}", "Get a match", read, &SportsRoutes::get_match, {},
+        {{200, schemas::match()}});
   route(Method::patch, "/matches/{id}", "Change a match; status and score changes notify",
-        write, &SportsRoutes::update_match);
-  route(Method::delete_, "/matches/{id}", "Delete a match", write, &SportsRoutes::delete_match);
+        write, &SportsRoutes::update_match, schemas::match_body(false),
+        {{200, schemas::match()}});
+  route(Method::delete_, "/matches/{id}", "Delete a match", write, &SportsRoutes::delete_match,
+        {}, {{204, ""}});
 }
 
 SportsRoutes::Response SportsRoutes::list_teams(const Request& request) {

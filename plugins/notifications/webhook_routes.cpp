@@ -1,8 +1,10 @@
 #include "webhook_routes.hpp"
 
+#include "api_schemas.hpp"
 #include "route_support.hpp"
 #include "webhook_signature.hpp"
 
+#include <orchestra/schema.hpp>
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
 
@@ -123,22 +125,32 @@ std::vector<std::string> read_events(const orchestra::json::ObjectReader& reader
 }  // namespace
 
 void WebhookRoutes::add(orchestra::http::Routes& routes) {
+  using orchestra::http::QueryParameter;
+  using orchestra::schema::list_of;
   auto route = [&](Method method, const char* path, const char* summary,
-                   Response (WebhookRoutes::*handler)(const Request&)) {
+                   Response (WebhookRoutes::*handler)(const Request&), std::string request,
+                   std::map<int, std::string> responses, std::vector<QueryParameter> query = {}) {
     routes.add(method, path, [this, handler](const Request& request) {
       return (this->*handler)(request);
-    }, {summary, orchestra::http::Execution::blocking, Access::authenticated()});
+    }, {summary, orchestra::http::Execution::blocking, Access::authenticated(),
+        std::move(request), std::move(responses), std::move(query)});
   };
   route(Method::post, "/me/webhooks", "Add a webhook endpoint; answers its secret once",
-        &WebhookRoutes::create);
-  route(Method::get, "/me/webhooks", "My webhook endpoints", &WebhookRoutes::list);
+        &WebhookRoutes::create, schemas::webhook_body(), {{201, schemas::webhook(true)}});
+  route(Method::get, "/me/webhooks", "My webhook endpoints", &WebhookRoutes::list, {},
+        {{200, list_of(schemas::webhook(false))}});
   route(Method::patch, "/me/webhooks/{id}", "Enable or disable an endpoint",
-        &WebhookRoutes::change);
-  route(Method::delete_, "/me/webhooks/{id}", "Remove an endpoint", &WebhookRoutes::remove);
+        &WebhookRoutes::change,
+        orchestra::schema::body({{"enabled", orchestra::schema::kBoolean}}, {"enabled"}),
+        {{200, schemas::webhook(false)}});
+  route(Method::delete_, "/me/webhooks/{id}", "Remove an endpoint", &WebhookRoutes::remove, {},
+        {{204, ""}});
   route(Method::get, "/me/webhooks/{id}/deliveries", "Messages sent to an endpoint, newest first",
-        &WebhookRoutes::deliveries);
+        &WebhookRoutes::deliveries, {}, {{200, list_of(schemas::delivery())}},
+        {{"limit", orchestra::schema::limit_schema(500), "page size"},
+         {"cursor", orchestra::schema::kString, "next_cursor of the previous page"}});
   route(Method::post, "/me/webhooks/{id}/deliveries/{delivery_id}/retry",
-        "Send a dead message again", &WebhookRoutes::retry);
+        "Send a dead message again", &WebhookRoutes::retry, {}, {{202, schemas::delivery()}});
 }
 
 Webhook WebhookRoutes::own_webhook(const Request& request) {

@@ -72,6 +72,25 @@ TEST_CASE("an exception in a plugin handler is a 500 problem and is logged with 
                              "on purpose") != std::string::npos);
 }
 
+TEST_CASE("with server.validate_responses an answer that breaks its route's schemas is a 500 naming the difference") {
+  TempDir dir;
+  TestServer server(dir, "all", test_config());
+  HttpClient client(server.port());
+  client.with_header("Authorization", bearer({"admin"}));
+  client.with_header("Content-Type", "application/json");
+  auto broken = client.post("/api/v1/echo/contract", R"({"name":"ann"})");
+  check_problem(broken, 500, "POST /api/v1/echo/contract breaks its declared contract");
+  CHECK(broken.body.find("#/id") != std::string::npos);
+  CHECK(client.post("/api/v1/echo/contract?broken=false", R"({"name":"ann"})").status == 200);
+  // Accepted by the handler, refused by the schema: the declaration drifted.
+  auto drift = client.post("/api/v1/echo/contract?broken=false", R"({"name":"annabelle"})");
+  check_problem(drift, 500, "accepted a body its schema refuses");
+  CHECK(server.output().find("breaks its declared contract") != std::string::npos);
+  auto openapi = http_get(server.port(), "/openapi.json").body;
+  CHECK(openapi.find(R"("requestBody":{"required":true,"content":{"application/json":{"schema":{"type":"object","required":["name"])") !=
+        std::string::npos);
+}
+
 TEST_CASE("an oversized body gets 413 and the connection closes") {
   TempDir dir;
   TestServer server(dir, "all", test_config(), {{"ORCHESTRA_SERVER__MAX_BODY_BYTES", "1024"}});

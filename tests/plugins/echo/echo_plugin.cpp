@@ -48,6 +48,16 @@ class EchoPlugin final : public orchestra::Plugin {
     routes.add(Method::get, "/fail", [](const Request&) -> Response {
       throw std::runtime_error("echo fails on purpose");
     }, {"Always throws"});
+    // Answers what its declaration says it does not: the contract check's
+    // test subject. ?broken=false answers as declared.
+    routes.add(Method::post, "/contract", [](const Request& r) {
+      return r.query_param("broken").value_or("true") == "true"
+                 ? Response::json(200, R"({"id":"not a number"})")
+                 : Response::json(200, R"({"id":7})");
+    }, {"Answers against its declared schema (for tests)", Execution::inline_,
+        orchestra::http::Access::authenticated(),
+        R"({"type":"object","required":["name"],"properties":{"name":{"type":"string","maxLength":5}}})",
+        {{200, R"({"type":"object","required":["id"],"properties":{"id":{"type":"integer"}}})"}}});
     routes.add(Method::get, "/slow", [this](const Request& r) { return slow(r); },
                {"Answers after ?ms= milliseconds"});
     routes.add(Method::post, "/tasks", [&host](const Request& r) { return enqueue(host, r); },
