@@ -9,7 +9,6 @@
 #include <orchestra/plugin.hpp>
 #include <orchestra/schema.hpp>
 
-#include <fmt/format.h>
 
 #include <thread>
 
@@ -22,7 +21,6 @@ using orchestra::http::HttpError;
 using orchestra::http::Method;
 using orchestra::http::Request;
 using orchestra::http::Response;
-using orchestra::json::quote;
 
 SumRequest read_request(const Request& request) {
   auto document = orchestra::json::parse_object(request.body);
@@ -139,7 +137,9 @@ class CsvSummerPlugin final : public orchestra::Plugin {
       task.owner = request.caller().subject;
       id = host_->tasks().enqueue(std::move(task));
     }
-    auto response = Response::json(202, fmt::format(R"({{"task_id":{}}})", quote(id)));
+    orchestra::json::Writer out;
+    out.object().field("task_id", id).end_object();
+    auto response = Response::json(202, out.str());
     response.headers.emplace_back("Location", "/api/v1/csv-summer/tasks/" + id);
     return response;
   }
@@ -155,9 +155,12 @@ class CsvSummerPlugin final : public orchestra::Plugin {
       };
       return in(sums) + in(reduces);
     };
-    return Response::json(
-        200, fmt::format(R"({{"queued":{},"running":{}}})",
-                         count("queued") + count("scheduled") + count("retrying"), count("running")));
+    orchestra::json::Writer out;
+    out.object()
+        .field("queued", count("queued") + count("scheduled") + count("retrying"))
+        .field("running", count("running"))
+        .end_object();
+    return Response::json(200, out.str());
   }
 
   Response get(const Request& request) {

@@ -4,6 +4,7 @@
 
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
+#include <orchestra/json_writer.hpp>
 #include <orchestra/schema.hpp>
 #include <orchestra/text.hpp>
 
@@ -371,8 +372,9 @@ SearchRoutes::Response SearchRoutes::retry(const Request& request) {
   if (!parts_.store->revive(id)) {
     throw HttpError(404, fmt::format("no dead document {}", orchestra::json::quote(id)));
   }
-  return Response::json(202, fmt::format(R"({{"id":{},"status":"queued"}})",
-                                         orchestra::json::quote(id)));
+  orchestra::json::Writer out;
+  out.object().field("id", id).field("status", "queued").end_object();
+  return Response::json(202, out.str());
 }
 
 SearchRoutes::Response SearchRoutes::reindex(const Request& request) {

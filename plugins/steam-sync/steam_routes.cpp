@@ -7,6 +7,7 @@
 
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
+#include <orchestra/json_writer.hpp>
 #include <orchestra/schema.hpp>
 
 #include <fmt/format.h>
@@ -81,8 +82,9 @@ SteamRoutes::SteamRoutes(orchestra::Host& host, const std::unique_ptr<AppStore>&
 
 SteamRoutes::Response SteamRoutes::accepted(const std::string& task_id) {
   auto location = "/api/v1/tasks/" + task_id;
-  auto response = Response::json(
-      202, fmt::format(R"({{"task_id":{},"status_url":{}}})", quote(task_id), quote(location)));
+  orchestra::json::Writer out;
+  out.object().field("task_id", task_id).field("status_url", location).end_object();
+  auto response = Response::json(202, out.str());
   response.headers.emplace_back("Location", location);
   return response;
 }
@@ -167,12 +169,13 @@ SteamRoutes::Response SteamRoutes::list_apps(const Request& request) {
   }
   query.type = request.query_param("type");
   auto apps = store_->list(query);
-  std::string out = R"({"items":[)";
-  for (std::size_t i = 0; i < apps.size(); ++i) out += (i ? "," : "") + app_json(apps[i]);
-  out += "],\"next_cursor\":";
-  out += static_cast<int>(apps.size()) == query.limit ? quote(std::to_string(apps.back().id))
-                                                      : "null";
-  return Response::json(200, out + "}");
+  orchestra::json::Writer out;
+  out.object().key("items").array();
+  for (const auto& app : apps) out.raw(app_json(app));
+  out.end_array().field("next_cursor", static_cast<int>(apps.size()) == query.limit
+                                           ? std::optional(std::to_string(apps.back().id))
+                                           : std::nullopt);
+  return Response::json(200, out.end_object().str());
 }
 
 SteamRoutes::Response SteamRoutes::get_app(const Request& request) {
@@ -185,14 +188,8 @@ SteamRoutes::Response SteamRoutes::get_app(const Request& request) {
 }
 
 SteamRoutes::Response SteamRoutes::stats(const Request&) {
-  std::optional<std::string> budget;
-  if (auto limit = host_.http_client().budget(settings_.endpoints.store_url)) {
-    budget = fmt::format(
-        R"({{"host":{},"requests":{},"per_seconds":{},"burst_available":{:.2f}}})",
-        quote(limit->host), limit->requests, static_cast<double>(limit->per.count()) / 1000.0,
-        limit->burst_available);
-  }
-  return Response::json(200, stats_json(store_->stats(orchestra::unix_ms()), budget));
+  return Response::json(200, stats_json(store_->stats(orchestra::unix_ms()),
+                                        host_.http_client().budget(settings_.endpoints.store_url)));
 }
 
 void SteamRoutes::add(orchestra::http::Routes& routes) {
@@ -221,7 +218,7 @@ void SteamRoutes::add(orchestra::http::Routes& routes) {
        {"platforms", kStrings},
        {"prices", R"({"type":"object","additionalProperties":)" + price + "}"},
        {"data_problems", kStrings}, {"details_fetched_at", kOptionalTimestamp}});
-  auto budget = record({{"host", kString}, {"requests", kInteger},
+  auto budget = record({{"host", kString}, {"requests", R"({"type":"number"})"},
                         {"per_seconds", R"({"type":"number"})"},
                         {"burst_available", R"({"type":"number"})"}});
   auto stats = record({{"apps_total", kInteger}, {"never_fetched", kInteger},

@@ -1,11 +1,9 @@
 #include "app/core_routes.hpp"
 
-#include "log/logging.hpp"
-
 #include <orchestra/abi.hpp>
+#include <orchestra/json_writer.hpp>
 #include <orchestra/schema.hpp>
 
-#include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -21,7 +19,8 @@ using http::Request;
 using http::Response;
 
 Response readiness(const std::vector<ReadinessCheck>& checks) {
-  std::string results;
+  json::Writer results;
+  results.object();
   std::string failures;
   for (const auto& check : checks) {
     std::optional<std::string> problem;
@@ -30,23 +29,23 @@ Response readiness(const std::vector<ReadinessCheck>& checks) {
     } catch (const std::exception& error) {
       problem = error.what();
     }
-    if (!results.empty()) results += ',';
-    results += "\"" + check.name + "\":\"";
-    log::append_json_escaped(results, problem.value_or("ok"));
-    results += '"';
+    results.field(check.name, problem.value_or("ok"));
     if (problem) failures += (failures.empty() ? "" : "; ") + check.name + ": " + *problem;
   }
+  results.end_object();
+  json::Writer out;
+  out.object();
   if (failures.empty()) {
-    return Response::json(200, fmt::format(R"({{"status":"ready","checks":{{{}}}}})", results));
+    out.field("status", "ready").raw_field("checks", results.str()).end_object();
+    return Response::json(200, out.str());
   }
-  std::string detail;
-  log::append_json_escaped(detail, failures);
-  return Response{503, "application/problem+json",
-                  fmt::format(R"({{"type":"about:blank","title":"Service Unavailable",)"
-                              R"("status":503,"detail":"{}","checks":{{{}}}}})",
-                              detail, results),
-                  {},
-                  nullptr};
+  out.field("type", "about:blank")
+      .field("title", "Service Unavailable")
+      .field("status", 503)
+      .field("detail", failures)
+      .raw_field("checks", results.str())
+      .end_object();
+  return Response{503, "application/problem+json", out.str(), {}, nullptr};
 }
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
