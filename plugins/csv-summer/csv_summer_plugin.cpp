@@ -45,6 +45,29 @@ SumRequest read_request(const Request& request) {
   return sum;
 }
 
+void write_task(orchestra::json::Writer& out, const orchestra::tasks::TaskStatus& status) {
+  out.object()
+      .field("task_id", status.id)
+      .field("file", request_of(status.payload).file)
+      .field("state", status.state)
+      .key("progress")
+      .object()
+      .field("fraction", status.progress)
+      .field("message", status.progress_message)
+      .end_object()
+      .field("attempts", status.attempts);
+  if (status.result) {
+    out.raw_field("result", *status.result);
+  } else {
+    out.null_field("result");
+  }
+  out.field("error", status.error)
+      .time("created_at", status.created_at)
+      .time("started_at", status.started_at)
+      .time("finished_at", status.finished_at)
+      .end_object();
+}
+
 class CsvSummerPlugin final : public orchestra::Plugin {
  public:
   void setup(orchestra::Host& host) override {
@@ -103,6 +126,11 @@ class CsvSummerPlugin final : public orchestra::Plugin {
                       {"on_invalid", R"({"enum":["fail","skip"]})"}},
                      {"file"}),
                 {{202, record({{"task_id", kString}})}}});
+    routes.add(Method::get, "/tasks", [this](const Request& r) { return list(r); },
+               {"Your sum tasks, newest first; limit, cursor", Execution::blocking, access, {},
+                {{200, list_of(task)}},
+                {{"limit", limit_schema(100), "page size (default 20)"},
+                 {"cursor", kString, "next_cursor of the previous page"}}});
     routes.add(Method::get, "/tasks/in-progress",
                [this](const Request&) { return in_progress(); },
                {"Sum tasks queued and running, across all workers", Execution::blocking, access,
@@ -163,6 +191,19 @@ class CsvSummerPlugin final : public orchestra::Plugin {
     return Response::json(200, out.str());
   }
 
+  // A chunked file shows as its reduce task, the one its submit answered.
+  Response list(const Request& request) {
+    orchestra::tasks::TaskQuery query;
+    query.types = {kSumType, kReduceType};
+    query.owner = request.caller().subject;
+    query.limit = static_cast<int>(request.query_int("limit", 20, 1, 100));
+    query.cursor = request.query_param("cursor");
+    auto page = host_->tasks().list(query);
+    orchestra::json::Writer out;
+    out.list(page.items, page.next_cursor, write_task);
+    return Response::json(200, out.str());
+  }
+
   Response get(const Request& request) {
     const auto& id = request.path_param("id");
     auto status = host_->tasks().status(id);
@@ -172,26 +213,7 @@ class CsvSummerPlugin final : public orchestra::Plugin {
       throw HttpError(404, "no csv-summer task " + id);
     }
     orchestra::json::Writer out;
-    out.object()
-        .field("task_id", status->id)
-        .field("file", request_of(status->payload).file)
-        .field("state", status->state)
-        .key("progress")
-        .object()
-        .field("fraction", status->progress)
-        .field("message", status->progress_message)
-        .end_object()
-        .field("attempts", status->attempts);
-    if (status->result) {
-      out.raw_field("result", *status->result);
-    } else {
-      out.null_field("result");
-    }
-    out.field("error", status->error)
-        .time("created_at", status->created_at)
-        .time("started_at", status->started_at)
-        .time("finished_at", status->finished_at)
-        .end_object();
+    write_task(out, *status);
     return Response::json(200, out.str());
   }
 

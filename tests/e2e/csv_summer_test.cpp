@@ -94,6 +94,24 @@ TEST_CASE("csv-summer sums every 10th column of a local file exactly") {
         404);
   CHECK(call(port, "GET", "/api/v1/csv-summer/tasks/in-progress", bearer({}, "user-1")).status ==
         403);
+
+  // Each user lists their own tasks, newest first, a page at a time.
+  auto second = submit(port, token, R"({"file":"reports/2024.csv"})");
+  finished(port, token, second);
+  auto first_page = parse(call(port, "GET", "/api/v1/csv-summer/tasks?limit=1", token).body);
+  REQUIRE(first_page["items"].Size() == 1);
+  CHECK(std::string(first_page["items"][0]["task_id"].GetString()) == second);
+  CHECK(first_page["items"][0]["created_at"].IsString());
+  REQUIRE(first_page["next_cursor"].IsString());
+  auto next_page = parse(call(port, "GET",
+                              std::string("/api/v1/csv-summer/tasks?limit=1&cursor=") +
+                                  first_page["next_cursor"].GetString(),
+                              token)
+                             .body);
+  REQUIRE(next_page["items"].Size() == 1);
+  CHECK(std::string(next_page["items"][0]["task_id"].GetString()) == id);
+  CHECK(parse(call(port, "GET", "/api/v1/csv-summer/tasks", bearer({"csv"}, "user-2")).body)["items"]
+            .Size() == 0);
 }
 
 TEST_CASE("csv-summer refuses names outside the roots before creating a task") {

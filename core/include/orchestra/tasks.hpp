@@ -107,6 +107,19 @@ struct TaskStatus {
   std::optional<std::int64_t> finished_at;
 };
 
+// A page of tasks, newest first: those of `types` run for `owner`.
+struct TaskQuery {
+  std::vector<std::string> types;
+  std::optional<std::string> owner;
+  int limit = 50;
+  std::optional<std::string> cursor;  // next_cursor of the previous page
+};
+
+struct TaskStatusPage {
+  std::vector<TaskStatus> items;
+  std::optional<std::string> next_cursor;
+};
+
 // Thrown by a handler to fail the attempt without retrying.
 class BOOST_SYMBOL_VISIBLE PermanentError : public std::runtime_error {
  public:
@@ -207,6 +220,7 @@ class BOOST_SYMBOL_VISIBLE Tasks {
   virtual std::optional<TaskStatus> status(const std::string& id) = 0;
   // How many tasks of `type` are in each state, across all workers.
   virtual std::map<std::string, std::int64_t> counts(const std::string& type) = 0;
+  virtual TaskStatusPage list(const TaskQuery& query) = 0;
 };
 
 class BOOST_SYMBOL_VISIBLE Schedules {

@@ -3,7 +3,7 @@
 
 #include "db/postgres_query.hpp"
 #include <orchestra/db.hpp>
-#include <orchestra/db.hpp>
+#include <orchestra/sql_query.hpp>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -690,22 +690,15 @@ std::optional<TaskRecord> SqlTaskQueue::get(const std::string& id) {
 
 TaskPage SqlTaskQueue::list(const ListFilter& filter) {
   soci::session session(database_.pool());
-  std::string state = filter.state ? std::string(state_name(*filter.state)) : "";
-  std::string type = filter.type.value_or("");
-  std::string queue = filter.queue.value_or("");
-  std::string cursor = filter.cursor.value_or("");
-  long long limit = filter.limit + 1;
-  soci::rowset<soci::row> rows =
-      (session.prepare << fmt::format(
-           "SELECT {} FROM tasks WHERE (CAST(:state1 AS TEXT) = '' OR state = :state2) AND "
-           "(CAST(:type1 AS TEXT) = '' OR type = :type2) AND "
-           "(CAST(:queue1 AS TEXT) = '' OR queue = :queue2) AND "
-           "(CAST(:cursor1 AS TEXT) = '' OR id < :cursor2) ORDER BY id DESC LIMIT :limit",
-           kRecordColumns),
-       soci::use(state), soci::use(state), soci::use(type), soci::use(type), soci::use(queue),
-       soci::use(queue), soci::use(cursor), soci::use(cursor), soci::use(limit));
+  db::SqlQuery query(fmt::format("SELECT {} FROM tasks WHERE 1 = 1", kRecordColumns));
+  if (filter.state) query.append(" AND state = :state").text("state", std::string(state_name(*filter.state)));
+  if (!filter.types.empty()) query.append(" AND type IN (").texts_in("type", filter.types).append(")");
+  if (filter.queue) query.append(" AND queue = :queue").text("queue", *filter.queue);
+  if (filter.owner) query.append(" AND owner = :owner").text("owner", *filter.owner);
+  if (filter.cursor) query.append(" AND id < :cursor").text("cursor", *filter.cursor);
+  query.append(" ORDER BY id DESC LIMIT :limit").integer("limit", filter.limit + 1);
   TaskPage page;
-  for (const auto& row : rows) page.tasks.push_back(read_record(row));
+  query.each(session, [&](const soci::row& row) { page.tasks.push_back(read_record(row)); });
   if (page.tasks.size() > static_cast<std::size_t>(filter.limit)) {
     page.tasks.pop_back();
     page.next_cursor = page.tasks.back().id;

@@ -94,10 +94,11 @@ struct Outcome {
 
 struct ListFilter {
   std::optional<State> state;
-  std::optional<std::string> type;
+  std::vector<std::string> types;  // any of these; empty: every type
   std::optional<std::string> queue;
   int limit = 50;
   std::optional<std::string> cursor;  // id to continue after (descending)
+  std::optional<std::string> owner;
 };
 
 struct TaskPage {

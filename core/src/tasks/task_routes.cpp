@@ -52,7 +52,7 @@ ListFilter read_filter(const Request& request) {
                            "retrying, succeeded, dead, cancelled");
     }
   }
-  filter.type = request.query_param("type");
+  if (auto type = request.query_param("type")) filter.types = {*type};
   filter.queue = request.query_param("queue");
   filter.cursor = request.query_param("cursor");
   filter.limit = static_cast<int>(request.query_int("limit", filter.limit, 1, kMaxPageSize));

@@ -137,16 +137,37 @@ std::vector<std::string> PluginTasks::enqueue_many(std::vector<NewTask> tasks) {
 
 bool PluginTasks::transactional() const { return service_.transactional(); }
 
+namespace {
+
+TaskStatus status_of(const TaskRecord& record) {
+  return TaskStatus{record.id,           record.type,
+                    record.payload,      std::string(state_name(record.state)),
+                    record.progress,     record.progress_message,
+                    record.result,       record.error,
+                    record.owner,        record.attempts,
+                    record.created_at,   record.started_at,
+                    record.finished_at};
+}
+
+}  // namespace
+
 std::optional<TaskStatus> PluginTasks::status(const std::string& id) {
   auto record = service_.queue().get(id);
   if (!record) return std::nullopt;
-  return TaskStatus{record->id,           record->type,
-                    record->payload,      std::string(state_name(record->state)),
-                    record->progress,     record->progress_message,
-                    record->result,       record->error,
-                    record->owner,        record->attempts,
-                    record->created_at,   record->started_at,
-                    record->finished_at};
+  return status_of(*record);
+}
+
+TaskStatusPage PluginTasks::list(const TaskQuery& query) {
+  ListFilter filter;
+  filter.types = query.types;
+  filter.owner = query.owner;
+  filter.limit = query.limit;
+  filter.cursor = query.cursor;
+  auto page = service_.queue().list(filter);
+  TaskStatusPage out;
+  for (const auto& record : page.tasks) out.items.push_back(status_of(record));
+  out.next_cursor = page.next_cursor;
+  return out;
 }
 
 std::map<std::string, std::int64_t> PluginTasks::counts(const std::string& type) {

@@ -72,6 +72,7 @@ class PluginTasks final : public Tasks {
   bool transactional() const override;
   std::optional<TaskStatus> status(const std::string& id) override;
   std::map<std::string, std::int64_t> counts(const std::string& type) override;
+  TaskStatusPage list(const TaskQuery& query) override;
 
  private:
   std::string owner_;

@@ -319,7 +319,7 @@ TEST_CASE("schedules fire once per fire time across workers, with bounded catch-
     std::this_thread::sleep_for(3500ms);
     harness.service().stop(1s);
     other->stop(1s);
-    auto page = harness.queue().list(ListFilter{std::nullopt, "test.noop", std::nullopt, 100, {}});
+    auto page = harness.queue().list(ListFilter{std::nullopt, {"test.noop"}, std::nullopt, 100, {}, {}});
     std::set<std::string> keys;
     for (const auto& record : page.tasks) keys.insert(record.unique_key.value_or(""));
     CHECK(page.tasks.size() >= 3);
@@ -363,7 +363,7 @@ TEST_CASE("listing pages through tasks newest first and filters") {
     for (int i = 0; i < 5; ++i) ids.push_back(harness.enqueue(task("test.noop")));
     harness.enqueue(task("test.value", R"({"value":1})"));
     ListFilter filter;
-    filter.type = "test.noop";
+    filter.types = {"test.noop"};
     filter.limit = 2;
     auto first = harness.queue().list(filter);
     REQUIRE(first.tasks.size() == 2);
@@ -430,7 +430,7 @@ TEST_CASE("a worker that was down fires at most catch_up missed firings") {
       auto last = harness.queue().last_firing("test.hourly");
       REQUIRE(last.has_value());
       ListFilter filter;
-      filter.type = "test.noop";
+      filter.types = {"test.noop"};
       auto tasks = harness.queue().list(filter).tasks;
       if (catch_up == 0) {
         CHECK(last->first == current - 5 * hour);

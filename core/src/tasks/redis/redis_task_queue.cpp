@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 namespace orchestra::tasks::redis {
@@ -220,7 +221,11 @@ TaskPage RedisTaskQueue::list(const ListFilter& filter) {
       auto record = get(id);
       if (!record) continue;
       if (filter.state && record->state != *filter.state) continue;
-      if (filter.type && record->type != *filter.type) continue;
+      if (!filter.types.empty() &&
+          std::find(filter.types.begin(), filter.types.end(), record->type) == filter.types.end()) {
+        continue;
+      }
+      if (filter.owner && record->owner != filter.owner) continue;
       if (filter.queue && record->queue != *filter.queue) continue;
       page.tasks.push_back(std::move(*record));
       if (page.tasks.size() > static_cast<std::size_t>(filter.limit)) break;
