@@ -1,6 +1,7 @@
 // The console and the API reference in a real browser: signing in, a
 // calculator expression finishing live, retrying a dead task, searching
-// with highlights, and "try it out" on /docs.
+// with highlights, every plugin's page (a live inbox, a CSV sum), a
+// phone-width screen, and "try it out" on /docs.
 //   node console_test.mjs <test>    (CTest runs each test by name)
 import { main, signIn, check } from './harness.mjs';
 import { writeFileSync } from 'node:fs';
@@ -91,6 +92,49 @@ const tests = {
     check(hits === 1, `one team matches "gornik", saw ${hits}`);
   },
 
+  async 'plugin-pages'({ server, page }) {
+    const home = await server.api('POST', '/api/v1/notifications/teams', { name: 'Wisła Kraków', short_name: 'WIS', country: 'PL' });
+    const away = await server.api('POST', '/api/v1/notifications/teams', { name: 'Lech Poznań', short_name: 'LPO', country: 'PL' });
+    const match = await server.api('POST', '/api/v1/notifications/matches', {
+      competition: 'Ekstraklasa', home_team_id: home.id, away_team_id: away.id,
+      starts_at: new Date(Date.now() + 3600e3).toISOString() });
+    const header = Array.from({ length: 10 }, (_, i) => `c${i + 1}`).join(',');
+    writeFileSync(join(server.dir, 'var', 'blobs', 'q3.csv'), `${header}\n1,2,3,4,5,6,7,8,9,40\n0,0,0,0,0,0,0,0,0,2\n`);
+    await signIn(page, server);
+    for (const [id, heading] of [['steam-sync', 'Steam catalogue'], ['csv-summer', 'CSV summer'],
+                                 ['notifications', 'Notifications']]) {
+      await page.goto(`${server.origin}/console#/p/${id}`, { waitUntil: 'networkidle0' });
+      await waitText(page, 'main h1', heading);
+    }
+    // A live inbox: follow a team, its match starts, the notice arrives.
+    const follow = await page.waitForSelector('xpath/.//button[text()="Follow Wisła Kraków"]');
+    await follow.click();
+    await page.waitForSelector('xpath/.//button[text()="Unfollow Wisła Kraków"]');
+    await server.api('PATCH', `/api/v1/notifications/matches/${match.id}`, { status: 'live' });
+    await waitText(page, '#inbox li', 'Wisła Kraków', 20000);
+    // A sum from the CSV page.
+    await page.goto(`${server.origin}/console#/p/csv-summer`, { waitUntil: 'networkidle0' });
+    await page.type('#csv-file', 'q3.csv');
+    await page.click('form button[type=submit]');
+    await waitText(page, '#csv-tasks', 'c10: 42', 20000);
+  },
+
+  async 'phone-width'({ server, page }) {
+    await page.setViewport({ width: 390, height: 844, isMobile: true });
+    await signIn(page, server);
+    for (const hash of ['#/tasks', '#/p/calculator', '#/p/search-indexer', '#/p/notifications', '#/admin']) {
+      await page.goto(`${server.origin}/console${hash}`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('main h1');
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      check(width <= 392, `${hash} is ${width} px wide on a 390 px screen`);
+    }
+    // Everything reachable from the keyboard has a visible name.
+    const unnamed = await page.$$eval('button, input, select, a', (nodes) => nodes
+      .filter((n) => !(n.textContent.trim() || n.getAttribute('aria-label') || (n.id && document.querySelector(`label[for="${n.id}"]`))))
+      .map((n) => n.outerHTML.slice(0, 80)));
+    check(unnamed.length === 0, `controls without a name: ${unnamed.join(' | ')}`);
+  },
+
   async 'docs-try-it'({ server, page }) {
     await page.goto(`${server.origin}/docs`, { waitUntil: 'networkidle0' });
     await page.waitForSelector('.swagger-ui .opblock', { timeout: 15000 });
@@ -110,4 +154,4 @@ const tests = {
   },
 };
 
-await main(tests, ['calculator', 'csv-summer', 'notifications', 'search-indexer']);
+await main(tests, ['calculator', 'csv-summer', 'notifications', 'search-indexer', 'steam-sync']);
