@@ -59,15 +59,19 @@ export class Server {
     throw new Error(`orchestra did not start:\n${readFileSync(this.log, 'utf8')}`);
   }
 
-  // The API as the admin, for setting up what a test needs.
-  async api(method, path, body) {
+  async adminToken() {
     if (!this.token) {
       const login = await fetch(`${this.origin}/api/v1/auth/login`, { method: 'POST',
         headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'admin', password: PASSWORD }) });
       this.token = (await login.json()).access_token;
     }
+    return this.token;
+  }
+
+  // The API as the admin, for setting up what a test needs.
+  async api(method, path, body) {
     const answer = await fetch(`${this.origin}${path}`, { method, body: body && JSON.stringify(body),
-      headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' } });
+      headers: { Authorization: `Bearer ${await this.adminToken()}`, 'Content-Type': 'application/json' } });
     const text = await answer.text();
     if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`);
     return text ? JSON.parse(text) : null;
