@@ -123,6 +123,24 @@ TEST_CASE("task REST: errors, retries of dead tasks, cancellation, listing") {
   CHECK(client.post("/api/v1/tasks/" + sleeping + "/retry", "").status == 202);
   CHECK(client.post("/api/v1/tasks/" + sleeping + "/cancel", "").status == 202);
 
+  // Run again: a new task like the finished one; a live one is refused.
+  auto value = enqueue(all.port(), R"({"type":"echo.value","payload":{"value":5}})");
+  wait_for_state(all.port(), value, "succeeded");
+  auto rerun = client.post("/api/v1/tasks/" + value + "/rerun", "");
+  REQUIRE(rerun.status == 201);
+  rapidjson::Document again;
+  again.Parse(rerun.body.c_str());
+  std::string again_id = again["id"].GetString();
+  CHECK(again_id != value);
+  CHECK(again["payload"]["value"].GetInt() == 5);
+  CHECK(rerun.header("location") == "/api/v1/tasks/" + again_id);
+  wait_for_state(all.port(), again_id, "succeeded");
+  CHECK(client.post("/api/v1/tasks/nope/rerun", "").status == 404);
+  auto live = enqueue(all.port(), R"({"type":"echo.sleep","payload":{"ms":10000}})");
+  wait_for_state(all.port(), live, "running");
+  CHECK(client.post("/api/v1/tasks/" + live + "/rerun", "").status == 409);
+  CHECK(client.post("/api/v1/tasks/" + live + "/cancel", "").status == 202);
+
   auto page = client.get("/api/v1/tasks?type=echo.permanent&limit=1");
   CHECK(page.status == 200);
   CHECK(page.body.find(dead) != std::string::npos);

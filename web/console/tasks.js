@@ -2,7 +2,7 @@
 // schedules, a filtered task list, and a task's page with its actions.
 import { el, api, every, when, errorText, ApiError } from '/console/app.js';
 
-const STATES = ['queued', 'scheduled', 'running', 'waiting', 'succeeded', 'failed', 'dead', 'cancelled'];
+const STATES = ['scheduled', 'queued', 'running', 'retrying', 'succeeded', 'dead', 'cancelled'];
 
 function countsTable(title, groups) {
   const names = Object.keys(groups).sort();
@@ -110,21 +110,24 @@ export async function tasksPage(main) {
 
 function actions(task, reload) {
   const message = el('span', { role: 'status' });
+  const labels = { retry: 'Retry', cancel: 'Cancel', rerun: 'Run again' };
   const act = (verb) => el('button', {
     onclick: async () => {
       message.textContent = '';
       try {
-        await api('POST', `/api/v1/tasks/${task.id}/${verb}`);
-        await reload();
+        const answer = await api('POST', `/api/v1/tasks/${task.id}/${verb}`);
+        if (verb === 'rerun') location.hash = `#/tasks/${answer.id}`;
+        else await reload();
       } catch (error) {
         message.textContent = error.message;
         message.className = 'error';
       }
     },
-  }, verb === 'retry' ? 'Retry' : 'Cancel');
+  }, labels[verb]);
   const buttons = [];
-  if (['dead', 'failed', 'cancelled'].includes(task.state)) buttons.push(act('retry'));
-  if (['queued', 'scheduled', 'running', 'waiting'].includes(task.state)) buttons.push(act('cancel'));
+  if (['dead', 'cancelled'].includes(task.state)) buttons.push(act('retry'));
+  if (['queued', 'scheduled', 'running', 'retrying'].includes(task.state)) buttons.push(act('cancel'));
+  if (['succeeded', 'dead', 'cancelled'].includes(task.state)) buttons.push(act('rerun'));
   return el('div', { class: 'row' }, buttons, message);
 }
 

@@ -124,6 +124,33 @@ void TaskService::add_routes(http::Router& router) {
                                "only dead or cancelled tasks can be retried, and only while no "
                                "live task holds the same unique key");
   };
+  // A new task like a finished one: same type, payload, queue, priority
+  // and owner; its own attempts. (Retry revives the task itself.)
+  auto rerun = [this](const Request& request) {
+    const auto& id = request.path_param("id");
+    auto record = queue().get(id);
+    if (!record) throw HttpError(404, "no task " + id);
+    if (is_live(record->state)) {
+      throw HttpError(409, fmt::format("task {} is {}: only finished tasks can be run again", id,
+                                       state_name(record->state)));
+    }
+    NewTask task;
+    task.type = record->type;
+    task.payload = record->payload;
+    task.queue = record->queue;
+    task.priority = record->priority;
+    task.max_attempts = record->max_attempts;
+    task.owner = record->owner;
+    std::string created;
+    try {
+      created = enqueue(std::vector<NewTask>{std::move(task)}).front();
+    } catch (const EnqueueError& error) {
+      throw HttpError(409, fmt::format("task {} cannot run again: {}", id, error.what()));
+    }
+    auto response = Response::json(201, queue().get(created)->to_json());
+    response.headers.emplace_back("Location", "/api/v1/tasks/" + created);
+    return response;
+  };
   auto workers = [this](const Request&) {
     auto since = now_millis() -
                  std::chrono::duration_cast<std::chrono::milliseconds>(kLiveWorkerWindow).count();
@@ -181,6 +208,9 @@ void TaskService::add_routes(http::Router& router) {
   add(Method::post, "/api/v1/tasks/{id}/retry", retry,
       {"Run a dead or cancelled task again", Execution::blocking, Access::scope("tasks"), {},
        {{202, task}}});
+  add(Method::post, "/api/v1/tasks/{id}/rerun", rerun,
+      {"Run a finished task again as a new task (same type, payload, queue, owner)",
+       Execution::blocking, Access::scope("tasks"), {}, {{201, task}}});
   add(Method::get, "/api/v1/workers", workers,
       {"Live workers", Execution::blocking, Access::scope("tasks"), {},
        {{200, schema::list_of(schema::record({{"name", schema::kString},
