@@ -9,8 +9,6 @@
 #include <orchestra/text.hpp>
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <charconv>
@@ -22,7 +20,7 @@ namespace {
 using orchestra::http::Access;
 using orchestra::http::HttpError;
 using orchestra::http::Method;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using orchestra::json::Writer;
 
 std::vector<std::string> comma_list(const std::string& text) {
   std::vector<std::string> out;
@@ -88,50 +86,29 @@ void match_filters(const orchestra::http::Request& request, SearchRequest& out) 
 }
 
 void reindex_json(Writer& out, const ReindexStatus& status) {
-  out.StartObject();
-  out.Key("source");
-  out.String(status.source);
-  out.Key("state");
-  out.String(status.state);
-  out.Key("position");
-  out.String(status.position);
-  out.Key("built");
-  out.Int64(status.built);
-  out.Key("requested_at");
-  out.String(orchestra::json::rfc3339(status.requested_at));
-  out.Key("finished_at");
-  if (status.finished_at) {
-    out.String(orchestra::json::rfc3339(*status.finished_at));
-  } else {
-    out.Null();
-  }
-  out.Key("error");
-  if (status.error) {
-    out.String(*status.error);
-  } else {
-    out.Null();
-  }
-  out.EndObject();
+  out.object()
+      .field("source", status.source)
+      .field("state", status.state)
+      .field("position", status.position)
+      .field("built", status.built)
+      .time("requested_at", status.requested_at)
+      .time("finished_at", status.finished_at)
+      .field("error", status.error)
+      .end_object();
 }
 
 void hit_json(Writer& out, const Hit& hit) {
-  out.StartObject();
-  out.Key("source");
-  out.String(hit.source);
-  out.Key("key");
-  out.String(hit.key);
-  out.Key("score");
-  out.Double(hit.score);
-  out.Key("document");
-  out.RawValue(hit.stored.data(), hit.stored.size(), rapidjson::kObjectType);
-  out.Key("highlights");
-  out.StartObject();
-  out.Key("title");
-  out.String(hit.title);
-  out.Key("snippet");
-  out.String(hit.snippet);
-  out.EndObject();
-  out.EndObject();
+  out.object()
+      .field("source", hit.source)
+      .field("key", hit.key)
+      .field("score", hit.score)
+      .raw_field("document", hit.stored)
+      .key("highlights")
+      .object()
+      .field("title", hit.title)
+      .field("snippet", hit.snippet)
+      .end_object()
+      .end_object();
 }
 
 }  // namespace
@@ -243,128 +220,70 @@ SearchRoutes::Response SearchRoutes::search(const Request& request) {
   } catch (const std::invalid_argument& error) {
     throw HttpError(400, error.what());
   }
-  rapidjson::StringBuffer buffer;
-  Writer out(buffer);
-  out.StartObject();
-  out.Key("items");
-  out.StartArray();
+  Writer out;
+  out.object().key("items").array();
   for (const auto& hit : result.hits) hit_json(out, hit);
-  out.EndArray();
-  out.Key("next_cursor");
-  if (result.next_cursor) {
-    out.String(*result.next_cursor);
-  } else {
-    out.Null();
-  }
-  out.Key("facets");
-  out.StartObject();
+  out.end_array().field("next_cursor", result.next_cursor).key("facets").object();
   for (const auto& [facet, values] : result.facets) {
-    out.Key(facet.c_str(), static_cast<rapidjson::SizeType>(facet.size()));
-    out.StartArray();
+    out.key(facet).array();
     for (const auto& [value, count] : values) {
-      out.StartObject();
-      out.Key("value");
-      out.String(value);
-      out.Key("count");
-      out.Int64(count);
-      out.EndObject();
+      out.object().field("value", value).field("count", count).end_object();
     }
-    out.EndArray();
+    out.end_array();
   }
-  out.EndObject();
-  out.EndObject();
-  return Response::json(200, buffer.GetString());
+  out.end_object().end_object();
+  return Response::json(200, out.str());
 }
 
 SearchRoutes::Response SearchRoutes::status(const Request&) {
-  rapidjson::StringBuffer buffer;
-  Writer out(buffer);
-  out.StartObject();
-  out.Key("items");
-  out.StartArray();
-  for (const auto& source : known_sources()) {
+  Writer out;
+  out.list(known_sources(), std::nullopt, [&](Writer& writer, const std::string& source) {
     auto status = parts_.store->status(source);
-    out.StartObject();
-    out.Key("source");
-    out.String(source);
-    out.Key("checkpoint");
-    out.String(status.position);
-    out.Key("extracted");
-    out.Int64(status.extracted);
-    out.Key("indexed");
-    out.Int64(status.indexed);
-    out.Key("documents");
-    out.Int64(parts_.index->count(source));
     // Lag: feed entries not extracted yet, and the age of the oldest.
     auto behind = parts_.feed->lag(source, orchestra::changes::FeedPosition::parse(status.position));
-    out.Key("lag_changes");
-    out.Int64(behind.changes);
-    out.Key("lag_seconds");
-    out.Double(behind.oldest_at
+    writer.object()
+        .field("source", source)
+        .field("checkpoint", status.position)
+        .field("extracted", status.extracted)
+        .field("indexed", status.indexed)
+        .field("documents", parts_.index->count(source))
+        .field("lag_changes", behind.changes)
+        .field("lag_seconds",
+               behind.oldest_at
                    ? static_cast<double>(orchestra::unix_ms() - *behind.oldest_at) / 1000.0
-                   : 0.0);
-    out.Key("waiting_transform");
-    out.Int64(status.waiting_transform);
-    out.Key("waiting_load");
-    out.Int64(status.waiting_load);
-    out.Key("dead");
-    out.Int64(status.dead);
-    out.Key("last_error");
-    if (status.last_error) {
-      out.String(*status.last_error);
-    } else {
-      out.Null();
-    }
-    out.Key("updated_at");
-    if (status.updated_at) {
-      out.String(orchestra::json::rfc3339(*status.updated_at));
-    } else {
-      out.Null();
-    }
-    out.Key("reindex");
+                   : 0.0)
+        .field("waiting_transform", status.waiting_transform)
+        .field("waiting_load", status.waiting_load)
+        .field("dead", status.dead)
+        .field("last_error", status.last_error)
+        .time("updated_at", status.updated_at)
+        .key("reindex");
     if (auto rebuilt = parts_.reindex->status(source)) {
-      reindex_json(out, *rebuilt);
+      reindex_json(writer, *rebuilt);
     } else {
-      out.Null();
+      writer.null();
     }
-    out.EndObject();
-  }
-  out.EndArray();
-  out.Key("next_cursor");
-  out.Null();
-  out.EndObject();
-  return Response::json(200, buffer.GetString());
+    writer.end_object();
+  });
+  return Response::json(200, out.str());
 }
 
 SearchRoutes::Response SearchRoutes::dead(const Request& request) {
   auto source = request.query_param("source").value_or("");
   if (!is_known_source(source)) throw HttpError(400, "query parameter 'source' names a source");
-  rapidjson::StringBuffer buffer;
-  Writer out(buffer);
-  out.StartObject();
-  out.Key("items");
-  out.StartArray();
-  for (const auto& document : parts_.store->dead(source, 100)) {
-    out.StartObject();
-    out.Key("id");
-    out.String(document.id);
-    out.Key("key");
-    out.String(document.key);
-    out.Key("position");
-    out.String(document.position);
-    out.Key("stage");
-    out.String(document.stage);
-    out.Key("error");
-    out.String(document.error);
-    out.Key("created_at");
-    out.String(orchestra::json::rfc3339(document.created_at));
-    out.EndObject();
-  }
-  out.EndArray();
-  out.Key("next_cursor");
-  out.Null();
-  out.EndObject();
-  return Response::json(200, buffer.GetString());
+  Writer out;
+  out.list(parts_.store->dead(source, 100), std::nullopt,
+           [](Writer& writer, const DeadDocument& document) {
+             writer.object()
+                 .field("id", document.id)
+                 .field("key", document.key)
+                 .field("position", document.position)
+                 .field("stage", document.stage)
+                 .field("error", document.error)
+                 .time("created_at", document.created_at)
+                 .end_object();
+           });
+  return Response::json(200, out.str());
 }
 
 SearchRoutes::Response SearchRoutes::retry(const Request& request) {
@@ -372,7 +291,7 @@ SearchRoutes::Response SearchRoutes::retry(const Request& request) {
   if (!parts_.store->revive(id)) {
     throw HttpError(404, fmt::format("no dead document {}", orchestra::json::quote(id)));
   }
-  orchestra::json::Writer out;
+  Writer out;
   out.object().field("id", id).field("status", "queued").end_object();
   return Response::json(202, out.str());
 }
@@ -389,10 +308,9 @@ SearchRoutes::Response SearchRoutes::reindex(const Request& request) {
   }
   auto status = parts_.reindex->request(source);
   parts_.pipeline->queue(kReindexType, source);
-  rapidjson::StringBuffer buffer;
-  Writer out(buffer);
+  Writer out;
   reindex_json(out, status);
-  return Response::json(202, buffer.GetString());
+  return Response::json(202, out.str());
 }
 
 }  // namespace search_indexer
