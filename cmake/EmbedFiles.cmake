@@ -2,8 +2,9 @@
 # Compiles files into <target> and defines, in the global namespace,
 #   std::vector<orchestra::console::Asset> <function>();
 # with each file's path (as given) and bytes. The bytes are included by the
-# assembler (.incbin) from a source generated at build time, which names
-# each file's SHA-256 so that a changed file is never taken from ccache.
+# assembler (.incbin) from a source generated at build time, whose assembly
+# names each file's SHA-256 so that a changed file is never taken from
+# ccache.
 function(orchestra_embed_files target function)
   cmake_parse_arguments(ARG "" "BASE" "FILES;DEPENDS" ${ARGN})
   set(output "${CMAKE_CURRENT_BINARY_DIR}/${function}.cpp")

@@ -1,5 +1,7 @@
 # Writes OUTPUT: a C++ source embedding FILES (separated by |) under BASE,
-# with the function FUNCTION listing them. See EmbedFiles.cmake.
+# with the function FUNCTION listing them. See EmbedFiles.cmake. Each
+# file's SHA-256 is in the assembly text, which ccache hashes (it drops
+# comments, so a comment would not do).
 string(REPLACE "|" ";" files "${FILES}")
 set(assembly "")
 set(declarations "")
@@ -10,13 +12,16 @@ foreach(file IN LISTS files)
   if(NOT EXISTS "${path}")
     message(FATAL_ERROR "embed: ${path} does not exist")
   endif()
+  if(path MATCHES "[\"\\\\]")
+    message(FATAL_ERROR "embed: ${path}: a path with a quote or a backslash cannot be embedded")
+  endif()
   file(SHA256 "${path}" digest)
   set(symbol "${FUNCTION}_${index}")
   string(APPEND assembly
+    "    # ${file}: sha256 ${digest}\n"
     "    .balign 16\n    .hidden ${symbol}_begin\n${symbol}_begin:\n"
     "    .incbin \\\"${path}\\\"\n    .hidden ${symbol}_end\n${symbol}_end:\n")
   string(APPEND declarations
-    "// ${file}: sha256 ${digest}\n"
     "extern \"C\" const char ${symbol}_begin[];\nextern \"C\" const char ${symbol}_end[];\n")
   string(APPEND entries
     "      {\"${file}\", std::string_view(${symbol}_begin, "

@@ -147,7 +147,7 @@ void WebhookRoutes::add(orchestra::http::Routes& routes) {
         {{204, ""}});
   route(Method::get, "/me/webhooks/{id}/deliveries", "Messages sent to an endpoint, newest first",
         &WebhookRoutes::deliveries, {}, {{200, list_of(schemas::delivery())}},
-        {{"limit", orchestra::schema::limit_schema(500), "page size"},
+        {{"limit", orchestra::schema::limit_schema(200), "page size"},
          {"cursor", orchestra::schema::kString, "next_cursor of the previous page"}});
   route(Method::post, "/me/webhooks/{id}/deliveries/{delivery_id}/retry",
         "Send a dead message again", &WebhookRoutes::retry, {}, {{202, schemas::delivery()}});

@@ -106,6 +106,27 @@ TEST_CASE("calculator all-in-one on SQLite: submit, poll, idempotence, privacy, 
   CHECK(done["operations_done"].GetInt() == 2);
   CHECK(done["eval_finished_at"].IsString());
 
+  // Its graph, as the console draws it: 2*2 first, then 2+(that).
+  auto graph = parse(alice.send("GET", "/api/v1/calculator/expressions/" + id + "/operations").body);
+  REQUIRE(graph["items"].Size() == 2);
+  CHECK(graph["items"][1]["right"]["operation"].GetInt() == 0);
+  CHECK(graph["items"][0]["done"].GetBool());
+  CHECK(graph["result"]["operation"].GetInt() == 1);
+  CHECK(bob.send("GET", "/api/v1/calculator/expressions/" + id + "/operations").status == 404);
+  // The last operation waited for the first; run again alone it could not.
+  HttpClient admin(port);
+  admin.with_header("Authorization", bearer({"admin"}));
+  auto operations = parse(admin.get("/api/v1/tasks?type=calculator.operation").body);
+  int flows = 0;
+  for (const auto& operation : operations["items"].GetArray()) {
+    std::string task_id = operation["id"].GetString();
+    auto task = parse(admin.get("/api/v1/tasks/" + task_id).body);
+    if (task["depends_on"].Size() == 0) continue;
+    ++flows;
+    CHECK(admin.post("/api/v1/tasks/" + task_id + "/rerun", "").status == 409);
+  }
+  CHECK(flows == 1);
+
   auto again = alice.submit("seed-1", "1+1");
   CHECK(again.status == 200);
   CHECK(id_of(again) == id);

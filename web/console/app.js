@@ -9,6 +9,8 @@ let token = null;
 let user = null;
 let plugins = [];
 let timers = [];
+let refreshing = null;  // one refresh at a time: a refresh token works once
+let generation = 0;     // of render(): a page loaded late for a left view is dropped
 
 // el('a', {href: '#/x', onclick: f}, 'text', child, ...): an element.
 export function el(tag, attributes = {}, ...children) {
@@ -34,19 +36,28 @@ export class ApiError extends Error {
   }
 }
 
-async function refresh() {
-  const answer = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
-  if (!answer.ok) return false;
-  token = (await answer.json()).access_token;
-  return true;
+function refresh() {
+  refreshing ??= (async () => {
+    try {
+      const answer = await fetch('/api/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+      if (!answer.ok) return false;
+      token = (await answer.json()).access_token;
+      return true;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
 }
+
+export const authorization = () => (token ? { Authorization: `Bearer ${token}` } : {});
 
 export async function api(method, path, body) {
   const send = () => fetch(path, {
     method,
     credentials: 'same-origin',
     headers: {
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...authorization(),
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -65,10 +76,28 @@ export async function api(method, path, body) {
 
 export const can = (scope) => !!user && (user.scopes.includes('admin') || user.scopes.includes(scope));
 
-// Runs fn now and every `ms` until the page is left.
+// Says, or stops saying, that the page could not update.
+function trouble(error) {
+  const line = document.getElementById('trouble');
+  line.textContent = error ? `Could not update: ${error.message}` : '';
+  line.hidden = !error;
+}
+
+// Runs fn now and every `ms` until the page is left; a run still waiting
+// for its answers is not started again.
 export function every(ms, fn) {
+  let running = false;
   const run = async () => {
-    try { await fn(); } catch (error) { if (!(error instanceof ApiError && error.status === 401)) console.warn(error); }
+    if (running) return;
+    running = true;
+    try {
+      await fn();
+      trouble(null);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) trouble(error);
+    } finally {
+      running = false;
+    }
   };
   run();
   timers.push(setInterval(run, ms));
@@ -132,29 +161,38 @@ function header() {
   nav.append(el('a', { href: '/docs' }, 'API docs'));
   who.append(el('span', { class: 'muted' }, user.login, ' '), el('button', {
     class: 'quiet',
+    // The cookie's refresh token is revoked (after a refresh when the access
+    // token expired meanwhile), and the page forgets the user either way.
     onclick: async () => {
-      await fetch('/api/v1/auth/logout', { method: 'POST', credentials: 'same-origin',
-                                           headers: { Authorization: `Bearer ${token}` } });
-      signedOut();
+      try {
+        await api('POST', '/api/v1/auth/logout');
+      } catch (error) {
+        console.warn(error);
+      } finally {
+        signedOut();
+      }
     },
   }, 'Sign out'));
 }
 
-async function pluginPage(main, id) {
+async function pluginPage(main, id, mine) {
   const page = plugins.find((p) => p.id === id);
   if (!page) {
     main.append(el('p', {}, 'No such page.'));
     return;
   }
   const module = await import(`/console/pages/${encodeURIComponent(id)}.js`);
+  if (mine !== generation) return;  // the user went elsewhere meanwhile
   const root = el('section', { 'aria-label': page.title });
   main.append(root);
   await module.default(root, { user, can, api, el, every, when, errorText });
 }
 
 async function render() {
+  const mine = ++generation;
   for (const timer of timers) clearInterval(timer);
   timers = [];
+  trouble(null);
   header();
   const main = document.getElementById('main');
   main.replaceChildren();
@@ -164,7 +202,7 @@ async function render() {
     if (section === 'tasks' && id) await taskPage(main, decodeURIComponent(id));
     else if (section === 'tasks') await tasksPage(main);
     else if (section === 'admin') await adminPage(main);
-    else if (section === 'p') await pluginPage(main, decodeURIComponent(id || ''));
+    else if (section === 'p') await pluginPage(main, decodeURIComponent(id || ''), mine);
     else {
       const first = sections()[0];
       if (first) location.hash = first.hash;

@@ -1,6 +1,6 @@
 // The task system: counts by state per queue and type, throughput, workers,
 // schedules, a filtered task list, and a task's page with its actions.
-import { el, api, every, when, errorText, ApiError } from '/console/app.js';
+import { el, api, every, when, errorText, ApiError, authorization } from '/console/app.js';
 
 const STATES = ['scheduled', 'queued', 'running', 'retrying', 'succeeded', 'dead', 'cancelled'];
 
@@ -21,8 +21,8 @@ function throughput() {
     .filter((row) => /^orchestra_tasks_(succeeded|failed|dead)_total/.test(row))
     .reduce((sum, row) => sum + Number(row.split(' ').pop()), 0);
   every(5000, async () => {
-    const answer = await fetch('/metrics', { credentials: 'same-origin' });
-    if (!answer.ok) return;
+    const answer = await fetch('/metrics', { credentials: 'same-origin', headers: authorization() });
+    if (!answer.ok) throw new Error(`/metrics answered ${answer.status}`);
     samples.push({ at: Date.now(), total: finished(await answer.text()) });
     if (samples.length > 61) samples.shift();
     if (samples.length < 2) return;
@@ -53,7 +53,7 @@ function taskList() {
   const body = el('tbody');
   const more = el('button', { class: 'quiet', hidden: true }, 'More');
   let cursor = null;
-  const filters = listFilters(() => load(true));
+  const filters = listFilters(() => load(true).catch(failed));
   async function load(fresh) {
     if (fresh) { cursor = null; body.replaceChildren(); }
     const query = new URLSearchParams({ limit: '50' });
@@ -71,8 +71,9 @@ function taskList() {
     cursor = page.next_cursor;
     more.hidden = !cursor;
   }
-  more.addEventListener('click', () => load(false));
-  load(true).catch(() => {});
+  const failed = (error) => body.replaceChildren(el('tr', {}, el('td', { colspan: 6, class: 'error' }, error.message)));
+  more.addEventListener('click', () => load(false).catch(failed));
+  load(true).catch(failed);
   return el('div', {}, el('h2', {}, 'Tasks'), filters.form,
     el('div', { class: 'scroll' }, el('table', { id: 'task-list' },
       el('thead', {}, el('tr', {}, ['id', 'type', 'queue', 'state', 'attempts', 'created'].map((h) => el('th', { scope: 'col' }, h)))),
@@ -143,6 +144,7 @@ function flow(task) {
 export async function taskPage(main, id) {
   const view = el('div', { 'aria-live': 'polite' });
   main.append(el('p', {}, el('a', { href: '#/tasks' }, '← Tasks')), view);
+  let shown = '';
   const reload = async () => {
     let task;
     try {
@@ -151,6 +153,10 @@ export async function taskPage(main, id) {
       view.replaceChildren(error instanceof ApiError && error.status === 404 ? el('p', {}, 'No such task.') : errorText(error));
       return;
     }
+    // Redrawn only when it changed: a focused button and a message stay.
+    const seen = JSON.stringify(task);
+    if (seen === shown) return;
+    shown = seen;
     const progress = task.progress || { fraction: 0, message: '' };
     view.replaceChildren(...[
       el('h1', {}, task.type, ' ', el('span', { class: 'muted', id: 'task-state' }, task.state)),

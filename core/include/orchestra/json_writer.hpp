@@ -12,6 +12,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,7 +43,11 @@ class Writer {
   Writer& value(std::int64_t number) { return done(out_.Int64(number)); }
   Writer& value(long long number) { return done(out_.Int64(number)); }
   Writer& value(std::uint64_t number) { return done(out_.Uint64(number)); }
-  Writer& value(double number) { return done(out_.Double(number)); }
+  Writer& value(unsigned number) { return done(out_.Uint(number)); }
+  // JSON has no NaN or infinity: they are written as null.
+  Writer& value(double number) {
+    return std::isfinite(number) ? done(out_.Double(number)) : null();
+  }
   Writer& null() { return done(out_.Null()); }
   template <typename T>
   Writer& value(const std::optional<T>& maybe) {

@@ -688,6 +688,15 @@ std::optional<TaskRecord> SqlTaskQueue::get(const std::string& id) {
   return std::nullopt;
 }
 
+std::vector<std::string> SqlTaskQueue::dependencies(const std::string& id) {
+  soci::session session(database_.pool());
+  std::vector<std::string> ids;
+  db::SqlQuery("SELECT depends_on FROM task_dependencies WHERE task_id = :id ORDER BY depends_on")
+      .text("id", id)
+      .each(session, [&](const soci::row& row) { ids.push_back(text_at(row, 0)); });
+  return ids;
+}
+
 TaskPage SqlTaskQueue::list(const ListFilter& filter) {
   soci::session session(database_.pool());
   db::SqlQuery query(fmt::format("SELECT {} FROM tasks WHERE 1 = 1", kRecordColumns));

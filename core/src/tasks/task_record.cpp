@@ -47,7 +47,8 @@ std::int64_t to_millis(Clock::time_point time) {
 
 std::int64_t now_millis() { return to_millis(Clock::now()); }
 
-void TaskRecord::write(json::Writer& out) const {
+void TaskRecord::write(json::Writer& out,
+                       const std::optional<std::vector<std::string>>& depends_on) const {
   out.object()
       .field("id", id)
       .field("type", type)
@@ -77,8 +78,9 @@ void TaskRecord::write(json::Writer& out) const {
       .time("started_at", started_at)
       .time("finished_at", finished_at)
       .field("pending_dependencies", pending_dependencies)
-      .field("cancel_requested", cancel_requested)
-      .end_object();
+      .field("cancel_requested", cancel_requested);
+  if (depends_on) out.field("depends_on", *depends_on);
+  out.end_object();
 }
 
 std::string TaskRecord::to_json() const {

@@ -64,8 +64,10 @@ struct TaskRecord {
   bool cancel_requested = false;
   std::optional<std::string> owner;  // principal subject, when a plugin records it
 
-  // As the API shows it (timestamps RFC 3339).
-  void write(json::Writer& out) const;
+  // As the API shows it (timestamps RFC 3339); with `depends_on`, the
+  // tasks it was made to wait for too.
+  void write(json::Writer& out,
+             const std::optional<std::vector<std::string>>& depends_on = std::nullopt) const;
   std::string to_json() const;
 };
 

@@ -23,9 +23,9 @@ constexpr int kMaxPageSize = 500;
 const std::string kStateSchema =
     R"({"type":"string","enum":["scheduled","queued","running","retrying","succeeded","dead","cancelled"]})";
 
-std::string task_schema() {
+std::string task_schema(bool with_dependencies = false) {
   using namespace schema;
-  return record({{"id", kString}, {"type", kString}, {"queue", kString}, {"priority", kInteger},
+  Fields fields{{"id", kString}, {"type", kString}, {"queue", kString}, {"priority", kInteger},
                  {"state", kStateSchema}, {"attempts", kInteger}, {"max_attempts", kInteger},
                  {"payload", kAny}, {"result", kAny}, {"error", kOptionalString},
                  {"progress", record({{"fraction", R"({"type":"number","minimum":0,"maximum":1})"},
@@ -34,7 +34,9 @@ std::string task_schema() {
                  {"lease_owner", kOptionalString}, {"lease_until", kOptionalTimestamp},
                  {"run_at", kTimestamp}, {"created_at", kTimestamp},
                  {"started_at", kOptionalTimestamp}, {"finished_at", kOptionalTimestamp},
-                 {"pending_dependencies", kInteger}, {"cancel_requested", kBoolean}});
+                 {"pending_dependencies", kInteger}, {"cancel_requested", kBoolean}};
+  if (with_dependencies) fields.emplace_back("depends_on", kStrings);
+  return record(fields);
 }
 
 // {"<name>": count, ...}
@@ -84,8 +86,12 @@ void TaskService::add_routes(http::Router& router) {
     }
     return *record;
   };
-  auto get_task = [visible_task](const Request& request) {
-    return Response::json(200, visible_task(request).to_json());
+  // One task, with the tasks it waits for (its flow, one level up).
+  auto get_task = [this, visible_task](const Request& request) {
+    auto record = visible_task(request);
+    json::Writer out;
+    record.write(out, queue().dependencies(record.id));
+    return Response::json(200, out.str());
   };
   auto list_tasks = [this](const Request& request) {
     auto page = queue().list(read_filter(request));
@@ -133,6 +139,11 @@ void TaskService::add_routes(http::Router& router) {
     if (is_live(record->state)) {
       throw HttpError(409, fmt::format("task {} is {}: only finished tasks can be run again", id,
                                        state_name(record->state)));
+    }
+    if (!queue().dependencies(id).empty()) {
+      throw HttpError(409, fmt::format("task {} is part of a flow (it needs the results of the "
+                                       "tasks it depends on): retry it, or submit the flow again",
+                                       id));
     }
     NewTask task;
     task.type = record->type;
@@ -188,8 +199,9 @@ void TaskService::add_routes(http::Router& router) {
   using http::QueryParameter;
   auto task = task_schema();
   add(Method::get, "/api/v1/tasks/{id}", get_task,
-      {"A task's state, progress, result (scope tasks, or the task's owner)", Execution::blocking,
-       Access::authenticated(), {}, {{200, task}}});
+      {"A task's state, progress, result and the tasks it depends on (scope tasks, or the "
+       "task's owner)",
+       Execution::blocking, Access::authenticated(), {}, {{200, task_schema(true)}}});
   add(Method::get, "/api/v1/tasks", list_tasks,
       {"Tasks, newest first; filters state, type, queue; limit, cursor", Execution::blocking,
        Access::scope("tasks"), {}, {{200, schema::list_of(task)}},

@@ -21,6 +21,7 @@ export default async function mount(root, app) {
   async function show(id) {
     const expression = await api('GET', `/api/v1/calculator/expressions/${id}`);
     const graph = await api('GET', `/api/v1/calculator/expressions/${id}/operations`);
+    if (watching !== id) return;  // another expression was chosen meanwhile
     const byIndex = new Map(graph.items.map((operation) => [operation.index, operation]));
     const outcome = expression.status === 'ok' ? el('strong', { id: 'calc-result' }, `= ${expression.result}`)
       : expression.status === 'error' ? el('span', { class: 'error' }, expression.error.message)
@@ -58,11 +59,16 @@ export default async function mount(root, app) {
       el('thead', {}, el('tr', {}, ['worker', 'computing power', 'running', 'last heartbeat', 'alive'].map((h) => el('th', { scope: 'col' }, h)))), agents)));
 
   every(500, async () => { if (watching) await show(watching); });
+  // Recent expressions are links: chosen from the keyboard, they keep focus
+  // unless the list changed.
+  let listed = '';
   every(3000, async () => {
     const page = await api('GET', '/api/v1/calculator/expressions?limit=10');
-    recent.replaceChildren(...page.items.map((e) => el('tr', {},
+    const seen = JSON.stringify(page.items);
+    if (seen !== listed) recent.replaceChildren(...page.items.map((e) => el('tr', {},
       el('td', {}, el('a', { href: '#', onclick: (event) => { event.preventDefault(); watching = e.id; show(e.id); } }, e.expression)),
       el('td', {}, e.status), el('td', {}, e.result ?? (e.error ? e.error.message : '—')), el('td', {}, when(e.created_at)))));
+    listed = seen;
     const live = await api('GET', '/api/v1/calculator/agents');
     agents.replaceChildren(...live.items.map((a) => el('tr', {}, el('td', {}, a.name), el('td', {}, a.computing_power),
       el('td', {}, a.operations_running), el('td', {}, when(a.last_heartbeat_at)), el('td', {}, a.alive ? 'yes' : 'no'))));

@@ -12,14 +12,17 @@ export default async function mount(root, app) {
   const more = el('button', { class: 'quiet', hidden: true }, 'More results');
   let cursor = null;
   let pending = null;
+  let asked = 0;  // answers to an older search are dropped
 
+  // Highlights are HTML the server escaped, with only its <mark> tags.
   const hit = (item) => el('li', {},
-    el('div', { html: item.highlights.title || item.key }),
+    item.highlights.title ? el('div', { html: item.highlights.title }) : el('div', {}, item.key),
     el('div', { class: 'muted', html: item.highlights.snippet }),
     el('small', { class: 'muted' }, `${item.source} · ${item.key} · score ${item.score.toFixed(3)}`));
 
   async function search(fresh) {
     const q = box.value.trim();
+    const mine = ++asked;
     if (fresh) { cursor = null; hits.replaceChildren(); facets.replaceChildren(); }
     if (!q) { status.textContent = ''; more.hidden = true; return; }
     const query = new URLSearchParams({ q: box.value, limit: '20', facets: 'genre,type' });
@@ -27,6 +30,7 @@ export default async function mount(root, app) {
     if (cursor) query.set('cursor', cursor);
     try {
       const page = await api('GET', `/api/v1/search?${query}`);
+      if (mine !== asked) return;
       hits.append(...page.items.map(hit));
       cursor = page.next_cursor;
       more.hidden = !cursor;
@@ -37,7 +41,7 @@ export default async function mount(root, app) {
         }
       }
     } catch (error) {
-      status.textContent = error.message;
+      if (mine === asked) status.textContent = error.message;
     }
   }
   const soon = () => { clearTimeout(pending); pending = setTimeout(() => search(true), 200); };

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -217,6 +218,10 @@ TEST_CASE("a flow runs a task after its dependencies and hands it their results"
         {task("test.value", R"({"value":2})"), task("test.value", R"({"value":3})"), sum});
     REQUIRE(ids.size() == 3);
     CHECK(harness.queue().get(ids[2])->pending_dependencies == 2);
+    auto parents = std::vector<std::string>{ids[0], ids[1]};
+    std::sort(parents.begin(), parents.end());
+    CHECK(harness.queue().dependencies(ids[2]) == parents);  // what the task page shows
+    CHECK(harness.queue().dependencies(ids[0]).empty());
     harness.start_worker();
     auto record = harness.wait_for(ids[2], State::succeeded);
     CHECK(record.result == std::optional<std::string>(R"({"value":5})"));

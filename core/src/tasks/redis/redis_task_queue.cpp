@@ -208,6 +208,16 @@ std::optional<TaskRecord> RedisTaskQueue::get(const std::string& id) {
   return to_record(as_map(reply.get()));
 }
 
+std::vector<std::string> RedisTaskQueue::dependencies(const std::string& id) {
+  auto reply = client_.command({"SMEMBERS", prefix_ + "parents:" + id});
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < reply.get()->elements; ++i) {
+    ids.push_back(as_string(reply.get()->element[i]));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 TaskPage RedisTaskQueue::list(const ListFilter& filter) {
   TaskPage page;
   auto upper = filter.cursor ? "(" + *filter.cursor : std::string("+");
