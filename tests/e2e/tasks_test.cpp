@@ -141,6 +141,13 @@ TEST_CASE("task REST: errors, retries of dead tasks, cancellation, listing") {
   CHECK(client.post("/api/v1/tasks/" + live + "/rerun", "").status == 409);
   CHECK(client.post("/api/v1/tasks/" + live + "/cancel", "").status == 202);
 
+  // Without the tasks scope a user lists only the tasks run for them.
+  HttpClient stranger(all.port());
+  stranger.with_header("Authorization", bearer({}, "someone-else"));
+  auto own = stranger.get("/api/v1/tasks");
+  REQUIRE(own.status == 200);
+  CHECK(own.body == R"({"items":[],"next_cursor":null})");
+
   auto page = client.get("/api/v1/tasks?type=echo.permanent&limit=1");
   CHECK(page.status == 200);
   CHECK(page.body.find(dead) != std::string::npos);

@@ -93,8 +93,11 @@ void TaskService::add_routes(http::Router& router) {
     record.write(out, queue().dependencies(record.id));
     return Response::json(200, out.str());
   };
+  // Holders of the `tasks` scope list every task; anyone else their own.
   auto list_tasks = [this](const Request& request) {
-    auto page = queue().list(read_filter(request));
+    auto filter = read_filter(request);
+    if (!request.caller().has_scope("tasks")) filter.owner = request.caller().subject;
+    auto page = queue().list(filter);
     json::Writer out;
     out.list(page.tasks, page.next_cursor,
              [](json::Writer& writer, const TaskRecord& task) { task.write(writer); });
@@ -203,8 +206,9 @@ void TaskService::add_routes(http::Router& router) {
        "task's owner)",
        Execution::blocking, Access::authenticated(), {}, {{200, task_schema(true)}}});
   add(Method::get, "/api/v1/tasks", list_tasks,
-      {"Tasks, newest first; filters state, type, queue; limit, cursor", Execution::blocking,
-       Access::scope("tasks"), {}, {{200, schema::list_of(task)}},
+      {"Tasks, newest first (scope tasks: all; otherwise the caller's own); filters state, "
+       "type, queue; limit, cursor",
+       Execution::blocking, Access::authenticated(), {}, {{200, schema::list_of(task)}},
        {{"state", kStateSchema, "only tasks in this state"},
         {"type", schema::kString, "only tasks of this type"},
         {"queue", schema::kString, "only tasks of this queue"},
