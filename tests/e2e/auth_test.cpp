@@ -101,7 +101,7 @@ TEST_CASE("register, log in, call protected routes, refresh, log out") {
   auto anonymous = client.get("/api/v1/echo/items/7");
   CHECK(anonymous.status == 401);
   CHECK(anonymous.header("www-authenticate") == R"(Bearer realm="orchestra")");
-  auto forbidden = call(port, "GET", "/api/v1/tasks", access);
+  auto forbidden = call(port, "GET", "/api/v1/tasks/stats", access);
   CHECK(forbidden.status == 403);
   CHECK(detail(forbidden) == "this route needs the scope 'tasks'");
   auto garbled = call(port, "GET", "/api/v1/auth/me", access + "x");
@@ -253,10 +253,10 @@ TEST_CASE("admins: the user command, scope grants over REST, service tokens") {
   CHECK(call(port, "PUT", "/api/v1/auth/users/alice/scopes/Bad%20Scope", root.access).status ==
         400);
   // Scopes travel in the access token: the new one, after a refresh, has it.
-  CHECK(call(port, "GET", "/api/v1/tasks", alice.access).status == 403);
+  CHECK(call(port, "GET", "/api/v1/tasks/stats", alice.access).status == 403);
   auto refreshed = refresh_with_body(port, alice.refresh);
   REQUIRE(refreshed.status == 200);
-  CHECK(call(port, "GET", "/api/v1/tasks", field(refreshed.body, "access_token")).status == 200);
+  CHECK(call(port, "GET", "/api/v1/tasks/stats", field(refreshed.body, "access_token")).status == 200);
 
   CHECK(call(port, "GET", "/api/v1/tasks/stats", service_token).status == 200);
   CHECK(call(port, "GET", "/api/v1/auth/users", service_token).status == 403);
@@ -269,7 +269,7 @@ TEST_CASE("admins: the user command, scope grants over REST, service tokens") {
   auto minted = call(port, "POST", "/api/v1/auth/tokens", root.access,
                      R"({"name":"deployer","scopes":["tasks"],"ttl":"1h"})");
   REQUIRE_MESSAGE(minted.status == 201, minted.body);
-  CHECK(call(port, "GET", "/api/v1/tasks", field(minted.body, "token")).status == 200);
+  CHECK(call(port, "GET", "/api/v1/tasks/stats", field(minted.body, "token")).status == 200);
   CHECK(call(port, "POST", "/api/v1/auth/tokens", root.access,
              R"({"name":"deployer","scopes":["tasks"]})").status == 409);
   auto listed = run_orchestra(dir, {"token", "list", "--config", config_file.string()});
@@ -294,8 +294,10 @@ TEST_CASE("a task enqueued for a user is readable and cancellable by that user o
   CHECK(mine.status == 200);
   CHECK(field(mine.body, "owner") == field(call(port, "GET", "/api/v1/auth/me", alice.access).body, "id"));
   CHECK(call(port, "GET", "/api/v1/tasks/" + id, bob.access).status == 404);
+  CHECK(call(port, "GET", "/api/v1/tasks", alice.access).body.find(id) != std::string::npos);
+  CHECK(call(port, "GET", "/api/v1/tasks", bob.access).body.find(id) == std::string::npos);
   CHECK(call(port, "POST", "/api/v1/tasks/" + id + "/cancel", bob.access).status == 404);
-  CHECK(call(port, "GET", "/api/v1/tasks", alice.access).status == 403);
+  CHECK(call(port, "GET", "/api/v1/tasks/stats", alice.access).status == 403);
   CHECK(call(port, "POST", "/api/v1/tasks/" + id + "/retry", alice.access).status == 403);
   CHECK(call(port, "POST", "/api/v1/tasks/" + id + "/cancel", alice.access).status == 202);
   CHECK(admin_get(port, "/api/v1/tasks/" + id).status == 200);
