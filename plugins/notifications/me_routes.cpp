@@ -33,10 +33,12 @@ void MeRoutes::add(orchestra::http::Routes& routes) {
     }, {summary, orchestra::http::Execution::blocking, Access::authenticated(),
         std::move(request), std::move(responses), std::move(query)});
   };
+  auto team = std::vector<QueryParameter>{
+      {"team_id", R"({"type":"integer","minimum":1})", "the team"}};
   route(Method::put, "/me/follows/{team_id}", "Follow a team", &MeRoutes::follow, {},
-        {{204, ""}});
+        {{204, ""}}, team);
   route(Method::delete_, "/me/follows/{team_id}", "Stop following a team", &MeRoutes::unfollow,
-        {}, {{204, ""}});
+        {}, {{204, ""}}, team);
   route(Method::get, "/me/follows", "Teams I follow", &MeRoutes::follows, {},
         {{200, list_of(schemas::team())}});
   route(Method::get, "/me/preferences", "My notification preferences",

@@ -47,23 +47,26 @@ void SportsRoutes::add(orchestra::http::Routes& routes) {
         {{200, list_of(schemas::team())}}, page);
   route(Method::post, "/teams", "Create a team", write, &SportsRoutes::create_team,
         schemas::team_body(true), {{201, schemas::team()}});
+  auto team_id = std::vector<QueryParameter>{{"id", R"({"type":"integer","minimum":1})", "the team"}};
+  auto match_id =
+      std::vector<QueryParameter>{{"id", R"({"type":"integer","minimum":1})", "the match"}};
   route(Method::get, "/teams/{id}", "Get a team", read, &SportsRoutes::get_team, {},
-        {{200, schemas::team()}});
+        {{200, schemas::team()}}, team_id);
   route(Method::patch, "/teams/{id}", "Change a team", write, &SportsRoutes::update_team,
-        schemas::team_body(false), {{200, schemas::team()}});
+        schemas::team_body(false), {{200, schemas::team()}}, team_id);
   route(Method::delete_, "/teams/{id}", "Delete a team", write, &SportsRoutes::delete_team, {},
-        {{204, ""}});
+        {{204, ""}}, team_id);
   route(Method::get, "/matches", "List matches (team, from, to, status)", read,
         &SportsRoutes::list_matches, {}, {{200, list_of(schemas::match())}}, matches_query);
   route(Method::post, "/matches", "Create a match", write, &SportsRoutes::create_match,
         schemas::match_body(true), {{201, schemas::match()}});
   route(Method::get, "/matches/{id}", "Get a match", read, &SportsRoutes::get_match, {},
-        {{200, schemas::match()}});
+        {{200, schemas::match()}}, match_id);
   route(Method::patch, "/matches/{id}", "Change a match; status and score changes notify",
         write, &SportsRoutes::update_match, schemas::match_body(false),
-        {{200, schemas::match()}});
+        {{200, schemas::match()}}, match_id);
   route(Method::delete_, "/matches/{id}", "Delete a match", write, &SportsRoutes::delete_match,
-        {}, {{204, ""}});
+        {}, {{204, ""}}, match_id);
 }
 
 SportsRoutes::Response SportsRoutes::list_teams(const Request& request) {

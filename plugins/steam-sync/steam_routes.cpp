@@ -245,7 +245,7 @@ void SteamRoutes::add(orchestra::http::Routes& routes) {
          {"limit", limit_schema(1000), "page size (default 100)"},
          {"cursor", kString, "next_cursor of the previous page"}});
   route(Method::get, "/apps/{id}", "One app with its prices per country", reader,
-        &SteamRoutes::get_app, {}, {{200, app}});
+        &SteamRoutes::get_app, {}, {{200, app}}, {{"id", app_id, "Steam's app id"}});
   route(Method::get, "/stats", "Catalogue freshness and the request budget left", reader,
         &SteamRoutes::stats, {}, {{200, stats}});
 }

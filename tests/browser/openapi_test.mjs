@@ -42,6 +42,10 @@ try {
   }
   check(walked.length >= 20, `only ${walked.length} routes walked`);
   check(operations >= 70, `only ${operations} operations described`);
+  const team = document.paths['/api/v1/notifications/teams/{id}'].get.parameters.find((p) => p.in === 'path');
+  check(team.schema.type === 'integer', `a team id is typed: ${JSON.stringify(team)}`);
+  check(!document.paths['/api/v1/notifications/teams/{id}'].get.parameters.some((p) => p.in === 'query'),
+        'a path parameter is not listed again as a query parameter');
   console.log(`openapi: a valid OpenAPI 3.1 document, ${operations} operations, each declaring its responses; ${walked.length} GET routes walked, every answer as declared`);
 } catch (error) {
   console.error(`openapi: ${error.stack || error.message}`);

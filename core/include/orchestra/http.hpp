@@ -193,6 +193,7 @@ struct RouteOptions {
   // schema stops start-up.
   std::string request;                   // the JSON body; empty: none
   std::map<int, std::string> responses;  // JSON body per status; "": none, or not JSON
+  // Query parameters; one named as a path segment ("{id}") describes it.
   std::vector<QueryParameter> query;
 };
 

@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <map>
+#include <set>
 
 namespace orchestra::app {
 namespace {
@@ -100,22 +101,32 @@ void operation(Writer& out, const std::string& path, const http::RouteTarget& ta
   out.EndArray();
   out.Key("parameters");
   out.StartArray();
+  // A declared parameter named as a path segment describes that segment.
+  std::set<std::string> in_path;
   for (auto open = path.find('{'); open != std::string::npos; open = path.find('{', open + 1)) {
+    auto name = path.substr(open + 1, path.find('}', open) - open - 1);
+    in_path.insert(name);
+    const http::QueryParameter* declared = nullptr;
+    for (const auto& parameter : target.options.query) {
+      if (parameter.name == name) declared = &parameter;
+    }
     out.StartObject();
     out.Key("name");
-    out.String(path.substr(open + 1, path.find('}', open) - open - 1));
+    out.String(name);
     out.Key("in");
     out.String("path");
     out.Key("required");
     out.Bool(true);
+    if (declared && !declared->description.empty()) {
+      out.Key("description");
+      out.String(declared->description);
+    }
     out.Key("schema");
-    out.StartObject();
-    out.Key("type");
-    out.String("string");
-    out.EndObject();
+    raw(out, declared ? declared->schema : R"({"type":"string"})");
     out.EndObject();
   }
   for (const auto& parameter : target.options.query) {
+    if (in_path.contains(parameter.name)) continue;
     out.StartObject();
     out.Key("name");
     out.String(parameter.name);
