@@ -60,6 +60,7 @@ const tests = {
     await signIn(page, server);
     await page.goto(`${server.origin}/console#/tasks/${id}`, { waitUntil: 'networkidle0' });
     await waitText(page, '#task-state', 'dead');
+    await waitText(page, '#attempt-errors', 'attempt 1');
     await waitText(page, 'pre.error', 'oops');
     const [retry] = await page.$$('xpath/.//button[text()="Retry"]');
     check(retry, 'a dead task has a Retry button');

@@ -169,7 +169,10 @@ export async function taskPage(main, id) {
           .map(([name, value]) => el('tr', {}, el('th', { scope: 'row' }, name), el('td', {}, value))))),
       el('h2', {}, 'Payload'), el('pre', {}, JSON.stringify(task.payload, null, 2)),
       el('h2', {}, 'Result'), el('pre', {}, JSON.stringify(task.result, null, 2)),
-      task.error ? [el('h2', {}, 'Error (last attempt)'), el('pre', { class: 'error' }, typeof task.error === 'string' ? task.error : JSON.stringify(task.error, null, 2))] : [],
+      task.attempt_errors.length ? [el('h2', {}, 'Failed attempts'), el('ol', { id: 'attempt-errors' },
+        task.attempt_errors.map((failed) => el('li', { value: failed.attempt },
+          el('small', { class: 'muted' }, `attempt ${failed.attempt} · ${when(failed.failed_at)}`),
+          el('pre', { class: 'error' }, failed.error))))] : [],
       flow(task)].flat().filter(Boolean));
   };
   every(2000, reload);

@@ -496,8 +496,19 @@ class Work {
                              "AND cancel_requested = 0",
          soci::use(retry_at), soci::use(outcome.result_or_error), soci::use(outcome.id),
          soci::use(token));
-    if (db::affected_rows(statement) == 1) return true;
+    if (db::affected_rows(statement) == 1) {
+      note_error(outcome.id, outcome.result_or_error, now);
+      return true;
+    }
     return finish_unsuccessfully(outcome, "cancelled", now);
+  }
+
+  // Why this attempt failed, kept for the task's page.
+  void note_error(const std::string& id, const std::string& error, std::int64_t now) {
+    long long failed_at = now;
+    session_ << "INSERT INTO task_attempt_errors (task_id, attempt, error, failed_at) "
+                "SELECT id, attempts, :error, :now FROM tasks WHERE id = :id",
+        soci::use(error), soci::use(failed_at), soci::use(id);
   }
 
   bool finish_unsuccessfully(const Outcome& outcome, const std::string& state,
@@ -515,6 +526,7 @@ class Work {
          soci::use(state), soci::use(error), soci::use(now_value), soci::use(outcome.id),
          soci::use(token));
     if (db::affected_rows(statement) == 0) return false;
+    if (state == "dead") note_error(outcome.id, error, now);
     propagate_failure(outcome.id, state, now);
     return true;
   }
@@ -684,8 +696,17 @@ std::optional<TaskRecord> SqlTaskQueue::get(const std::string& id) {
   soci::rowset<soci::row> rows =
       (session.prepare << fmt::format("SELECT {} FROM tasks WHERE id = :id", kRecordColumns),
        soci::use(id));
-  for (const auto& row : rows) return read_record(row);
-  return std::nullopt;
+  std::optional<TaskRecord> record;
+  for (const auto& row : rows) record = read_record(row);
+  if (!record) return std::nullopt;
+  db::SqlQuery("SELECT attempt, error, failed_at FROM task_attempt_errors WHERE task_id = :id "
+               "ORDER BY failed_at, attempt")
+      .text("id", id)
+      .each(session, [&](const soci::row& row) {
+        record->attempt_errors.push_back(TaskRecord::AttemptError{
+            static_cast<int>(int_at(row, 0)), text_at(row, 1), int_at(row, 2)});
+      });
+  return record;
 }
 
 std::vector<std::string> SqlTaskQueue::dependencies(const std::string& id) {
@@ -765,6 +786,10 @@ std::size_t SqlTaskQueue::purge(std::int64_t before) {
   auto writer = lock_writer();
   db::WriteTransaction transaction(session, dialect_);
   long long cutoff = before;
+  session << "DELETE FROM task_attempt_errors WHERE task_id IN (SELECT id FROM tasks WHERE "
+             "finished_at IS NOT NULL AND finished_at < :cutoff AND state IN ('succeeded', "
+             "'dead', 'cancelled'))",
+      soci::use(cutoff);
   soci::statement statement =
       (session.prepare << "DELETE FROM tasks WHERE finished_at IS NOT NULL AND "
                           "finished_at < :cutoff AND state IN ('succeeded', 'dead', 'cancelled')",

@@ -79,7 +79,17 @@ void TaskRecord::write(json::Writer& out,
       .time("finished_at", finished_at)
       .field("pending_dependencies", pending_dependencies)
       .field("cancel_requested", cancel_requested);
-  if (depends_on) out.field("depends_on", *depends_on);
+  if (depends_on) {
+    out.field("depends_on", *depends_on).key("attempt_errors").array();
+    for (const auto& failed : attempt_errors) {
+      out.object()
+          .field("attempt", failed.attempt)
+          .field("error", failed.error)
+          .time("failed_at", failed.failed_at)
+          .end_object();
+    }
+    out.end_array();
+  }
   out.end_object();
 }
 

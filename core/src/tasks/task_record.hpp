@@ -63,9 +63,17 @@ struct TaskRecord {
   int pending_dependencies = 0;
   bool cancel_requested = false;
   std::optional<std::string> owner;  // principal subject, when a plugin records it
+  // Why each failed attempt failed, oldest first; read by get() only.
+  struct AttemptError {
+    int attempt = 0;
+    std::string error;
+    std::int64_t failed_at = 0;
+  };
+  std::vector<AttemptError> attempt_errors;
 
-  // As the API shows it (timestamps RFC 3339); with `depends_on`, the
-  // tasks it was made to wait for too.
+  // As the API shows it (timestamps RFC 3339); with `depends_on` (one
+  // task's page), the tasks it was made to wait for and its attempts'
+  // errors too.
   void write(json::Writer& out,
              const std::optional<std::vector<std::string>>& depends_on = std::nullopt) const;
   std::string to_json() const;

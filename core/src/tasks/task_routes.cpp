@@ -35,7 +35,14 @@ std::string task_schema(bool with_dependencies = false) {
                  {"run_at", kTimestamp}, {"created_at", kTimestamp},
                  {"started_at", kOptionalTimestamp}, {"finished_at", kOptionalTimestamp},
                  {"pending_dependencies", kInteger}, {"cancel_requested", kBoolean}};
-  if (with_dependencies) fields.emplace_back("depends_on", kStrings);
+  if (with_dependencies) {
+    fields.emplace_back("depends_on", kStrings);
+    fields.emplace_back("attempt_errors",
+                        R"({"type":"array","items":)" +
+                            record({{"attempt", kInteger}, {"error", kString},
+                                    {"failed_at", kTimestamp}}) +
+                            "}");
+  }
   return record(fields);
 }
 
@@ -202,8 +209,8 @@ void TaskService::add_routes(http::Router& router) {
   using http::QueryParameter;
   auto task = task_schema();
   add(Method::get, "/api/v1/tasks/{id}", get_task,
-      {"A task's state, progress, result and the tasks it depends on (scope tasks, or the "
-       "task's owner)",
+      {"A task's state, progress, result, the tasks it depends on and each failed attempt's "
+       "error (scope tasks, or the task's owner)",
        Execution::blocking, Access::authenticated(), {}, {{200, task_schema(true)}}});
   add(Method::get, "/api/v1/tasks", list_tasks,
       {"Tasks, newest first (scope tasks: all; otherwise the caller's own); filters state, "

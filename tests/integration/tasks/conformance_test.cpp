@@ -62,6 +62,15 @@ TEST_CASE("failed attempts retry with backoff, then the task is dead and re-runn
     auto dead = harness.wait_for(gives_up, State::dead);
     CHECK(dead.attempts == 3);
     CHECK(dead.error == std::optional<std::string>("failure 3"));
+    // Each attempt's error, for the task's page.
+    auto failures = harness.queue().get(gives_up)->attempt_errors;
+    REQUIRE(failures.size() == 3);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(failures[i].attempt == i + 1);
+      CHECK(failures[i].error == fmt::format("failure {}", i + 1));
+      CHECK(failures[i].failed_at > 0);
+    }
+    CHECK(harness.queue().get(recovers)->attempt_errors.size() == 2);
 
     auto permanent = harness.enqueue(task("test.permanent"));
     CHECK(harness.wait_for(permanent, State::dead).attempts == 1);
@@ -205,6 +214,31 @@ TEST_CASE("cancelling: a queued task never runs, a running one sees cancelled()"
     std::this_thread::sleep_for(100ms);
     CHECK(harness.queue().get(queued)->state == State::cancelled);
     CHECK(TaskHarness::runs_of(queued) == 0);
+  }
+}
+
+TEST_CASE("finished tasks past retention are purged with their attempts' errors, live ones stay") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    harness.start_worker();
+    auto dead = harness.enqueue(task("test.flaky", R"({"fail_times":5})"));
+    harness.wait_for(dead, State::dead);
+    auto later = task("test.noop");
+    later.run_at = Clock::now() + std::chrono::hours(1);
+    auto waiting = harness.enqueue(later);
+    CHECK(harness.queue().purge(orchestra::tasks::now_millis() + 1) >= 1);
+    CHECK_FALSE(harness.queue().get(dead));
+    CHECK(harness.queue().get(waiting));
+    if (backend != Backend::redis) {
+      soci::session session(harness.database().pool());
+      long long left = -1;
+      session << "SELECT COUNT(*) FROM task_attempt_errors WHERE task_id = :id", soci::use(dead),
+          soci::into(left);
+      CHECK(left == 0);
+    }
+    auto again = harness.enqueue(task("test.flaky", R"({"fail_times":5})"));
+    CHECK(harness.wait_for(again, State::dead).attempt_errors.size() == 3);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 namespace orchestra::tasks::redis {
@@ -205,7 +206,18 @@ std::size_t RedisTaskQueue::reclaim_expired() {
 std::optional<TaskRecord> RedisTaskQueue::get(const std::string& id) {
   auto reply = client_.command({"HGETALL", prefix_ + "task:" + id});
   if (reply.get()->elements == 0) return std::nullopt;
-  return to_record(as_map(reply.get()));
+  auto record = to_record(as_map(reply.get()));
+  // "attempt\tfailed_at\terror", as the script's note_error writes them.
+  auto errors = client_.command({"LRANGE", prefix_ + "errors:" + id, "0", "-1"});
+  for (std::size_t i = 0; i < errors.get()->elements; ++i) {
+    auto entry = as_string(errors.get()->element[i]);
+    auto first = entry.find('\t'), second = entry.find('\t', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    record.attempt_errors.push_back(TaskRecord::AttemptError{
+        std::atoi(entry.substr(0, first).c_str()), entry.substr(second + 1),
+        std::atoll(entry.substr(first + 1, second - first - 1).c_str())});
+  }
+  return record;
 }
 
 std::vector<std::string> RedisTaskQueue::dependencies(const std::string& id) {

@@ -11,6 +11,7 @@
 --   P..'leases'           zset id -> lease_until (running tasks), plus a sentinel
 --   P..'unique:'..key     live task holding a unique key
 --   P..'children:'..id    set of tasks depending on id
+--   P..'errors:'..id      list of its failed attempts' errors
 --   P..'all'              zset of every id (score 0; ids sort by time)
 --   P..'finished'         zset id -> finished_at
 --   P..'stats'            hash 'queue\ttype\tstate' -> count
@@ -279,6 +280,14 @@ local function cancel_finished(t, now)
 end
 
 -- Returns 1 when applied, 0 when the token is stale.
+-- Why an attempt failed, kept for the task's page: "attempt\tat\terror",
+-- the last 100.
+local function note_error(t, value, now)
+  local key = P .. 'errors:' .. t.id
+  redis.call('RPUSH', key, t.attempts .. '\t' .. now .. '\t' .. value)
+  redis.call('LTRIM', key, -100, -1)
+end
+
 local function apply_outcome(id, token, kind, value, retry_at, now)
   local t = kind == 'succeeded' and load_for_success(id) or load(id)
   if not t or t.state ~= 'running' or t.token ~= tonumber(token) then return 0 end
@@ -288,6 +297,7 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
     if t.has_children then release_children(id, now) end
   elseif kind == 'retry' then
     if t.cancel then cancel_finished(t, now) return 1 end
+    note_error(t, value, now)
     set_state(t, 'retrying')
     leave_stream(t)
     later_zrem(LEASES, id)
@@ -296,6 +306,7 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
     t.run_at = tonumber(retry_at)
     make_ready(t, now)
   elseif kind == 'dead' then
+    note_error(t, value, now)
     finalize(t, 'dead', 'error', value)
     propagate_failure(id, 'dead', now)
   elseif kind == 'cancelled' then
@@ -572,7 +583,7 @@ local function purge(before)
   for _, id in ipairs(old) do
     local t = load(id)
     if t then count(t, t.state, -1) end
-    redis.call('DEL', tkey(id), P .. 'children:' .. id, P .. 'parents:' .. id)
+    redis.call('DEL', tkey(id), P .. 'children:' .. id, P .. 'parents:' .. id, P .. 'errors:' .. id)
     redis.call('ZREM', P .. 'all', id)
     redis.call('ZREM', P .. 'finished', id)
   end
