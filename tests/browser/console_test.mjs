@@ -44,6 +44,18 @@ const tests = {
     await waitText(page, '#calc-result', '= 19', 20000);
     const done = await page.$$eval('#calc-current li.ok', (items) => items.length);
     check(done === 5, `5 operations shown done, saw ${done}`);
+    // The last operation's task page draws its flow: what it waited for.
+    const operations = (await server.api('GET', '/api/v1/tasks?type=calculator.operation')).items;
+    let last = null;
+    for (const operation of operations) {
+      const task = await server.api('GET', `/api/v1/tasks/${operation.id}`);
+      if (task.depends_on.length && !task.dependents.length) last = task;
+    }
+    check(last, 'the last operation waits for others');
+    await page.goto(`${server.origin}/console#/tasks/${last.id}`, { waitUntil: 'networkidle0' });
+    await waitText(page, 'main', 'Waits for');
+    const drawn = await page.$$eval('main .tree a', (links) => links.length);
+    check(drawn === 4, `the flow draws the 4 operations before the last, saw ${drawn}`);
   },
 
   async 'retry-dead-task'({ server, page }) {

@@ -128,17 +128,35 @@ function actions(task, reload) {
   const buttons = [];
   if (['dead', 'cancelled'].includes(task.state)) buttons.push(act('retry'));
   if (['queued', 'scheduled', 'running', 'retrying'].includes(task.state)) buttons.push(act('cancel'));
-  if (['succeeded', 'dead', 'cancelled'].includes(task.state)) buttons.push(act('rerun'));
+  // A task of a flow needs its dependencies' results: it is retried, not run alone.
+  if (['succeeded', 'dead', 'cancelled'].includes(task.state) && !task.depends_on.length) {
+    buttons.push(act('rerun'));
+  }
   return el('div', { class: 'row' }, buttons, message);
 }
 
-function flow(task) {
-  const parts = [];
-  if (task.depends_on && task.depends_on.length) {
-    parts.push(el('p', {}, 'Waits for: ', task.depends_on.map((id) => el('a', { href: `#/tasks/${id}` }, id.slice(0, 13) + '… '))));
+// The task's flow as a graph: what it waits for, and what waits for it,
+// each link followed (at most 60 tasks drawn).
+async function flowTree(ids, key, budget) {
+  const items = [];
+  for (const id of ids) {
+    if (budget.left-- <= 0) {
+      items.push(el('li', { class: 'muted' }, '…'));
+      break;
+    }
+    const task = await api('GET', `/api/v1/tasks/${encodeURIComponent(id)}`);
+    const next = task[key].length ? await flowTree(task[key], key, budget) : null;
+    items.push(el('li', {}, el('a', { href: `#/tasks/${task.id}` }, task.type), ` ${task.state}`, next));
   }
-  if (task.pending_dependencies) parts.push(el('p', {}, `${task.pending_dependencies} dependencies still pending`));
-  return parts.length ? el('div', {}, el('h2', {}, 'Flow'), parts) : null;
+  return el('ul', { class: 'tree' }, items);
+}
+
+async function flow(task) {
+  if (!task.depends_on.length && !task.dependents.length) return null;
+  const budget = { left: 60 };
+  return el('div', {}, el('h2', {}, 'Flow'),
+    task.depends_on.length ? el('div', {}, 'Waits for', await flowTree(task.depends_on, 'depends_on', budget)) : null,
+    task.dependents.length ? el('div', {}, 'Then', await flowTree(task.dependents, 'dependents', budget)) : null);
 }
 
 export async function taskPage(main, id) {
@@ -173,7 +191,7 @@ export async function taskPage(main, id) {
         task.attempt_errors.map((failed) => el('li', { value: failed.attempt },
           el('small', { class: 'muted' }, `attempt ${failed.attempt} · ${when(failed.failed_at)}`),
           el('pre', { class: 'error' }, failed.error))))] : [],
-      flow(task)].flat().filter(Boolean));
+      await flow(task)].flat().filter(Boolean));
   };
   every(2000, reload);
 }

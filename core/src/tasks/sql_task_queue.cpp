@@ -718,6 +718,15 @@ std::vector<std::string> SqlTaskQueue::dependencies(const std::string& id) {
   return ids;
 }
 
+std::vector<std::string> SqlTaskQueue::dependents(const std::string& id) {
+  soci::session session(database_.pool());
+  std::vector<std::string> ids;
+  db::SqlQuery("SELECT task_id FROM task_dependencies WHERE depends_on = :id ORDER BY task_id")
+      .text("id", id)
+      .each(session, [&](const soci::row& row) { ids.push_back(text_at(row, 0)); });
+  return ids;
+}
+
 TaskPage SqlTaskQueue::list(const ListFilter& filter) {
   soci::session session(database_.pool());
   db::SqlQuery query(fmt::format("SELECT {} FROM tasks WHERE 1 = 1", kRecordColumns));

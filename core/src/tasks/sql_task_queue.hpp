@@ -31,6 +31,7 @@ class SqlTaskQueue final : public TaskQueue {
   std::size_t reclaim_expired() override;
   std::optional<TaskRecord> get(const std::string& id) override;
   std::vector<std::string> dependencies(const std::string& id) override;
+  std::vector<std::string> dependents(const std::string& id) override;
   TaskPage list(const ListFilter& filter) override;
   TaskStats stats() override;
   Transition cancel(const std::string& id) override;

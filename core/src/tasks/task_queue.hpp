@@ -57,8 +57,9 @@ class TaskQueue {
   virtual std::size_t reclaim_expired() = 0;
 
   virtual std::optional<TaskRecord> get(const std::string& id) = 0;
-  // The tasks `id` was made to depend on.
+  // The tasks `id` was made to depend on, and those made to depend on it.
   virtual std::vector<std::string> dependencies(const std::string& id) = 0;
+  virtual std::vector<std::string> dependents(const std::string& id) = 0;
   virtual TaskPage list(const ListFilter& filter) = 0;
   virtual TaskStats stats() = 0;
   virtual Transition cancel(const std::string& id) = 0;

@@ -47,8 +47,7 @@ std::int64_t to_millis(Clock::time_point time) {
 
 std::int64_t now_millis() { return to_millis(Clock::now()); }
 
-void TaskRecord::write(json::Writer& out,
-                       const std::optional<std::vector<std::string>>& depends_on) const {
+void TaskRecord::write(json::Writer& out, const std::optional<Flow>& flow) const {
   out.object()
       .field("id", id)
       .field("type", type)
@@ -79,8 +78,11 @@ void TaskRecord::write(json::Writer& out,
       .time("finished_at", finished_at)
       .field("pending_dependencies", pending_dependencies)
       .field("cancel_requested", cancel_requested);
-  if (depends_on) {
-    out.field("depends_on", *depends_on).key("attempt_errors").array();
+  if (flow) {
+    out.field("depends_on", flow->depends_on)
+        .field("dependents", flow->dependents)
+        .key("attempt_errors")
+        .array();
     for (const auto& failed : attempt_errors) {
       out.object()
           .field("attempt", failed.attempt)

@@ -71,11 +71,14 @@ struct TaskRecord {
   };
   std::vector<AttemptError> attempt_errors;
 
-  // As the API shows it (timestamps RFC 3339); with `depends_on` (one
-  // task's page), the tasks it was made to wait for and its attempts'
-  // errors too.
-  void write(json::Writer& out,
-             const std::optional<std::vector<std::string>>& depends_on = std::nullopt) const;
+  // As the API shows it (timestamps RFC 3339); with its `flow` (one
+  // task's page), the tasks it waits for and that wait for it, and its
+  // attempts' errors too.
+  struct Flow {
+    std::vector<std::string> depends_on;  // what it waits for
+    std::vector<std::string> dependents;  // what waits for it
+  };
+  void write(json::Writer& out, const std::optional<Flow>& flow = std::nullopt) const;
   std::string to_json() const;
 };
 

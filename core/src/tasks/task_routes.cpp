@@ -37,6 +37,7 @@ std::string task_schema(bool with_dependencies = false) {
                  {"pending_dependencies", kInteger}, {"cancel_requested", kBoolean}};
   if (with_dependencies) {
     fields.emplace_back("depends_on", kStrings);
+    fields.emplace_back("dependents", kStrings);
     fields.emplace_back("attempt_errors",
                         R"({"type":"array","items":)" +
                             record({{"attempt", kInteger}, {"error", kString},
@@ -93,11 +94,12 @@ void TaskService::add_routes(http::Router& router) {
     }
     return *record;
   };
-  // One task, with the tasks it waits for (its flow, one level up).
+  // One task, with the tasks it waits for and those waiting for it.
   auto get_task = [this, visible_task](const Request& request) {
     auto record = visible_task(request);
     json::Writer out;
-    record.write(out, queue().dependencies(record.id));
+    record.write(out, TaskRecord::Flow{queue().dependencies(record.id),
+                                       queue().dependents(record.id)});
     return Response::json(200, out.str());
   };
   // Holders of the `tasks` scope list every task; anyone else their own.
@@ -209,8 +211,8 @@ void TaskService::add_routes(http::Router& router) {
   using http::QueryParameter;
   auto task = task_schema();
   add(Method::get, "/api/v1/tasks/{id}", get_task,
-      {"A task's state, progress, result, the tasks it depends on and each failed attempt's "
-       "error (scope tasks, or the task's owner)",
+      {"A task's state, progress, result, the tasks it depends on and that depend on it, and "
+       "each failed attempt's error (scope tasks, or the task's owner)",
        Execution::blocking, Access::authenticated(), {}, {{200, task_schema(true)}}});
   add(Method::get, "/api/v1/tasks", list_tasks,
       {"Tasks, newest first (scope tasks: all; otherwise the caller's own); filters state, "

@@ -256,6 +256,8 @@ TEST_CASE("a flow runs a task after its dependencies and hands it their results"
     std::sort(parents.begin(), parents.end());
     CHECK(harness.queue().dependencies(ids[2]) == parents);  // what the task page shows
     CHECK(harness.queue().dependencies(ids[0]).empty());
+    CHECK(harness.queue().dependents(ids[0]) == std::vector<std::string>{ids[2]});
+    CHECK(harness.queue().dependents(ids[2]).empty());
     harness.start_worker();
     auto record = harness.wait_for(ids[2], State::succeeded);
     CHECK(record.result == std::optional<std::string>(R"({"value":5})"));

@@ -220,14 +220,22 @@ std::optional<TaskRecord> RedisTaskQueue::get(const std::string& id) {
   return record;
 }
 
-std::vector<std::string> RedisTaskQueue::dependencies(const std::string& id) {
-  auto reply = client_.command({"SMEMBERS", prefix_ + "parents:" + id});
+std::vector<std::string> RedisTaskQueue::members(const std::string& key) {
+  auto reply = client_.command({"SMEMBERS", key});
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < reply.get()->elements; ++i) {
     ids.push_back(as_string(reply.get()->element[i]));
   }
   std::sort(ids.begin(), ids.end());
   return ids;
+}
+
+std::vector<std::string> RedisTaskQueue::dependencies(const std::string& id) {
+  return members(prefix_ + "parents:" + id);
+}
+
+std::vector<std::string> RedisTaskQueue::dependents(const std::string& id) {
+  return members(prefix_ + "children:" + id);
 }
 
 TaskPage RedisTaskQueue::list(const ListFilter& filter) {

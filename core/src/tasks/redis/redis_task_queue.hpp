@@ -34,6 +34,7 @@ class RedisTaskQueue final : public TaskQueue {
   std::size_t reclaim_expired() override;
   std::optional<TaskRecord> get(const std::string& id) override;
   std::vector<std::string> dependencies(const std::string& id) override;
+  std::vector<std::string> dependents(const std::string& id) override;
   TaskPage list(const ListFilter& filter) override;
   TaskStats stats() override;
   Transition cancel(const std::string& id) override;
@@ -51,6 +52,8 @@ class RedisTaskQueue final : public TaskQueue {
   std::unique_ptr<WorkWatch> watch_for_work(std::function<void()> wake) override;
 
  private:
+  // The ids of a set, sorted.
+  std::vector<std::string> members(const std::string& key);
   Reply run(const std::string& operation, std::vector<std::string> arguments);
   Transition transition(const std::string& operation, const std::string& id);
 
