@@ -6,6 +6,7 @@
 #include <orchestra/schema.hpp>
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
+#include <orchestra/json_writer.hpp>
 
 #include <fmt/format.h>
 
@@ -127,7 +128,9 @@ MeRoutes::Response MeRoutes::mark_read(const Request& request) {
   const auto& user = user_of(request);
   auto marked = ids ? components_->inbox.mark_read(user, *ids)
                     : components_->inbox.mark_read_up_to(user, *up_to);
-  return Response::json(200, fmt::format(R"({{"marked":{}}})", marked));
+  orchestra::json::Writer out;
+  out.object().field("marked", marked).end_object();
+  return Response::json(200, out.str());
 }
 
 MeRoutes::Response MeRoutes::stream(const Request& request) {

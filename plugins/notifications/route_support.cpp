@@ -1,6 +1,6 @@
 #include "route_support.hpp"
 
-#include <orchestra/json.hpp>
+#include <orchestra/json_writer.hpp>
 #include <orchestra/text.hpp>
 
 #include <fmt/format.h>
@@ -69,14 +69,10 @@ std::optional<std::pair<std::int64_t, std::string>> split_cursor(
 
 orchestra::http::Response list_response(const std::vector<std::string>& items,
                                         const std::optional<std::string>& next_cursor) {
-  std::string out = R"({"items":[)";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += items[i];
-  }
-  out += R"(],"next_cursor":)";
-  out += next_cursor ? orchestra::json::quote(*next_cursor) : "null";
-  return orchestra::http::Response::json(200, out + "}");
+  orchestra::json::Writer out;
+  out.list(items, next_cursor,
+           [](orchestra::json::Writer& writer, const std::string& item) { writer.raw(item); });
+  return orchestra::http::Response::json(200, out.str());
 }
 
 }  // namespace notifications
