@@ -108,6 +108,27 @@ TEST_CASE("an oversized body gets 413 and the connection closes") {
   check_problem(chunked, 413, "exceeds the limit");
 }
 
+TEST_CASE("a Transfer-Encoding other than chunked alone is 400 and closes: nothing is smuggled") {
+  TempDir dir;
+  TestServer server(dir, "all", test_config());
+  for (const char* codings : {"identity", "chunked, identity", "gzip, chunked"}) {
+    HttpClient client(server.port());
+    // Read as "no body", the second request would be answered too.
+    auto first = client.raw(std::string("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+                                        "Transfer-Encoding: ") +
+                            codings + "\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CAPTURE(codings);
+    check_problem(first, 400, "Transfer-Encoding");  // ours, or Beast's own refusal
+    CHECK(client.closed_by_peer());
+  }
+  HttpClient both(server.port());
+  auto answer = both.raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  check_problem(answer, 400, "Transfer-Encoding");
+  CHECK(both.closed_by_peer());
+  CHECK(http_get(server.port(), "/healthz").status == 200);
+}
+
 TEST_CASE("oversized headers get 431 and malformed HTTP gets 400") {
   TempDir dir;
   TestServer server(dir, "all", test_config());

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include "http/framing.hpp"
+
 #include "http/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -122,6 +124,19 @@ class Server::Session {
           co_await bhttp::async_read_header(socket_, buffer, parser, kUseTuple);
       if (header_error) {
         co_await answer_read_error(header_error, 11);
+        co_return;
+      }
+      const auto& head = parser.get();
+      std::optional<std::string> codings;  // every Transfer-Encoding line, as one list
+      auto [line, end] = head.equal_range(bhttp::field::transfer_encoding);
+      for (; line != end; ++line) {
+        codings = (codings ? *codings + "," : std::string()) + std::string(line->value());
+      }
+      if (auto problem = framing_problem(codings ? std::optional<std::string_view>(*codings)
+                                                 : std::nullopt,
+                                         head.count(bhttp::field::content_length) > 0)) {
+        // Whatever follows cannot be told apart from a body: close.
+        co_await write_problem(400, *problem, head.version());
         co_return;
       }
       connection_.busy = true;
