@@ -131,6 +131,16 @@ TEST_CASE("register, log in, call protected routes, refresh, log out") {
   CHECK(logout.status == 204);
   CHECK(refresh_with_body(port, second.refresh).status == 401);
   CHECK(refresh_with_body(port, "ort_made_up").status == 401);
+
+  // Logging out with a token already rotated ends the login too: the
+  // newest token of its family stops refreshing.
+  auto third = log_in(port, "alice", "password-1");
+  auto newer = refresh_with_body(port, third.refresh);
+  REQUIRE(newer.status == 200);
+  auto stale_logout = call(port, "POST", "/api/v1/auth/logout", third.access,
+                           R"({"refresh_token":")" + third.refresh + R"("})");
+  CHECK(stale_logout.status == 204);
+  CHECK(refresh_with_body(port, field(newer.body, "refresh_token")).status == 401);
   CHECK(client.post("/api/v1/auth/refresh", "").status == 401);
 }
 

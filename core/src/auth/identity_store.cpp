@@ -186,9 +186,12 @@ bool IdentityStore::revoke_refresh_token(const std::string& token, const std::st
   soci::session session(database_.pool());
   auto hash = sha256_hex(token);
   long long now = orchestra::unix_ms();
+  // The whole login ends: a token already rotated still names its family,
+  // and the family's newest token must stop refreshing too.
   soci::statement revoke =
-      (session.prepare << "UPDATE refresh_tokens SET revoked_at = :now WHERE token_hash = :hash "
-                          "AND user_id = :user AND revoked_at IS NULL",
+      (session.prepare << "UPDATE refresh_tokens SET revoked_at = :now WHERE revoked_at IS NULL "
+                          "AND family_id IN (SELECT family_id FROM refresh_tokens WHERE "
+                          "token_hash = :hash AND user_id = :user)",
        soci::use(now), soci::use(hash), soci::use(user_id));
   return db::affected_rows(revoke) > 0;
 }

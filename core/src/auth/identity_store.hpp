@@ -60,7 +60,8 @@ class IdentityStore {
   // Exchanges `token` for a new one in the same family. Presenting a token
   // that was already rotated revokes its whole family.
   Rotation rotate_refresh_token(const std::string& token, std::chrono::milliseconds ttl);
-  // Revokes `token` if it is live and belongs to `user_id`.
+  // Ends the login `token` (of `user_id`) came from: every live token of its
+  // family, the token itself already rotated or not. False when none was live.
   bool revoke_refresh_token(const std::string& token, const std::string& user_id);
 
   // The token (shown once), or nullopt when a live token has this name.
