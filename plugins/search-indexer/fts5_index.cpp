@@ -4,14 +4,6 @@
 
 #include <orchestra/sql_query.hpp>
 
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <charconv>
-#include <map>
-#include <tuple>
-#include <stdexcept>
-
 namespace search_indexer {
 namespace {
 
@@ -75,26 +67,15 @@ SearchResult Fts5Index::search(const SearchRequest& plain) {
       "WHERE search_fts MATCH :match");
   if (corrected) query.text("exact", fts5_expression(plain.terms));
   add_conditions(query, request);
-  query.append(") WHERE 1 = 1");
-  add_cursor_condition(query, request.cursor);
-  query.append(" ORDER BY corrected, score, id LIMIT :limit").integer("limit", request.limit);
+  auto page = read_ranked_page(session, std::move(query), request);
   SearchResult result;
-  std::vector<std::int64_t> ids;
-  std::map<std::int64_t, std::int64_t> scores;
-  std::int64_t last_rank = 0;
-  query.each(session, [&](const soci::row& row) {
-    auto id = orchestra::db::int_at(row, 0);
-    scores[id] = orchestra::db::int_at(row, 1);
-    last_rank = orchestra::db::int_at(row, 2);
-    ids.push_back(id);
-  });
   SqlQuery details(
       "SELECT d.id, d.source, d.key, d.stored, highlight(search_fts, 0, char(1), char(2)), "
       "snippet(search_fts, 1, char(1), char(2), '…', 16) FROM search_fts JOIN "
       "search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH :match AND "
       "search_fts.rowid IN (");
-  details.integers_in("i", ids).append(")").text("match", fts5_expression(request.terms));
-  collect_hits(session, std::move(details), ids, scores, last_rank, request.limit, result);
+  details.integers_in("i", page.ids).append(")").text("match", fts5_expression(request.terms));
+  collect_hits(session, std::move(details), page, request.limit, result);
   count_facets(session, request, [&] {
     SqlQuery counts(
         "SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "

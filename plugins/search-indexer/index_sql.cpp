@@ -153,17 +153,29 @@ std::tuple<std::int64_t, std::int64_t, std::int64_t> read_cursor(const std::stri
   return {parts[0], parts[1], parts[2]};
 }
 
-void add_cursor_condition(SqlQuery& query, const std::optional<std::string>& cursor) {
-  if (!cursor) return;
-  auto [rank, score, id] = read_cursor(*cursor);
-  query
-      .append(" AND (corrected > :after_rank OR (corrected = :same_rank AND (score > "
-              ":after_score OR (score = :same_score AND id > :after_id))))")
-      .integer("after_rank", rank)
-      .integer("same_rank", rank)
-      .integer("after_score", score)
-      .integer("same_score", score)
-      .integer("after_id", id);
+RankedPage read_ranked_page(soci::session& session, SqlQuery ranked,
+                            const SearchRequest& request) {
+  ranked.append(") ranked WHERE 1 = 1");
+  if (request.cursor) {
+    auto [rank, score, id] = read_cursor(*request.cursor);
+    ranked
+        .append(" AND (corrected > :after_rank OR (corrected = :same_rank AND (score > "
+                ":after_score OR (score = :same_score AND id > :after_id))))")
+        .integer("after_rank", rank)
+        .integer("same_rank", rank)
+        .integer("after_score", score)
+        .integer("same_score", score)
+        .integer("after_id", id);
+  }
+  ranked.append(" ORDER BY corrected, score, id LIMIT :limit").integer("limit", request.limit);
+  RankedPage page;
+  ranked.each(session, [&](const soci::row& row) {
+    auto id = orchestra::db::int_at(row, 0);
+    page.scores[id] = orchestra::db::int_at(row, 1);
+    page.last_rank = orchestra::db::int_at(row, 2);
+    page.ids.push_back(id);
+  });
+  return page;
 }
 
 std::string marked_html(const std::string& text) {
@@ -184,9 +196,9 @@ std::string marked_html(const std::string& text) {
   return out;
 }
 
-void collect_hits(soci::session& session, SqlQuery details, const std::vector<std::int64_t>& ids,
-                  const std::map<std::int64_t, std::int64_t>& scores, std::int64_t last_rank,
-                  int limit, SearchResult& result) {
+void collect_hits(soci::session& session, SqlQuery details, const RankedPage& page, int limit,
+                  SearchResult& result) {
+  const auto& [ids, scores, last_rank] = page;
   if (ids.empty()) return;
   std::map<std::int64_t, Hit> hits;
   details.each(session, [&](const soci::row& row) {

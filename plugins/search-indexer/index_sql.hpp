@@ -36,20 +36,28 @@ void count_facets(soci::session& session, const SearchRequest& request,
 // matching the words as typed, 1 for corrected ones.
 std::tuple<std::int64_t, std::int64_t, std::int64_t> read_cursor(const std::string& cursor);
 inline constexpr double kScoreScale = 1e9;
-// " AND (...)" continuing after the cursor's hit, for columns corrected,
-// score and id.
-void add_cursor_condition(orchestra::db::SqlQuery& query, const std::optional<std::string>& cursor);
+// One page of ranked documents: their ids in rank order, each one's score,
+// and the rank (0 as typed, 1 corrected) of the last.
+struct RankedPage {
+  std::vector<std::int64_t> ids;
+  std::map<std::int64_t, std::int64_t> scores;
+  std::int64_t last_rank = 0;
+};
+
+// Reads the request's page of `ranked`, a subquery the caller has opened
+// ("SELECT id, score, corrected FROM (SELECT ..."): closes it, continues
+// after the request's cursor and orders by corrected, score and id.
+RankedPage read_ranked_page(soci::session& session, orchestra::db::SqlQuery ranked,
+                            const SearchRequest& request);
 
 // Highlighted text (matches between \x01 and \x02) as HTML.
 std::string marked_html(const std::string& text);
 
-// The page's hits, in the order of `ids`, from a query answering (id,
-// source, key, stored, highlighted title, highlighted snippet); `scores`
-// by id. Sets the result's next cursor when the page is full.
+// The page's hits, in rank order, from a query answering (id, source, key,
+// stored, highlighted title, highlighted snippet) for the page's ids. Sets
+// the result's next cursor when the page is full.
 void collect_hits(soci::session& session, orchestra::db::SqlQuery details,
-                  const std::vector<std::int64_t>& ids,
-                  const std::map<std::int64_t, std::int64_t>& scores, std::int64_t last_rank,
-                  int limit, SearchResult& result);
+                  const RankedPage& page, int limit, SearchResult& result);
 
 std::int64_t count_documents(orchestra::db::Database& database, const std::string& source);
 bool database_reachable(orchestra::db::Database& database);

@@ -2,11 +2,9 @@
 
 #include "index_sql.hpp"
 
-
 #include <fmt/format.h>
 
 #include <cctype>
-#include <map>
 
 namespace search_indexer {
 namespace {
@@ -111,27 +109,16 @@ SearchResult PostgresIndex::search(const SearchRequest& plain) {
                  "exact THEN 0 ELSE 1 END AS corrected FROM search_documents d, ");
   query.append(tsquery_source(query, request.terms)).append(" WHERE d.searchable @@ q");
   add_filter_conditions(query, request);
-  query.append(") ranked WHERE 1 = 1");
-  add_cursor_condition(query, request.cursor);
-  query.append(" ORDER BY corrected, score, id LIMIT :limit").integer("limit", request.limit);
+  auto page = read_ranked_page(session, std::move(query), request);
   SearchResult result;
-  std::vector<std::int64_t> ids;
-  std::map<std::int64_t, std::int64_t> scores;
-  std::int64_t last_rank = 0;
-  query.each(session, [&](const soci::row& row) {
-    auto id = orchestra::db::int_at(row, 0);
-    scores[id] = orchestra::db::int_at(row, 1);
-    last_rank = orchestra::db::int_at(row, 2);
-    ids.push_back(id);
-  });
   SqlQuery details("SELECT d.id, d.source, d.key, d.stored, ts_headline('orchestra_search', "
                    "d.title, q, 'HighlightAll=true, StartSel=' || chr(1) || ', StopSel=' || "
                    "chr(2)), ts_headline('orchestra_search', d.body, q, 'MaxWords=24, "
                    "MinWords=8, StartSel=' || chr(1) || ', StopSel=' || chr(2)) FROM "
                    "search_documents d, ");
   details.append(tsquery_source(details, request.terms)).append(" WHERE d.id IN (");
-  details.integers_in("i", ids).append(")");
-  collect_hits(session, std::move(details), ids, scores, last_rank, request.limit, result);
+  details.integers_in("i", page.ids).append(")");
+  collect_hits(session, std::move(details), page, request.limit, result);
   count_facets(session, request, [&] {
     SqlQuery counts("SELECT f.value, COUNT(*) FROM search_filters f WHERE f.name = :facet AND "
                     "f.document_id IN (SELECT d.id FROM search_documents d, ");
