@@ -21,18 +21,6 @@ inline const std::string kAny = R"({})";
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-// An object with exactly these fields, all present (nullable ones say so
-// in their type): what the routes answer.
-inline std::string record(const Fields& fields) {
-  std::string properties, required;
-  for (const auto& [name, schema] : fields) {
-    properties += (properties.empty() ? "\"" : ",\"") + name + "\":" + schema;
-    required += (required.empty() ? "\"" : ",\"") + name + "\"";
-  }
-  return R"({"type":"object","additionalProperties":false,"required":[)" + required +
-         R"(],"properties":{)" + properties + "}}";
-}
-
 // An object a client sends: these fields, the `required` ones must be there.
 inline std::string body(const Fields& fields, const std::vector<std::string>& required) {
   std::string properties, names;
@@ -42,6 +30,14 @@ inline std::string body(const Fields& fields, const std::vector<std::string>& re
   for (const auto& name : required) names += (names.empty() ? "\"" : ",\"") + name + "\"";
   return R"({"type":"object","additionalProperties":false,"required":[)" + names +
          R"(],"properties":{)" + properties + "}}";
+}
+
+// An object with exactly these fields, all present (nullable ones say so
+// in their type): what the routes answer.
+inline std::string record(const Fields& fields) {
+  std::vector<std::string> every;
+  for (const auto& field : fields) every.push_back(field.first);
+  return body(fields, every);
 }
 
 // The list envelope: {"items": [<item>...], "next_cursor": string|null}.
