@@ -126,8 +126,10 @@ const tests = {
     await server.api('PATCH', `/api/v1/notifications/matches/${match.id}`, { status: 'live' });
     await waitText(page, '#inbox li', 'Wisła Kraków', 20000);
     // A sum from the CSV page.
+    // Only the hash changes, so goto returns before the page is mounted.
     await page.goto(`${server.origin}/console#/p/csv-summer`, { waitUntil: 'networkidle0' });
-    await page.type('#csv-file', 'q3.csv');
+    const file = await page.waitForSelector('#csv-file');
+    await file.type('q3.csv');
     await page.click('form button[type=submit]');
     await waitText(page, '#csv-tasks', 'c10: 42', 20000);
   },
@@ -135,9 +137,10 @@ const tests = {
   async 'phone-width'({ server, page }) {
     await page.setViewport({ width: 390, height: 844, isMobile: true });
     await signIn(page, server);
-    for (const hash of ['#/tasks', '#/p/calculator', '#/p/search-indexer', '#/p/notifications', '#/admin']) {
+    for (const [hash, heading] of [['#/tasks', 'Tasks'], ['#/p/calculator', 'Calculator'], ['#/p/search-indexer', 'Search'],
+                                   ['#/p/notifications', 'Notifications'], ['#/admin', 'Admin']]) {
       await page.goto(`${server.origin}/console${hash}`, { waitUntil: 'networkidle0' });
-      await page.waitForSelector('main h1');
+      await waitText(page, 'main h1', heading);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       check(width <= 392, `${hash} is ${width} px wide on a 390 px screen`);
     }
