@@ -12,6 +12,10 @@
 #include <filesystem>
 #include <regex>
 #include <set>
+#include <vector>
+#include <thread>
+#include <mutex>
+#include <map>
 #include <sys/stat.h>
 
 using namespace orchestra::testing;
@@ -158,12 +162,17 @@ TEST_CASE("a wrong login and a wrong password get the same answer") {
   CHECK(detail(wrong_password) == "wrong login or password");
 }
 
-TEST_CASE("login attempts beyond the limit get 429 with Retry-After") {
+TEST_CASE("login failures beyond the limit get 429 with Retry-After") {
   TempDir dir;
   TestServer server(dir, "all",
-                    test_config("auth:\n  login_rate_limit:\n    attempts: 3\n    window: 1m\n"));
+                    test_config("auth:\n  login_rate_limit:\n    attempts: 3\n    per_address: 4\n"
+                                "    window: 1m\n"));
   HttpClient client(server.port());
   REQUIRE(client.post("/api/v1/auth/register", credentials("alice", "password-1")).status == 201);
+  // Right passwords count nothing.
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(client.post("/api/v1/auth/login", credentials("alice", "password-1")).status == 200);
+  }
   for (int i = 0; i < 3; ++i) {
     CHECK(client.post("/api/v1/auth/login", credentials("alice", "guess-" + std::to_string(i)))
               .status == 401);
@@ -172,8 +181,107 @@ TEST_CASE("login attempts beyond the limit get 429 with Retry-After") {
   CHECK(limited.status == 429);
   CHECK(std::stoi(limited.header("retry-after")) >= 1);
   CHECK(std::stoi(limited.header("retry-after")) <= 20);
-  // The address is limited too: another login from here waits as well.
+  // The address is limited too, more loosely: one more guess, then 429.
+  CHECK(client.post("/api/v1/auth/login", credentials("bob", "password-1")).status == 401);
   CHECK(client.post("/api/v1/auth/login", credentials("bob", "password-1")).status == 429);
+}
+
+TEST_CASE("guesses from another address do not lock the owner out, and X-Forwarded-For counts only from a trusted proxy") {
+  TempDir dir;
+  TestServer server(dir, "all",
+                    test_config("auth:\n  login_rate_limit:\n    attempts: 5\n    window: 1m\n"),
+                    {{"ORCHESTRA_SERVER__TRUSTED_PROXIES", "[127.0.0.1]"}});
+  HttpClient client(server.port());
+  REQUIRE(client.post("/api/v1/auth/register", credentials("alice", "password-1")).status == 201);
+  auto from = [&](const std::string& address, const std::string& password) {
+    return client.request("POST", "/api/v1/auth/login", credentials("alice", password),
+                          {{"Content-Type", "application/json"}, {"X-Forwarded-For", address}})
+        .status;
+  };
+  for (int i = 0; i < 30; ++i) from("127.0.0.2", "guess-" + std::to_string(i));
+  CHECK(from("127.0.0.2", "password-1") == 429);
+  CHECK(from("127.0.0.1", "password-1") == 200);
+  // An IPv6 client is limited per /64: another address of it waits too.
+  for (int i = 0; i < 5; ++i) CHECK(from("2001:db8:1:2::1", "guess") == 401);
+  CHECK(from("2001:db8:1:2::ffff", "password-1") == 429);
+  CHECK(from("2001:db8:1:3::1", "password-1") == 200);
+}
+
+TEST_CASE("X-Forwarded-For from a peer that is no trusted proxy is ignored") {
+  TempDir dir;
+  TestServer server(dir, "all",
+                    test_config("auth:\n  login_rate_limit:\n    attempts: 3\n    window: 1m\n"));
+  HttpClient client(server.port());
+  REQUIRE(client.post("/api/v1/auth/register", credentials("alice", "password-1")).status == 201);
+  for (int i = 0; i < 3; ++i) {
+    client.request("POST", "/api/v1/auth/login", credentials("alice", "guess"),
+                   {{"Content-Type", "application/json"},
+                    {"X-Forwarded-For", "10.9.9." + std::to_string(i)}});
+  }
+  CHECK(client.post("/api/v1/auth/login", credentials("alice", "password-1")).status == 429);
+}
+
+TEST_CASE("a login too long to be one is refused before it reaches the limiter") {
+  TempDir dir;
+  TestServer server(dir, "all",
+                    test_config("auth:\n  login_rate_limit:\n    attempts: 2\n    window: 1m\n"));
+  HttpClient client(server.port());
+  for (int i = 0; i < 5; ++i) {
+    auto long_login = std::string(100000, 'a') + std::to_string(i);
+    CHECK(client.post("/api/v1/auth/login", credentials(long_login, "password-1")).status == 401);
+  }
+}
+
+TEST_CASE("60 registrations at once from one address: the address's allowance passes, the rest get 429") {
+  TempDir dir;
+  TestServer server(dir, "all",
+                    test_config("auth:\n  registration_rate_limit:\n    attempts: 5\n    window: 1h\n"));
+  std::vector<std::thread> flood;
+  std::mutex mutex;
+  std::map<int, int> statuses;
+  for (int i = 0; i < 60; ++i) {
+    flood.emplace_back([&, i] {
+      auto status = HttpClient(server.port())
+                        .post("/api/v1/auth/register", credentials("flood" + std::to_string(i), "password-1"))
+                        .status;
+      std::lock_guard lock(mutex);
+      ++statuses[status];
+    });
+  }
+  for (auto& thread : flood) thread.join();
+  CHECK(statuses[201] + statuses[503] == 5);
+  CHECK(statuses[429] == 55);
+  auto limited = HttpClient(server.port()).post("/api/v1/auth/register", credentials("late", "password-1"));
+  CHECK(limited.status == 429);
+  CHECK(std::stoi(limited.header("retry-after")) >= 60);
+}
+
+TEST_CASE("with every password hashing slot busy, registrations get 503 and Retry-After instead of waiting, and a taken login 409 without hashing") {
+  TempDir dir;
+  TestServer server(dir, "all",
+                    test_config("auth:\n  hashing_slots: 1\n  hashing_wait: 1ms\n"
+                                "  registration_rate_limit:\n    attempts: 100\n"));
+  std::vector<std::thread> flood;
+  std::mutex mutex;
+  std::map<int, int> statuses;
+  std::string retry_after;
+  REQUIRE(HttpClient(server.port()).post("/api/v1/auth/register", credentials("taken", "password-1")).status == 201);
+  std::map<int, int> taken;  // a taken login is refused before it is hashed: never 503
+  for (int i = 0; i < 24; ++i) {
+    flood.emplace_back([&, i] {
+      auto login = i % 3 == 0 ? std::string("taken") : "busy" + std::to_string(i);
+      auto result = HttpClient(server.port()).post("/api/v1/auth/register", credentials(login, "password-1"));
+      std::lock_guard lock(mutex);
+      ++(login == "taken" ? taken : statuses)[result.status];
+      if (result.status == 503) retry_after = result.header("retry-after");
+    });
+  }
+  for (auto& thread : flood) thread.join();
+  CHECK(statuses[201] >= 1);
+  CHECK(statuses[503] >= 1);
+  CHECK(statuses[201] + statuses[503] == 16);
+  CHECK(retry_after == "1");
+  CHECK(taken[409] == 8);
 }
 
 TEST_CASE("registration can be closed") {

@@ -4,6 +4,7 @@
 #include "auth/credentials.hpp"
 #include "auth/scopes.hpp"
 #include "config/duration.hpp"
+#include "http/client_address.hpp"
 
 #include <orchestra/json.hpp>
 #include <orchestra/schema.hpp>
@@ -60,6 +61,18 @@ std::pair<std::string, std::string> credentials_from(const Request& request) {
   return {body.require<std::string>("login"), body.require<std::string>("password")};
 }
 
+HttpError too_many(const std::string& what, std::chrono::seconds wait) {
+  HttpError error(429, fmt::format("{}; try again in {} s", what, wait.count()));
+  error.headers.emplace_back("Retry-After", std::to_string(wait.count()));
+  return error;
+}
+
+HttpError busy() {
+  HttpError error(503, "the server is busy checking passwords; try again in a second");
+  error.headers.emplace_back("Retry-After", "1");
+  return error;
+}
+
 std::string valid_scope(const std::string& scope) {
   if (auto problem = scope_problem(scope)) throw HttpError(400, *problem);
   return scope;
@@ -107,8 +120,14 @@ Response AuthService::register_user(const Request& request) {
   auto [login, password] = credentials_from(request);
   if (auto problem = login_problem(login)) throw HttpError(400, *problem);
   if (auto problem = password_problem(password)) throw HttpError(400, *problem);
-  auto id = store_.create_user(login, hasher_.hash(password), config_.default_scopes);
-  if (!id) throw HttpError(409, fmt::format("the login '{}' is already taken", login));
+  if (auto wait = registrations_.admit(http::address_block(request.client_address))) {
+    throw too_many("too many registrations from your address", *wait);
+  }
+  auto taken = [&] { return HttpError(409, fmt::format("the login '{}' is already taken", login)); };
+  // Checked before hashing too, so a taken login costs no 64 MiB hash.
+  if (store_.find_user_by_login(login)) throw taken();
+  auto id = store_.create_user(login, hash_or_refuse(password), config_.default_scopes);
+  if (!id) throw taken();
   log_->info("registered user {} ({})", login, *id);
   json::Writer out;
   out.object().field("id", *id).field("login", login).end_object();
@@ -119,20 +138,36 @@ Response AuthService::register_user(const Request& request) {
 
 Response AuthService::login(const Request& request) {
   auto [login, password] = credentials_from(request);
+  // No account has a login that breaks the rules: such a login is refused
+  // before it can become a limiter key.
+  if (login_problem(login)) throw HttpError(401, kWrongCredentials);
   auto lowered = login;
   for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (auto wait = limiter_.admit(lowered, request.client_address)) {
-    HttpError error(429, fmt::format("too many login attempts; try again in {} s", wait->count()));
-    error.headers.emplace_back("Retry-After", std::to_string(wait->count()));
-    throw error;
+  auto block = http::address_block(request.client_address);
+  if (auto wait = limiter_.admit(lowered, block)) {
+    throw too_many("too many login attempts", *wait);
   }
-  auto user = login_problem(login) ? std::nullopt : store_.find_user_by_login(login);
-  if (!user) {
-    hasher_.verify_nothing(password);
-    throw HttpError(401, kWrongCredentials);
+  bool right = false;
+  std::optional<UserRecord> user;
+  try {
+    user = store_.find_user_by_login(login);
+    right = user ? hasher_.verify(password, user->password_hash)
+                 : (hasher_.verify_nothing(password), false);
+  } catch (const HashingBusy&) {
+    limiter_.give_back(lowered, block);
+    throw busy();
   }
-  if (!hasher_.verify(password, user->password_hash)) throw HttpError(401, kWrongCredentials);
+  if (!right) throw HttpError(401, kWrongCredentials);
+  limiter_.give_back(lowered, block);
   return token_response(request, *user, store_.issue_refresh_token(user->id, config_.refresh_token_ttl));
+}
+
+std::string AuthService::hash_or_refuse(const std::string& password) {
+  try {
+    return hasher_.hash(password);
+  } catch (const HashingBusy&) {
+    throw busy();
+  }
 }
 
 Response AuthService::refresh(const Request& request) {

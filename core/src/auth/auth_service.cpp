@@ -39,7 +39,9 @@ AuthService::AuthService(const config::AuthConfig& config, std::string secret,
       codec_(std::move(secret), config.issuer,
              std::chrono::duration_cast<std::chrono::seconds>(config.clock_skew)),
       store_(database),
-      limiter_(config.login_attempts, config.login_window),
+      hasher_(config.hashing_slots, config.hashing_wait),
+      limiter_(config.login_limits),
+      registrations_(config.registration_attempts, config.registration_window),
       log_(std::move(log)) {}
 
 http::Principal AuthService::authenticate(std::string_view token) {

@@ -48,6 +48,7 @@ class AuthService {
   http::Response revoke_service_token(const http::Request& request);
 
   std::string access_token_for(const UserRecord& user) const;
+  std::string hash_or_refuse(const std::string& password);
   http::Response token_response(const http::Request& request, const UserRecord& user,
                                 const std::string& refresh_token) const;
   std::string refresh_cookie(const http::Request& request, const std::string& value,
@@ -59,6 +60,7 @@ class AuthService {
   IdentityStore store_;
   PasswordHasher hasher_;
   LoginLimiter limiter_;
+  RegistrationLimiter registrations_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

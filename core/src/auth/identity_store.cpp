@@ -20,6 +20,7 @@ using db::text_at;
 // Expired refresh tokens are kept this long after expiry, so a late reuse
 // is still recognised as reuse rather than as an unknown token.
 constexpr std::int64_t kExpiredTokenKeepMs = 24LL * 3'600'000;
+constexpr int kScopeChangeAttempts = 100;
 
 constexpr const char* kUserColumns = "SELECT id, login, password_hash, scopes, created_at FROM users";
 constexpr const char* kServiceTokenColumns =
@@ -97,21 +98,26 @@ std::vector<UserRecord> IdentityStore::list_users(const std::optional<std::strin
 std::optional<UserRecord> IdentityStore::change_scope(const std::string& login,
                                                       const std::string& scope, bool grant) {
   soci::session session(database_.pool());
-  db::WriteTransaction transaction(session, database_.dialect());
-  auto user = one_user(session, "login_key = :key", login_key(login));
-  if (!user) return std::nullopt;
-  auto& scopes = user->scopes;
-  if (grant) {
-    scopes.push_back(scope);
-  } else {
-    scopes.erase(std::remove(scopes.begin(), scopes.end(), scope), scopes.end());
+  // Compare-and-set: the update applies only to the scopes it was computed
+  // from, so two admins changing one user at once lose neither change.
+  for (int attempt = 0; attempt < kScopeChangeAttempts; ++attempt) {
+    auto user = one_user(session, "login_key = :key", login_key(login));
+    if (!user) return std::nullopt;
+    auto before = join_scopes(user->scopes);
+    auto& scopes = user->scopes;
+    if (grant) {
+      scopes.push_back(scope);
+    } else {
+      scopes.erase(std::remove(scopes.begin(), scopes.end(), scope), scopes.end());
+    }
+    scopes = normalized(std::move(scopes));
+    auto after = join_scopes(scopes);
+    soci::statement update =
+        (session.prepare << "UPDATE users SET scopes = :after WHERE id = :id AND scopes = :before",
+         soci::use(after), soci::use(user->id), soci::use(before));
+    if (db::affected_rows(update) == 1) return user;
   }
-  scopes = normalized(std::move(scopes));
-  auto joined = join_scopes(scopes);
-  session << "UPDATE users SET scopes = :scopes WHERE id = :id", soci::use(joined),
-      soci::use(user->id);
-  transaction.commit();
-  return user;
+  throw std::runtime_error("the user's scopes kept changing during the update; try again");
 }
 
 std::string IdentityStore::issue_refresh_token(const std::string& user_id,
@@ -137,49 +143,67 @@ Rotation IdentityStore::rotate_refresh_token(const std::string& token,
   using Outcome = Rotation::Outcome;
   soci::session session(database_.pool());
   auto hash = sha256_hex(token);
+  // Guessed tokens are the common unknown ones: answered from a plain read,
+  // they take no write lock.
+  if (!read_refresh_token(session, hash)) return {Outcome::unknown, {}, {}};
   long long now = orchestra::unix_ms();
   db::WriteTransaction transaction(session, database_.dialect());
-  soci::rowset<soci::row> rows =
-      (session.prepare << "SELECT family_id, user_id, expires_at, rotated_at, revoked_at "
-                          "FROM refresh_tokens WHERE token_hash = :hash",
-       soci::use(hash));
-  bool found = false;
-  std::string family, user_id;
-  std::int64_t expires_at = 0;
-  bool rotated = false, revoked = false;
-  for (const auto& row : rows) {
-    family = text_at(row, 0);
-    user_id = text_at(row, 1);
-    expires_at = int_at(row, 2);
-    rotated = optional_int_at(row, 3).has_value();
-    revoked = optional_int_at(row, 4).has_value();
-    found = true;
-  }
-  if (!found) return {Outcome::unknown, {}, {}};
-  if (revoked) return {Outcome::revoked, {}, {}};
-  if (!rotated && expires_at <= now) return {Outcome::expired, {}, {}};
+  // Only a live token of a family with no revoked token is claimed: a
+  // revocation that commits first, or one whose statement missed this
+  // newer token, still ends the family.
   soci::statement claim =
       (session.prepare << "UPDATE refresh_tokens SET rotated_at = :now "
-                          "WHERE token_hash = :hash AND rotated_at IS NULL",
-       soci::use(now), soci::use(hash));
-  if (rotated || db::affected_rows(claim) == 0) {
-    session << "UPDATE refresh_tokens SET revoked_at = :now "
-               "WHERE family_id = :family AND revoked_at IS NULL",
-        soci::use(now), soci::use(family);
+                          "WHERE token_hash = :hash AND rotated_at IS NULL AND revoked_at IS NULL "
+                          "AND expires_at > :at AND NOT EXISTS (SELECT 1 FROM refresh_tokens "
+                          "revoked WHERE revoked.family_id = refresh_tokens.family_id AND "
+                          "revoked.revoked_at IS NOT NULL)",
+       soci::use(now), soci::use(hash), soci::use(now));
+  if (db::affected_rows(claim) == 0) {
+    auto refused = refused_rotation(session, hash, now);
     transaction.commit();
-    return {Outcome::reused, {}, {}};
+    return {refused, {}, {}};
   }
-  auto user = one_user(session, "id = :id", user_id);
+  auto state = read_refresh_token(session, hash);
+  auto user = one_user(session, "id = :id", state->user_id);
   if (!user) return {Outcome::unknown, {}, {}};
   auto next = random_token("ort_");
   auto next_hash = sha256_hex(next);
   long long expires = now + ttl.count();
   session << "INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, "
              "expires_at) VALUES (:hash, :family, :user, :now, :expires)",
-      soci::use(next_hash), soci::use(family), soci::use(user_id), soci::use(now),
-      soci::use(expires);
+      soci::use(next_hash), soci::use(state->family_id), soci::use(state->user_id),
+      soci::use(now), soci::use(expires);
   transaction.commit();
   return {Outcome::rotated, std::move(user), std::move(next)};
+}
+
+std::optional<IdentityStore::RefreshTokenState> IdentityStore::read_refresh_token(
+    soci::session& session, const std::string& hash) {
+  soci::rowset<soci::row> rows =
+      (session.prepare << "SELECT family_id, user_id, expires_at, rotated_at, revoked_at "
+                          "FROM refresh_tokens WHERE token_hash = :hash",
+       soci::use(hash));
+  for (const auto& row : rows) {
+    return RefreshTokenState{text_at(row, 0), text_at(row, 1), int_at(row, 2),
+                             optional_int_at(row, 3).has_value(),
+                             optional_int_at(row, 4).has_value()};
+  }
+  return std::nullopt;
+}
+
+// Why a claim found nothing to claim; a token presented again after its
+// rotation, or a live one of a revoked family, revokes the whole family.
+Rotation::Outcome IdentityStore::refused_rotation(soci::session& session, const std::string& hash,
+                                                  std::int64_t now) {
+  using Outcome = Rotation::Outcome;
+  auto state = read_refresh_token(session, hash);
+  if (!state) return Outcome::unknown;
+  if (state->revoked) return Outcome::revoked;
+  if (!state->rotated && state->expires_at <= now) return Outcome::expired;
+  session << "UPDATE refresh_tokens SET revoked_at = :now "
+             "WHERE family_id = :family AND revoked_at IS NULL",
+      soci::use(now), soci::use(state->family_id);
+  return state->rotated ? Outcome::reused : Outcome::revoked;
 }
 
 bool IdentityStore::revoke_refresh_token(const std::string& token, const std::string& user_id) {

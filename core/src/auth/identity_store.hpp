@@ -74,6 +74,19 @@ class IdentityStore {
   bool revoke_service_token(const std::string& name);
 
  private:
+  struct RefreshTokenState {
+    std::string family_id;
+    std::string user_id;
+    std::int64_t expires_at = 0;
+    bool rotated = false;
+    bool revoked = false;
+  };
+
+  static std::optional<RefreshTokenState> read_refresh_token(soci::session& session,
+                                                             const std::string& hash);
+  static Rotation::Outcome refused_rotation(soci::session& session, const std::string& hash,
+                                            std::int64_t now);
+
   db::Database& database_;
 };
 

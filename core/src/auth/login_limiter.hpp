@@ -1,42 +1,62 @@
 #pragma once
-// Brute-force protection for logins: a token bucket per login and one per
-// client address, each allowing `attempts` per `window`. Kept in process
+// Brute-force protection for logins that an attacker cannot turn against
+// the account's owner: failures count strictly per (login, client address)
+// and only loosely per login and per address, so guesses from elsewhere
+// lock out the guesser long before they lock out the owner. Each attempt
+// reserves a failure before the password is checked (parallel guesses
+// cannot overrun the limit) and a success gives it back. Kept in process
 // memory: each api process limits on its own.
+
+#include "auth/token_buckets.hpp"
 
 #include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 namespace orchestra::auth {
 
+struct LoginLimits {
+  int per_login_and_address = 10;
+  int per_login = 100;
+  int per_address = 100;
+  std::chrono::milliseconds window{60'000};
+};
+
 class LoginLimiter {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = TokenBuckets::Clock;
 
-  LoginLimiter(int attempts, std::chrono::milliseconds window);
+  explicit LoginLimiter(const LoginLimits& limits);
 
-  // Counts one attempt and returns nullopt when both buckets allow it;
-  // otherwise counts nothing and returns how long to wait.
-  std::optional<std::chrono::seconds> admit(const std::string& login,
-                                            const std::string& address,
+  // Reserves one failure in every bucket and returns nullopt, or reserves
+  // nothing and returns how long to wait. `address` is the client's
+  // address block (see http::address_block).
+  std::optional<std::chrono::seconds> admit(const std::string& login, const std::string& address,
                                             Clock::time_point now = Clock::now());
+  // The attempt was right, or never checked: its reservation is returned.
+  void give_back(const std::string& login, const std::string& address,
+                 Clock::time_point now = Clock::now());
 
  private:
-  struct Bucket {
-    double tokens;
-    Clock::time_point updated;
-  };
-
-  Bucket& refreshed(const std::string& key, Clock::time_point now);
-  std::chrono::seconds wait_for(const Bucket& bucket) const;
-  void prune(Clock::time_point now);
-
-  double capacity_;
-  double per_second_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  TokenBuckets pairs_;
+  TokenBuckets logins_;
+  TokenBuckets addresses_;
+};
+
+// Registrations per client address block: each one hashes a password.
+class RegistrationLimiter {
+ public:
+  RegistrationLimiter(int attempts, std::chrono::milliseconds window);
+
+  std::optional<std::chrono::seconds> admit(const std::string& address,
+                                            TokenBuckets::Clock::time_point now =
+                                                TokenBuckets::Clock::now());
+
+ private:
+  std::mutex mutex_;
+  TokenBuckets addresses_;
 };
 
 }  // namespace orchestra::auth

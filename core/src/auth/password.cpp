@@ -5,14 +5,28 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 
 namespace orchestra::auth {
 namespace {
 
+// At most as many requests wait for a slot as there are slots, so hashing
+// holds at most twice that many handler threads; the rest are refused at once.
 class Slot {
  public:
-  explicit Slot(std::counting_semaphore<64>& slots) : slots_(slots) { slots_.acquire(); }
+  Slot(std::counting_semaphore<64>& slots, std::atomic<int>& waiting, int max_waiting,
+       std::chrono::milliseconds wait)
+      : slots_(slots) {
+    if (slots_.try_acquire()) return;
+    if (waiting.fetch_add(1) >= max_waiting) {
+      waiting.fetch_sub(1);
+      throw HashingBusy();
+    }
+    bool acquired = slots_.try_acquire_for(wait);
+    waiting.fetch_sub(1);
+    if (!acquired) throw HashingBusy();
+  }
   ~Slot() { slots_.release(); }
   Slot(const Slot&) = delete;
   Slot& operator=(const Slot&) = delete;
@@ -35,18 +49,19 @@ std::string argon2id(std::string_view password) {
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(int parallel) : slots_(std::clamp(parallel, 1, 64)) {
+PasswordHasher::PasswordHasher(int parallel, std::chrono::milliseconds wait)
+    : slots_(std::clamp(parallel, 1, 64)), parallel_(std::clamp(parallel, 1, 64)), wait_(wait) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   decoy_ = argon2id(random_token());
 }
 
 std::string PasswordHasher::hash(std::string_view password) {
-  Slot slot(slots_);
+  Slot slot(slots_, waiting_, parallel_, wait_);
   return argon2id(password);
 }
 
 bool PasswordHasher::verify(std::string_view password, const std::string& encoded) {
-  Slot slot(slots_);
+  Slot slot(slots_, waiting_, parallel_, wait_);
   return crypto_pwhash_str_verify(encoded.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -2,18 +2,29 @@
 // Password hashing with argon2id (libsodium, interactive limits: 64 MiB and
 // 2 passes per hash). Hashing is memory-hard on purpose, so the number of
 // hashes running at once is bounded to keep a login flood from exhausting
-// memory.
+// memory, and a request that finds every slot busy for `wait` is refused
+// rather than queued, so a flood cannot occupy every handler thread.
 
+#include <atomic>
+#include <chrono>
 #include <semaphore>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace orchestra::auth {
 
+// Every hashing slot stayed busy; the caller answers 503.
+struct HashingBusy : std::runtime_error {
+  HashingBusy() : std::runtime_error("every password hashing slot is busy") {}
+};
+
 class PasswordHasher {
  public:
-  // At most `parallel` hashes or verifications run at once.
-  explicit PasswordHasher(int parallel = 2);
+  // At most `parallel` hashes or verifications run at once; each waits up
+  // to `wait` for a slot, then throws HashingBusy.
+  explicit PasswordHasher(int parallel = 2,
+                          std::chrono::milliseconds wait = std::chrono::milliseconds(1000));
 
   // An encoded "$argon2id$..." string with its own salt and parameters.
   std::string hash(std::string_view password);
@@ -24,6 +35,9 @@ class PasswordHasher {
 
  private:
   std::counting_semaphore<64> slots_;
+  int parallel_;
+  std::atomic<int> waiting_{0};
+  std::chrono::milliseconds wait_;
   std::string decoy_;
 };
 

@@ -2,6 +2,7 @@
 
 #include "auth/scopes.hpp"
 #include "db/url.hpp"
+#include "http/client_address.hpp"
 
 #include <fmt/format.h>
 
@@ -38,6 +39,20 @@ ServerConfig read_server(const ConfigSection& section) {
       section.get_int("max_header_bytes", 16 << 10, 1024, 1 << 20));
   server.max_connections =
       static_cast<int>(section.get_int("max_connections", 10000, 1, 1'000'000));
+  server.max_connections_per_address = static_cast<int>(
+      section.get_int("max_connections_per_address", 256, 1, 1'000'000));
+  server.max_body_memory = static_cast<std::size_t>(
+      section.get_int("max_body_memory", 256 << 20, 0, std::int64_t{1} << 40));
+  if (server.max_body_memory < server.max_body_bytes) {
+    section.report("max_body_memory", "must be at least max_body_bytes");
+  }
+  server.trusted_proxies = section.get<std::vector<std::string>>("trusted_proxies", {});
+  for (const auto& proxy : server.trusted_proxies) {
+    if (!http::parse_network(proxy)) {
+      section.report("trusted_proxies",
+                     fmt::format("\"{}\" is not an IP address or network (10.0.0.0/8)", proxy));
+    }
+  }
   server.header_timeout = section.get("header_timeout", server.header_timeout);
   server.body_timeout = section.get("body_timeout", server.body_timeout);
   server.idle_timeout = section.get("idle_timeout", server.idle_timeout);
@@ -213,8 +228,19 @@ AuthConfig read_auth(const ConfigSection& section) {
     if (auto problem = auth::scope_problem(scope)) section.report("default_scopes", *problem);
   }
   auto limit = section.section("login_rate_limit");
-  auth.login_attempts = static_cast<int>(limit.get_int("attempts", 10, 1, 1'000'000));
-  auth.login_window = limit.get_positive_duration("window", auth.login_window);
+  auth.login_limits.per_login_and_address =
+      static_cast<int>(limit.get_int("attempts", 10, 1, 1'000'000));
+  auth.login_limits.per_login = static_cast<int>(limit.get_int("per_login", 100, 1, 1'000'000));
+  auth.login_limits.per_address =
+      static_cast<int>(limit.get_int("per_address", 100, 1, 1'000'000));
+  auth.login_limits.window = limit.get_positive_duration("window", auth.login_limits.window);
+  auto registrations = section.section("registration_rate_limit");
+  auth.registration_attempts =
+      static_cast<int>(registrations.get_int("attempts", 10, 1, 1'000'000));
+  auth.registration_window =
+      registrations.get_positive_duration("window", auth.registration_window);
+  auth.hashing_slots = static_cast<int>(section.get_int("hashing_slots", 2, 1, 64));
+  auth.hashing_wait = section.get("hashing_wait", auth.hashing_wait);
   auth.always_secure_cookies =
       section.get_choice("secure_cookies", "auto", {"auto", "always"}) == "always";
   return auth;

@@ -2,6 +2,7 @@
 // The core's typed configuration: every top-level section except the
 // per-plugin ones, read once at start.
 
+#include "auth/login_limiter.hpp"
 #include "http_client/client_config.hpp"
 
 #include <orchestra/config.hpp>
@@ -30,6 +31,11 @@ struct ServerConfig {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 << 10;
   int max_connections = 10000;
+  int max_connections_per_address = 256;  // per IPv4 address or IPv6 /64
+  // Request bodies held in memory at once, across every connection.
+  std::size_t max_body_memory = 256 << 20;
+  // Peers (addresses or networks) whose X-Forwarded-For names the client.
+  std::vector<std::string> trusted_proxies;
   milliseconds header_timeout{10'000};
   milliseconds body_timeout{30'000};
   milliseconds idle_timeout{60'000};
@@ -98,8 +104,14 @@ struct AuthConfig {
   milliseconds clock_skew{30'000};
   bool public_metrics = true;
   std::vector<std::string> default_scopes;  // granted at registration
-  int login_attempts = 10;                  // per login and per client address
-  milliseconds login_window{60'000};
+  auth::LoginLimits login_limits;
+  // Registrations per client address block and window.
+  int registration_attempts = 10;
+  milliseconds registration_window{3'600'000};
+  // Password hashes at once (64 MiB each), and how long a request waits
+  // for a free one before it is answered 503.
+  int hashing_slots = 2;
+  milliseconds hashing_wait{1'000};
   bool always_secure_cookies = false;  // else Secure only behind https
 };
 

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include "http/client_address.hpp"
 #include "http/framing.hpp"
 
 #include "http/wire_format.hpp"
@@ -47,6 +48,33 @@ struct Server::Connection {
   // timer per operation, which would cost a timerfd syscall per request.
   std::atomic<std::int64_t> deadline{kNoDeadline};
   static constexpr std::int64_t kNoDeadline = INT64_MAX;
+  // The peer's address block, counted against max_connections_per_address;
+  // empty for a trusted proxy, which speaks for many clients.
+  std::string block = {};
+};
+
+// Bytes of request bodies held in memory by every connection together:
+// a reservation of the declared (or largest allowed) size while a body is
+// read and handled.
+class Server::BodyReservation {
+ public:
+  BodyReservation(std::atomic<std::size_t>& held, std::size_t budget, std::size_t bytes)
+      : held_(held), bytes_(bytes) {
+    if (held_.fetch_add(bytes_) + bytes_ > budget && bytes_ > 0) {
+      held_.fetch_sub(bytes_);
+      bytes_ = 0;
+      granted_ = false;
+    }
+  }
+  ~BodyReservation() { held_.fetch_sub(bytes_); }
+  BodyReservation(const BodyReservation&) = delete;
+  BodyReservation& operator=(const BodyReservation&) = delete;
+  bool granted() const { return granted_; }
+
+ private:
+  std::atomic<std::size_t>& held_;
+  std::size_t bytes_;
+  bool granted_ = true;
 };
 
 namespace {
@@ -89,12 +117,16 @@ class Server::Session {
       : server_(server), socket_(std::move(socket)), connection_{&socket_, reactor} {
     boost::system::error_code error;
     auto peer = socket_.remote_endpoint(error);
-    if (!error) client_address_ = peer.address().to_string();
+    if (!error) peer_ = peer.address();
+    if (!server_.trusted_proxies_.contains(peer_)) connection_.block = address_block(peer_);
   }
 
   asio::awaitable<void> run() {
-    if (register_connection() > static_cast<std::size_t>(server_.config_.max_connections)) {
+    auto [open, from_block] = register_connection();
+    if (open > static_cast<std::size_t>(server_.config_.max_connections)) {
       co_await write_problem(503, "the server has too many open connections", 11);
+    } else if (from_block > static_cast<std::size_t>(server_.config_.max_connections_per_address)) {
+      co_await write_problem(503, "too many open connections from your address", 11);
     } else {
       co_await serve();
     }
@@ -104,11 +136,14 @@ class Server::Session {
   }
 
  private:
-  // Returns the number of open connections, this one included.
-  std::size_t register_connection() {
+  // The number of open connections, and of those from this one's address
+  // block, this one included.
+  std::pair<std::size_t, std::size_t> register_connection() {
     std::lock_guard lock(server_.connections_mutex_);
     server_.connections_.push_back(&connection_);
-    return server_.connections_.size();
+    auto from_block =
+        connection_.block.empty() ? 0 : ++server_.connections_per_block_[connection_.block];
+    return {server_.connections_.size(), from_block};
   }
 
   asio::awaitable<void> serve() {
@@ -119,7 +154,15 @@ class Server::Session {
       parser.header_limit(static_cast<std::uint32_t>(server_.config_.max_header_bytes));
       parser.body_limit(server_.config_.max_body_bytes);
       connection_.busy = false;
-      expire_in(first ? server_.config_.header_timeout : server_.config_.idle_timeout);
+      if (!first && buffer.size() == 0) {
+        // Between requests the idle timeout applies; from a request's first
+        // byte on, the header timeout, so a slow head cannot hold the
+        // connection for an idle timeout per byte.
+        expire_in(server_.config_.idle_timeout);
+        auto [idle_error] = co_await socket_.async_wait(tcp::socket::wait_read, kUseTuple);
+        if (idle_error || server_.draining_) co_return;
+      }
+      expire_in(server_.config_.header_timeout);
       auto [header_error, header_bytes] =
           co_await bhttp::async_read_header(socket_, buffer, parser, kUseTuple);
       if (header_error) {
@@ -140,6 +183,16 @@ class Server::Session {
         co_return;
       }
       connection_.busy = true;
+      BodyReservation body_memory(server_.body_bytes_held_, server_.config_.max_body_memory,
+                                  parser.is_done() ? 0
+                                  : parser.content_length()
+                                      ? static_cast<std::size_t>(*parser.content_length())
+                                      : server_.config_.max_body_bytes);
+      if (!body_memory.granted()) {
+        co_await write_problem(503, "the server is holding too many request bodies; retry shortly",
+                               head.version(), 1);
+        co_return;
+      }
       if (!parser.is_done()) {
         expire_in(server_.config_.body_timeout);
         auto [body_error, body_bytes] =
@@ -172,8 +225,10 @@ class Server::Session {
     }
   }
 
-  asio::awaitable<void> write_problem(int status, std::string detail, unsigned version) {
+  asio::awaitable<void> write_problem(int status, std::string detail, unsigned version,
+                                     std::optional<int> retry_after = std::nullopt) {
     auto response = Response::problem(status, detail);
+    if (retry_after) response.headers.emplace_back("Retry-After", std::to_string(*retry_after));
     response.headers.emplace_back("X-Request-Id", generate_request_id());
     auto out = serialize_response(response, version, false, false);
     expire_in(server_.config_.header_timeout);
@@ -187,7 +242,7 @@ class Server::Session {
     ++dispatcher.in_flight();
     auto method = to_method(in.method());
     auto request = to_request(in, method.value_or(Method::get));
-    request.client_address = client_address_;
+    request.client_address = client_address(in).to_string();
     Response response;
     const RouteTarget* target = nullptr;
     if (!method) {
@@ -274,13 +329,23 @@ class Server::Session {
     co_await socket_.async_read_some(asio::buffer(&byte, 1), kUseTuple);
   }
 
+  asio::ip::address client_address(const bhttp::request<bhttp::string_body>& in) const {
+    std::optional<std::string> forwarded;  // every X-Forwarded-For line, as one list
+    auto [line, end] = in.equal_range("X-Forwarded-For");
+    for (; line != end; ++line) {
+      forwarded = (forwarded ? *forwarded + "," : std::string()) + std::string(line->value());
+    }
+    return server_.trusted_proxies_.client(
+        peer_, forwarded ? std::optional<std::string_view>(*forwarded) : std::nullopt);
+  }
+
   void expire_in(std::chrono::milliseconds timeout) {
     connection_.deadline = (std::chrono::steady_clock::now() + timeout).time_since_epoch().count();
   }
 
   Server& server_;
   tcp::socket socket_;
-  std::string client_address_;
+  asio::ip::address peer_;
   Connection connection_;
 };
 
@@ -288,6 +353,7 @@ Server::Server(const config::ServerConfig& config, config::ListenAddress listen,
                Dispatcher& dispatcher, asio::thread_pool& handler_pool,
                std::shared_ptr<spdlog::logger> log)
     : config_(config),
+      trusted_proxies_(config.trusted_proxies),
       listen_(std::move(listen)),
       dispatcher_(dispatcher),
       handler_pool_(handler_pool),
@@ -389,6 +455,10 @@ void Server::drain() {
 void Server::on_connection_closed(Connection* connection) {
   std::lock_guard lock(connections_mutex_);
   connections_.remove(connection);
+  if (!connection->block.empty()) {
+    auto count = connections_per_block_.find(connection->block);
+    if (--count->second == 0) connections_per_block_.erase(count);
+  }
   connections_closed_.notify_all();
 }
 

@@ -3,12 +3,16 @@
 // coroutine per connection, blocking handlers on a separate pool.
 //
 // Guarantees: a request body over `max_body_bytes` gets 413 without being
-// read; headers that do not arrive within `header_timeout` close the
-// connection; connections over `max_connections` get 503; drain() stops
+// read; a request head that does not arrive within `header_timeout` of its
+// first byte closes the connection; connections over `max_connections`, or
+// over `max_connections_per_address` from one address block, get 503, as
+// does a body that would take the bodies held at once past
+// `max_body_memory`; drain() stops
 // accepting, closes idle keep-alive connections at once and lets busy ones
 // finish their current request.
 
 #include "config/core_config.hpp"
+#include "http/client_address.hpp"
 #include "http/dispatcher.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -23,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace orchestra::http {
@@ -50,11 +55,13 @@ class Server {
  private:
   struct Connection;
   class Session;
+  class BodyReservation;
 
   boost::asio::awaitable<void> sweep(std::size_t reactor);
   void on_connection_closed(Connection* connection);
 
   config::ServerConfig config_;
+  TrustedProxies trusted_proxies_;
   config::ListenAddress listen_;
   Dispatcher& dispatcher_;
   boost::asio::thread_pool& handler_pool_;
@@ -66,6 +73,8 @@ class Server {
   std::mutex connections_mutex_;
   std::condition_variable connections_closed_;
   std::list<Connection*> connections_;
+  std::unordered_map<std::string, std::size_t> connections_per_block_;
+  std::atomic<std::size_t> body_bytes_held_{0};
 
   std::vector<std::thread> threads_;
   struct Reactor;

@@ -4,11 +4,13 @@
 
 #include "support/task_harness.hpp"
 
+#include "auth/encoding.hpp"
 #include "auth/identity_store.hpp"
 
 #include <doctest/doctest.h>
 
 #include <latch>
+#include <memory>
 #include <thread>
 
 using namespace orchestra::testing;
@@ -111,6 +113,72 @@ TEST_CASE("two concurrent rotations of one token: one wins, the other is reuse")
     for (auto& thread : threads) thread.join();
     CHECK(((outcomes[0] == Outcome::rotated) != (outcomes[1] == Outcome::rotated)));
     CHECK((outcomes[0] == Outcome::reused || outcomes[1] == Outcome::reused));
+  }
+}
+
+TEST_CASE("a rotation waiting on a revocation that commits first mints no live token") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    IdentityStore store(harness.database());
+    auto user = *store.create_user("alice", "hash", {});
+    auto token = store.issue_refresh_token(user, 1h);
+    auto hash = sha256_hex(token);
+    soci::session revoker(harness.database().pool());
+    auto revocation = std::make_unique<orchestra::db::WriteTransaction>(revoker, harness.database().dialect());
+    revoker << "UPDATE refresh_tokens SET revoked_at = 1 WHERE token_hash = :hash", soci::use(hash);
+    Rotation rotation;
+    std::thread rotating([&] { rotation = store.rotate_refresh_token(token, 1h); });
+    std::this_thread::sleep_for(200ms);  // the rotation now waits for the revocation's lock
+    revocation->commit();
+    rotating.join();
+    CHECK(rotation.outcome == Outcome::revoked);
+    CHECK(rotation.token.empty());
+  }
+}
+
+TEST_CASE("a token that a family revocation missed is refused and revoked when presented") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    IdentityStore store(harness.database());
+    auto user = *store.create_user("alice", "hash", {});
+    auto first = store.issue_refresh_token(user, 1h);
+    auto second = store.rotate_refresh_token(first, 1h);
+    REQUIRE(second.outcome == Outcome::rotated);
+    // As a revocation whose statement began before the second token existed.
+    soci::session session(harness.database().pool());
+    auto hash = sha256_hex(first);
+    session << "UPDATE refresh_tokens SET revoked_at = 1 WHERE token_hash = :hash", soci::use(hash);
+    CHECK(store.rotate_refresh_token(second.token, 1h).outcome == Outcome::revoked);
+    CHECK(store.rotate_refresh_token(second.token, 1h).outcome == Outcome::revoked);
+  }
+}
+
+TEST_CASE("an unknown refresh token is answered without waiting for the write lock") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    IdentityStore store(harness.database());
+    soci::session writer(harness.database().pool());
+    orchestra::db::WriteTransaction held(writer, harness.database().dialect());
+    writer << "UPDATE users SET scopes = scopes";
+    CHECK(store.rotate_refresh_token("ort_guessed", 1h).outcome == Outcome::unknown);
+  }
+}
+
+TEST_CASE("scope grants at once from two admins lose neither") {
+  FOR_EACH_DATABASE {
+    TaskHarness harness(backend);
+    IdentityStore store(harness.database());
+    REQUIRE(store.create_user("alice", "hash", {}));
+    std::latch start(2);
+    std::vector<std::thread> admins;
+    for (const char* prefix : {"a", "b"}) {
+      admins.emplace_back([&, prefix] {
+        start.arrive_and_wait();
+        for (int i = 0; i < 20; ++i) store.change_scope("alice", prefix + std::to_string(i), true);
+      });
+    }
+    for (auto& admin : admins) admin.join();
+    CHECK(store.find_user_by_login("alice")->scopes.size() == 40);
   }
 }
 

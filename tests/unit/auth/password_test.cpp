@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 using orchestra::auth::PasswordHasher;
 
 TEST_CASE("passwords hash with argon2id and verify") {
@@ -31,4 +35,27 @@ TEST_CASE("a stored value that is not a hash never verifies") {
   CHECK_FALSE(hasher.verify("password1", ""));
   CHECK_FALSE(hasher.verify("password1", "$argon2id$v=19$m=65536,t=2,p=1$garbage"));
   CHECK_NOTHROW(hasher.verify_nothing("password1"));
+}
+
+TEST_CASE("with every slot busy, a hash is refused instead of queued behind them") {
+  using namespace std::chrono_literals;
+  // A wait long enough that, without the cap, every thread would hash.
+  PasswordHasher hasher(1, 10s);
+  std::atomic<int> refused = 0, hashed = 0;
+  std::vector<std::thread> floods;
+  for (int i = 0; i < 6; ++i) {
+    floods.emplace_back([&] {
+      try {
+        hasher.hash("password1");
+        ++hashed;
+      } catch (const orchestra::auth::HashingBusy&) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& thread : floods) thread.join();
+  // One hashes at once and at most one more waits; the others are refused.
+  CHECK(hashed >= 1);
+  CHECK(refused >= 3);
+  CHECK(hashed + refused == 6);
 }
