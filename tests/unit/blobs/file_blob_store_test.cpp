@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <string>
 
+#include <sys/stat.h>
+
 using namespace orchestra::blobs;
 using orchestra::testing::TempDir;
 namespace fs = std::filesystem;
@@ -73,12 +75,25 @@ TEST_CASE("any of several roots allows a file, a root may be a symlink or end in
   CHECK(read_all(*store.open(url_of(dir.path() / "real" / "c.txt"))) == "c");
 }
 
-TEST_CASE("a symlink inside a root to a file inside a root is followed") {
+TEST_CASE("symlinks inside a root are not followed, even to a file inside it") {
   TempDir dir;
-  dir.write("root/target.txt", "t");
-  fs::create_symlink(dir.path() / "root" / "target.txt", dir.path() / "root" / "link.txt");
+  dir.write("root/sub/target.txt", "t");
+  fs::create_symlink(dir.path() / "root" / "sub" / "target.txt", dir.path() / "root" / "link.txt");
+  fs::create_directory_symlink(dir.path() / "root" / "sub", dir.path() / "root" / "alias");
   FileBlobStore store({(dir.path() / "root").string()});
-  CHECK(read_all(*store.open(url_of(dir.path() / "root" / "link.txt"))) == "t");
+  const std::string reason = "outside the directories allowed by blobs.local.roots (symlinks are not followed)";
+  check_refused(store, url_of(dir.path() / "root" / "link.txt"), reason);
+  check_refused(store, "alias/target.txt", reason);
+  CHECK(read_all(*store.open("sub/target.txt")) == "t");
+}
+
+TEST_CASE("a FIFO in a root is refused at once instead of waiting for a writer") {
+  TempDir dir;
+  dir.write("root/a.txt", "a");
+  REQUIRE(::mkfifo((dir.path() / "root" / "pipe.csv").c_str(), 0600) == 0);
+  FileBlobStore store({(dir.path() / "root").string()});
+  check_refused(store, "pipe.csv", "not a regular file");
+  check_refused(store, url_of(dir.path() / "root" / "pipe.csv"), "not a regular file");
 }
 
 TEST_CASE("paths outside the roots are refused, including ../ escapes and symlinks") {
