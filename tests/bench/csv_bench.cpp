@@ -170,6 +170,7 @@ int main(int argc, char** argv) {
                       {"ORCHESTRA_LOG__ACCESS", "false"},
                       {"ORCHESTRA_BLOBS__S3__ENDPOINT", s3},
                       {"ORCHESTRA_BLOBS__S3__PATH_STYLE", "true"},
+                      {"ORCHESTRA_BLOBS__S3__ALLOWED", "[orchestra-test]"},
                       {"AWS_ACCESS_KEY_ID", "S3RVER"},
                       {"AWS_SECRET_ACCESS_KEY", "S3RVER"}};
       line("curl GET from S3 > /dev/null (baseline)",

@@ -180,6 +180,7 @@ Environment s3_env(const TempDir& dir, const std::string& endpoint) {
   auto env = csv_env(dir);
   env["ORCHESTRA_BLOBS__S3__ENDPOINT"] = endpoint;
   env["ORCHESTRA_BLOBS__S3__PATH_STYLE"] = "true";
+  env["ORCHESTRA_BLOBS__S3__ALLOWED"] = "[orchestra-test/e2e/]";
   env["AWS_ACCESS_KEY_ID"] = "S3RVER";
   env["AWS_SECRET_ACCESS_KEY"] = "S3RVER";
   return env;

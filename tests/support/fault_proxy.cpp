@@ -73,9 +73,9 @@ void FaultProxy::stall_after(std::size_t bytes, std::chrono::milliseconds pause,
   for (int i = 0; i < connections; ++i) queued_.push_back({Fault::Kind::stall, bytes, pause});
 }
 
-void FaultProxy::fail_next(int connections) {
+void FaultProxy::fail_next(int connections, int status) {
   std::lock_guard lock(mutex_);
-  for (int i = 0; i < connections; ++i) queued_.push_back({Fault::Kind::fail, 0, {}});
+  for (int i = 0; i < connections; ++i) queued_.push_back({Fault::Kind::fail, 0, {}, status});
 }
 
 FaultProxy::Fault FaultProxy::next_fault() {
@@ -106,9 +106,9 @@ void FaultProxy::serve(int client, Fault fault) {
       if (count <= 0) break;
       request.append(buffer, static_cast<std::size_t>(count));
     }
-    const char* answer =
-        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    send_all(client, answer, std::strlen(answer));
+    auto answer = "HTTP/1.1 " + std::to_string(fault.status) +
+                  " Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    send_all(client, answer.data(), answer.size());
     ::close(client);
     return;
   }

@@ -1,7 +1,7 @@
 #pragma once
 // A TCP proxy on loopback that forwards to an upstream port and misbehaves
 // on request: drops a connection after some response bytes, stalls, or
-// answers 500 without asking upstream. For testing clients of unreliable
+// answers an error status without asking upstream. For testing clients of unreliable
 // storage.
 
 #include <atomic>
@@ -26,8 +26,9 @@ class FaultProxy {
   // The next `connections` connections stop forwarding after `bytes`
   // response bytes for `pause`, then carry on.
   void stall_after(std::size_t bytes, std::chrono::milliseconds pause, int connections = 1);
-  // The next `connections` connections answer 500 to their first request.
-  void fail_next(int connections);
+  // The next `connections` connections answer `status` (500: a server
+  // error) to their first request.
+  void fail_next(int connections, int status = 500);
   int connections_seen() const { return seen_; }
 
  private:
@@ -35,6 +36,7 @@ class FaultProxy {
     enum class Kind { none, drop, stall, fail } kind = Kind::none;
     std::size_t bytes = 0;
     std::chrono::milliseconds pause{0};
+    int status = 500;
   };
   void accept_loop();
   void serve(int client, Fault fault);

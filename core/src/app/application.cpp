@@ -38,6 +38,7 @@ std::unique_ptr<blobs::BlobStore> make_blob_store(const config::BlobsConfig& con
     s3_config.max_attempts = config.s3_max_attempts;
     s3_config.stall_timeout = config.s3_stall_timeout;
     s3_config.range_bytes = static_cast<std::size_t>(config.s3_range_bytes);
+    s3_config.allowed = config.s3_allowed;
     auto variable = [](const char* name) {
       const char* value = std::getenv(name);
       return value != nullptr ? std::string(value) : std::string();

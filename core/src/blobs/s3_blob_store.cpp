@@ -146,8 +146,11 @@ Response with_retries(const S3Config& config, const std::string& name, Attempt&&
 }
 
 void check_status(const Response& response, const std::string& name) {
-  if (response.status == 404) throw BlobError(Kind::not_found, name + ": no such object");
-  if (response.status == 403) throw BlobError(Kind::invalid, name + ": access denied");
+  // Told apart, they would let a user probe which objects exist in buckets
+  // the server's credentials cannot read.
+  if (response.status == 404 || response.status == 403) {
+    throw BlobError(Kind::not_found, name + ": no such object, or no access to it");
+  }
   if (response.status == 412) {
     throw BlobError(Kind::invalid, name + ": the object changed while it was being read");
   }
@@ -231,6 +234,25 @@ std::string encode_key(const std::string& key) {
   return out;
 }
 
+bool valid_bucket(std::string_view bucket) {
+  return bucket.size() >= 3 && bucket.size() <= 63 &&
+         std::all_of(bucket.begin(), bucket.end(), [](unsigned char c) {
+           return std::islower(c) || std::isdigit(c) || c == '-' || c == '.';
+         });
+}
+
+// Servers and proxies in front of S3 may resolve "a/../b" as a path, which
+// would walk out of an allowed prefix.
+bool has_dot_segment(std::string_view key) {
+  while (true) {
+    auto slash = key.find('/');
+    auto segment = key.substr(0, slash);
+    if (segment == "." || segment == "..") return true;
+    if (slash == std::string_view::npos) return false;
+    key.remove_prefix(slash + 1);
+  }
+}
+
 }  // namespace
 
 S3BlobStore::S3BlobStore(S3Config config) : config_(std::move(config)) {
@@ -238,6 +260,26 @@ S3BlobStore::S3BlobStore(S3Config config) : config_(std::move(config)) {
     config_.endpoint = fmt::format("https://s3.{}.amazonaws.com", config_.region);
   }
   while (!config_.endpoint.empty() && config_.endpoint.back() == '/') config_.endpoint.pop_back();
+}
+
+bool S3BlobStore::allows(const std::string& bucket, const std::string& key) const {
+  return std::any_of(config_.allowed.begin(), config_.allowed.end(), [&](const std::string& entry) {
+    auto slash = entry.find('/');
+    if (slash == std::string::npos) return entry == bucket;
+    return entry.compare(0, slash, bucket) == 0 && slash == bucket.size() &&
+           key.starts_with(std::string_view(entry).substr(slash + 1));
+  });
+}
+
+std::optional<std::string> allowed_entry_problem(const std::string& entry) {
+  auto bucket = entry.substr(0, entry.find('/'));
+  if (!valid_bucket(bucket)) {
+    return fmt::format("'{}' does not start with a valid bucket name (bucket or bucket/prefix)", entry);
+  }
+  if (entry.size() > bucket.size() && has_dot_segment(entry.substr(bucket.size() + 1))) {
+    return fmt::format("'{}': '.' and '..' are not allowed in prefixes", entry);
+  }
+  return std::nullopt;
 }
 
 S3BlobStore::Location S3BlobStore::locate(const std::string& name) const {
@@ -248,13 +290,17 @@ S3BlobStore::Location S3BlobStore::locate(const std::string& name) const {
     throw BlobError(Kind::invalid, name + ": expected s3://bucket/key");
   }
   auto bucket = name.substr(kScheme.size(), slash - kScheme.size());
-  auto key = encode_key(name.substr(slash + 1));
-  bool valid_bucket = std::all_of(bucket.begin(), bucket.end(), [](unsigned char c) {
-    return std::islower(c) || std::isdigit(c) || c == '-' || c == '.';
-  });
-  if (!valid_bucket || bucket.size() < 3 || bucket.size() > 63) {
+  auto raw_key = name.substr(slash + 1);
+  if (!valid_bucket(bucket)) {
     throw BlobError(Kind::invalid, name + ": '" + bucket + "' is not a valid bucket name");
   }
+  if (has_dot_segment(raw_key)) {
+    throw BlobError(Kind::invalid, name + ": '.' and '..' are not allowed in keys");
+  }
+  if (!allows(bucket, raw_key)) {
+    throw BlobError(Kind::invalid, name + ": outside the buckets and prefixes allowed by blobs.s3.allowed");
+  }
+  auto key = encode_key(raw_key);
   if (config_.path_style) return {fmt::format("{}/{}/{}", config_.endpoint, bucket, key), name};
   auto scheme_end = config_.endpoint.find("://");
   auto host_at = scheme_end == std::string::npos ? 0 : scheme_end + 3;

@@ -9,7 +9,9 @@
 #include <orchestra/blobs.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace orchestra::blobs {
 
@@ -27,7 +29,13 @@ struct S3Config {
   std::string access_key;
   std::string secret_key;
   std::string session_token;
+  // "bucket" or "bucket/prefix" entries; a name is read only when one
+  // covers it, as local files only under their roots. Empty: none.
+  std::vector<std::string> allowed;
 };
+
+// Why `entry` cannot be a blobs.s3.allowed entry; nullopt when it can.
+std::optional<std::string> allowed_entry_problem(const std::string& entry);
 
 class S3BlobStore final : public BlobStore {
  public:
@@ -39,11 +47,13 @@ class S3BlobStore final : public BlobStore {
     std::string url;  // of the object
     std::string name;
   };
-  // Throws BlobError(invalid) for a malformed s3:// name.
+  // Throws BlobError(invalid) for a malformed s3:// name or one that no
+  // blobs.s3.allowed entry covers.
   Location locate(const std::string& name) const;
   const S3Config& config() const { return config_; }
 
  private:
+  bool allows(const std::string& bucket, const std::string& key) const;
   S3Config config_;
 };
 

@@ -1,6 +1,7 @@
 #include "config/core_config.hpp"
 
 #include "auth/scopes.hpp"
+#include "blobs/s3_blob_store.hpp"
 #include "db/url.hpp"
 #include "http/client_address.hpp"
 
@@ -153,6 +154,10 @@ BlobsConfig read_blobs(const ConfigSection& section) {
   blobs.s3_max_attempts = static_cast<int>(s3.get_int("max_attempts", 8, 1, 100));
   blobs.s3_stall_timeout = s3.get_positive_duration("stall_timeout", blobs.s3_stall_timeout);
   blobs.s3_range_bytes = s3.get_int("range_bytes", 8 << 20, 64 << 10, 1LL << 30);
+  blobs.s3_allowed = s3.get<std::vector<std::string>>("allowed", {});
+  for (const auto& entry : blobs.s3_allowed) {
+    if (auto problem = blobs::allowed_entry_problem(entry)) s3.report("allowed", *problem);
+  }
   return blobs;
 }
 

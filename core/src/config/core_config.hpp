@@ -92,6 +92,7 @@ struct BlobsConfig {
   int s3_max_attempts = 8;
   milliseconds s3_stall_timeout{10'000};
   std::int64_t s3_range_bytes = 8 << 20;
+  std::vector<std::string> s3_allowed;  // "bucket" or "bucket/prefix"; empty: none
 };
 
 struct AuthConfig {

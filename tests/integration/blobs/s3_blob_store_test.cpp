@@ -46,6 +46,7 @@ S3Config config_for(const std::string& url) {
   config.stall_timeout = 1s;
   config.access_key = "S3RVER";
   config.secret_key = "S3RVER";
+  config.allowed = {"orchestra-test"};
   return config;
 }
 
@@ -102,6 +103,62 @@ TEST_CASE("s3: stat, whole and offset reads, missing objects, bad names") {
   auto anonymous = config_for(*url);
   anonymous.access_key.clear();
   CHECK_THROWS_AS(S3BlobStore(anonymous).stat("s3://orchestra-test/happy/data.csv"), BlobError);
+}
+
+TEST_CASE("s3: only buckets and prefixes in blobs.s3.allowed are read, checked before any request") {
+  auto config = config_for("http://127.0.0.1:9");  // nothing listens: no request may be made
+  config.allowed = {"orchestra-test/reports/", "public-data"};
+  S3BlobStore store(config);
+  auto refusal = [&](const std::string& name) {
+    try {
+      store.stat(name);
+    } catch (const BlobError& error) {
+      return std::string(error.what()).substr(name.size());
+    }
+    return std::string("accepted");
+  };
+  const std::string outside = ": outside the buckets and prefixes allowed by blobs.s3.allowed";
+  CHECK(refusal("s3://orchestra-test/secrets/keys.csv") == outside);
+  CHECK(refusal("s3://orchestra-test/reportsX.csv") == outside);
+  CHECK(refusal("s3://other-bucket/reports/a.csv") == outside);
+  CHECK(refusal("s3://orchestra-test/reports/../secrets/keys.csv") == ": '.' and '..' are not allowed in keys");
+  // Allowed names get as far as the network (nothing listens here).
+  CHECK(refusal("s3://orchestra-test/reports/2026.csv").find("gave up") != std::string::npos);
+  CHECK(refusal("s3://public-data/any/key.csv").find("gave up") != std::string::npos);
+  CHECK(refusal("s3://orchestra-test/reports/x.csv") != outside);
+  CHECK(S3BlobStore(config_for("http://127.0.0.1:9")).locate("s3://orchestra-test/a").name == "s3://orchestra-test/a");
+  auto none = config_for("http://127.0.0.1:9");
+  none.allowed.clear();
+  CHECK_THROWS_WITH_AS(S3BlobStore(none).locate("s3://orchestra-test/a"),
+                       "s3://orchestra-test/a: outside the buckets and prefixes allowed by blobs.s3.allowed",
+                       BlobError);
+  CHECK(allowed_entry_problem("orchestra-test/reports/") == std::nullopt);
+  CHECK(allowed_entry_problem("Bad_Bucket"));
+  CHECK(allowed_entry_problem("orchestra-test/../x"));
+}
+
+TEST_CASE("s3: an object the credentials may not read is reported like a missing one") {
+  auto url = endpoint();
+  if (!url) return;
+  put(*url, "private/data.csv", "a,b\n1,2\n");
+  // s3rver checks no signatures: a proxy answers 403 as S3 does for a key
+  // the credentials may not read.
+  FaultProxy proxy(port_of(*url));
+  proxy.fail_next(1, 403);
+  auto denying = config_for(fmt::format("http://127.0.0.1:{}", proxy.port()));
+  auto message = [](S3BlobStore store, const std::string& name) {
+    try {
+      store.stat(name);
+    } catch (const BlobError& error) {
+      CHECK(error.kind() == BlobError::Kind::not_found);
+      return std::string(error.what()).substr(name.size());
+    }
+    return std::string("accepted");
+  };
+  auto denied = message(S3BlobStore(denying), "s3://orchestra-test/private/data.csv");
+  auto missing = message(S3BlobStore(config_for(*url)), "s3://orchestra-test/private/none.csv");
+  CHECK(denied == missing);
+  CHECK(denied == ": no such object, or no access to it");
 }
 
 TEST_CASE("s3: dropped connections, stalls and 500s are retried and resumed exactly") {
