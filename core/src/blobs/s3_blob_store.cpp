@@ -1,4 +1,5 @@
 #include "blobs/s3_blob_store.hpp"
+#include "blobs/s3_names.hpp"
 #include "http_client/curl_support.hpp"
 
 #include <curl/curl.h>
@@ -234,25 +235,6 @@ std::string encode_key(const std::string& key) {
   return out;
 }
 
-bool valid_bucket(std::string_view bucket) {
-  return bucket.size() >= 3 && bucket.size() <= 63 &&
-         std::all_of(bucket.begin(), bucket.end(), [](unsigned char c) {
-           return std::islower(c) || std::isdigit(c) || c == '-' || c == '.';
-         });
-}
-
-// Servers and proxies in front of S3 may resolve "a/../b" as a path, which
-// would walk out of an allowed prefix.
-bool has_dot_segment(std::string_view key) {
-  while (true) {
-    auto slash = key.find('/');
-    auto segment = key.substr(0, slash);
-    if (segment == "." || segment == "..") return true;
-    if (slash == std::string_view::npos) return false;
-    key.remove_prefix(slash + 1);
-  }
-}
-
 }  // namespace
 
 S3BlobStore::S3BlobStore(S3Config config) : config_(std::move(config)) {
@@ -269,17 +251,6 @@ bool S3BlobStore::allows(const std::string& bucket, const std::string& key) cons
     return entry.compare(0, slash, bucket) == 0 && slash == bucket.size() &&
            key.starts_with(std::string_view(entry).substr(slash + 1));
   });
-}
-
-std::optional<std::string> allowed_entry_problem(const std::string& entry) {
-  auto bucket = entry.substr(0, entry.find('/'));
-  if (!valid_bucket(bucket)) {
-    return fmt::format("'{}' does not start with a valid bucket name (bucket or bucket/prefix)", entry);
-  }
-  if (entry.size() > bucket.size() && has_dot_segment(entry.substr(bucket.size() + 1))) {
-    return fmt::format("'{}': '.' and '..' are not allowed in prefixes", entry);
-  }
-  return std::nullopt;
 }
 
 S3BlobStore::Location S3BlobStore::locate(const std::string& name) const {

@@ -34,8 +34,6 @@ struct S3Config {
   std::vector<std::string> allowed;
 };
 
-// Why `entry` cannot be a blobs.s3.allowed entry; nullopt when it can.
-std::optional<std::string> allowed_entry_problem(const std::string& entry);
 
 class S3BlobStore final : public BlobStore {
  public:

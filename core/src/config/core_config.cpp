@@ -1,7 +1,7 @@
 #include "config/core_config.hpp"
 
 #include "auth/scopes.hpp"
-#include "blobs/s3_blob_store.hpp"
+#include "blobs/s3_names.hpp"
 #include "db/url.hpp"
 #include "http/client_address.hpp"
 

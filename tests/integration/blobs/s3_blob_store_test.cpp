@@ -4,6 +4,8 @@
 // the byte where they stopped; an object replaced mid-read fails clearly.
 
 #include "support/fault_proxy.hpp"
+
+#include "blobs/s3_names.hpp"
 #include "support/temp_dir.hpp"
 
 #include "blobs/s3_blob_store.hpp"
