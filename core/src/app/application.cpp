@@ -1,5 +1,7 @@
 #include "app/application.hpp"
 
+#include "app/outage.hpp"
+
 #include "app/core_routes.hpp"
 #include "console/console_routes.hpp"
 #include "app/paths.hpp"
@@ -168,7 +170,7 @@ void Application::start_listeners() {
                         std::string_view purpose, http::TokenVerifier verify_token) {
     auto& dispatcher = *dispatchers_.emplace_back(std::make_unique<http::Dispatcher>(
         router, config_.log.access, log::logger("http"), std::move(verify_token),
-        config_.server.validate_responses));
+        config_.server.validate_responses, dependency_outage));
     metrics_.add([&dispatcher](std::string& out) { dispatcher.render_metrics(out); });
     auto& server = *servers_.emplace_back(std::make_unique<http::Server>(
         config_.server, address, dispatcher, *handler_pool_, log::logger("http")));

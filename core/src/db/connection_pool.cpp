@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace orchestra::db {
 namespace {
 
 constexpr auto kCheckpointEvery = std::chrono::milliseconds(500);
+constexpr auto kHealEvery = std::chrono::milliseconds(200);
 constexpr auto kWalRetryMax = std::chrono::milliseconds(50);
 
 // Switching a new file to WAL takes its lock without calling the busy
@@ -52,7 +54,10 @@ std::string describe(const Target& target) {
 
 ConnectionPool::ConnectionPool(const Target& target, int size,
                                std::chrono::milliseconds busy_timeout)
-    : target_(target), size_(static_cast<std::size_t>(size)), pool_(size_) {
+    : target_(target),
+      size_(static_cast<std::size_t>(size)),
+      pool_(size_),
+      busy_timeout_(busy_timeout) {
   if (target_.dialect == Dialect::sqlite) {
     auto parent = std::filesystem::path(target_.path).parent_path();
     std::error_code ignored;
@@ -62,25 +67,69 @@ ConnectionPool::ConnectionPool(const Target& target, int size,
     try {
       auto& session = pool_.at(i);
       session.open(target_.soci_backend, target_.connect_string);
-      if (target_.dialect == Dialect::sqlite) {
-        configure_sqlite(session, busy_timeout);
-      } else {
-        // libpq prints notices ("already exists, skipping") to stderr.
-        execute_script(session, Dialect::postgres, "SET client_min_messages TO WARNING");
-      }
+      configure(session);
     } catch (const std::exception& error) {
       throw std::runtime_error(
           fmt::format("cannot open the database ({}): {}", describe(target_), error.what()));
     }
   }
-  if (target_.dialect == Dialect::sqlite) {
-    checkpointer_ = std::jthread([this](std::stop_token stop) { checkpoint_loop(stop); });
-  }
+  maintainer_ = target_.dialect == Dialect::sqlite
+                    ? std::jthread([this](std::stop_token stop) { checkpoint_loop(stop); })
+                    : std::jthread([this](std::stop_token stop) { heal_loop(stop); });
 }
 
 ConnectionPool::~ConnectionPool() {
-  checkpointer_.request_stop();
+  maintainer_.request_stop();
   stop_.notify_all();
+}
+
+void ConnectionPool::configure(soci::session& session) {
+  if (target_.dialect == Dialect::sqlite) {
+    configure_sqlite(session, busy_timeout_);
+  } else {
+    // libpq prints notices ("already exists, skipping") to stderr.
+    execute_script(session, Dialect::postgres, "SET client_min_messages TO WARNING");
+  }
+}
+
+void ConnectionPool::heal_loop(std::stop_token stop) {
+  while (true) {
+    {
+      std::unique_lock lock(stop_mutex_);
+      if (stop_.wait_for(lock, stop, kHealEvery, [] { return false; })) return;
+      if (stop.stop_requested()) return;
+    }
+    heal_idle_sessions();
+  }
+}
+
+void ConnectionPool::heal_idle_sessions() {
+  // Every idle session at once (one at a time could lease the same one
+  // again and again); the healthy ones go back at once, the broken ones
+  // only once reconnected or given up on for this round.
+  std::vector<std::size_t> idle, broken;
+  std::size_t position = 0;
+  while (idle.size() < size_ && pool_.try_lease(position, 0)) idle.push_back(position);
+  for (auto leased : idle) {
+    auto* backend = static_cast<soci::postgresql_session_backend*>(pool_.at(leased).get_backend());
+    // Reads what the server sent meanwhile without blocking: a closed
+    // socket or a termination notice marks the connection bad.
+    PQconsumeInput(backend->conn_);
+    if (PQstatus(backend->conn_) == CONNECTION_BAD) {
+      broken.push_back(leased);
+    } else {
+      pool_.give_back(leased);
+    }
+  }
+  for (auto leased : broken) {
+    try {
+      pool_.at(leased).reconnect();
+      configure(pool_.at(leased));
+    } catch (const std::exception&) {
+      // The server is still down: the next round tries again.
+    }
+    pool_.give_back(leased);
+  }
 }
 
 void ConnectionPool::checkpoint_loop(std::stop_token stop) {

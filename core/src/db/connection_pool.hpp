@@ -1,7 +1,10 @@
 #pragma once
 // The SOCI connection pool behind Host::db(): every session is opened and
 // configured up front (SQLite: WAL, busy timeout, foreign keys), so a
-// misconfigured URL fails at start, not on the first request.
+// misconfigured URL fails at start, not on the first request. On
+// PostgreSQL, sessions whose server went away (a restart, a failover, a
+// terminated backend) are reconnected in the background while idle, so
+// the pool recovers without a restart of the process.
 
 #include "db/url.hpp"
 
@@ -35,13 +38,18 @@ class ConnectionPool final : public Database {
   // SQLite: checkpoints the WAL in the background, so no commit on a
   // request or claim path pays for copying it into the database file.
   void checkpoint_loop(std::stop_token stop);
+  // PostgreSQL: reconnects idle sessions whose connection broke.
+  void heal_loop(std::stop_token stop);
+  void heal_idle_sessions();
+  void configure(soci::session& session);
 
   Target target_;
   std::size_t size_;
   soci::connection_pool pool_;
   std::mutex stop_mutex_;
   std::condition_variable_any stop_;
-  std::jthread checkpointer_;  // last: stops before the pool goes
+  std::chrono::milliseconds busy_timeout_;
+  std::jthread maintainer_;  // last: stops before the pool goes
 };
 
 // Runs a multi-statement SQL script on `session` (SOCI runs one statement

@@ -16,12 +16,13 @@ std::string generate_request_id() {
 
 Dispatcher::Dispatcher(const Router& router, bool access_log,
                        std::shared_ptr<spdlog::logger> log, TokenVerifier verify_token,
-                       bool validate)
+                       bool validate, OutageTest outage)
     : router_(router),
       access_log_(access_log),
       validate_(validate),
       log_(std::move(log)),
-      verify_token_(std::move(verify_token)) {}
+      verify_token_(std::move(verify_token)),
+      outage_(std::move(outage)) {}
 
 const RouteTarget* Dispatcher::route(Request& request, Response& early) const {
   std::string_view target = request.target;
@@ -73,6 +74,13 @@ Response Dispatcher::invoke(const RouteTarget& target, Request& request) const {
     log_->error("[{}] {} {} failed (request {}): {}", target.owner,
                 method_name(request.method), target.path_template, request.request_id,
                 error.what());
+    if (auto dependency = outage_ ? outage_(error) : std::nullopt) {
+      auto response = Response::problem(
+          503, fmt::format("{} is unavailable; retry shortly (request {})", *dependency,
+                           request.request_id));
+      response.headers.emplace_back("Retry-After", "1");
+      return response;
+    }
   } catch (...) {
     log_->error("[{}] {} {} failed (request {}): unknown exception", target.owner,
                 method_name(request.method), target.path_template, request.request_id);

@@ -13,15 +13,25 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace orchestra::http {
+
+// Names the dependency (the database, Redis) whose outage a handler's
+// exception reports, or nullopt for any other failure.
+using OutageTest = std::function<std::optional<std::string>(const std::exception&)>;
 
 class Dispatcher {
  public:
   // With `validate`, every answer is checked against its route's schemas.
+  // A handler failure that `outage` names a dependency for is a 503 with
+  // Retry-After (the client may retry), any other a 500.
   Dispatcher(const Router& router, bool access_log, std::shared_ptr<spdlog::logger> log,
-             TokenVerifier verify_token = {}, bool validate = false);
+             TokenVerifier verify_token = {}, bool validate = false, OutageTest outage = {});
 
   // Routes `request` (whose `target` and `method` are set). On success the
   // request's path, query and params are filled and the target returned;
@@ -47,6 +57,7 @@ class Dispatcher {
   bool validate_;
   std::shared_ptr<spdlog::logger> log_;
   TokenVerifier verify_token_;
+  OutageTest outage_;
   mutable RouteMetrics unmatched_;
   std::atomic<std::int64_t> in_flight_{0};
 };

@@ -73,7 +73,8 @@ void RedisClient::connect(Connection& connection) {
   auto now = std::chrono::steady_clock::now();
   if (now < connection.retry_after) {
     throw RedisError(fmt::format("Redis at {}:{} is unreachable (retrying)", target_.host,
-                                 target_.port));
+                                 target_.port),
+                     true);
   }
   timeval timeout{static_cast<long>(kConnectTimeout.count()), 0};
   connection.context.reset(redisConnectWithTimeout(target_.host.c_str(), target_.port, timeout));
@@ -81,7 +82,7 @@ void RedisClient::connect(Connection& connection) {
     connection.context.reset();
     connection.retry_after = now + connection.backoff;
     connection.backoff = std::min(connection.backoff * 2, kMaxBackoff);
-    throw RedisError(fmt::format("Redis at {}:{}: {}", target_.host, target_.port, why));
+    throw RedisError(fmt::format("Redis at {}:{}: {}", target_.host, target_.port, why), true);
   };
   if (!connection.context) fail("cannot allocate a connection");
   if (connection.context->err) fail(connection.context->errstr);
@@ -128,7 +129,7 @@ Reply RedisClient::run(Connection& connection, const std::vector<std::string>& a
   if (raw == nullptr) {
     std::string why = connection.context->errstr;
     connection.context.reset();
-    throw RedisError(fmt::format("Redis at {}:{}: {}", target_.host, target_.port, why));
+    throw RedisError(fmt::format("Redis at {}:{}: {}", target_.host, target_.port, why), true);
   }
   return Reply(raw);
 }

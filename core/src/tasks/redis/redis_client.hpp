@@ -19,7 +19,14 @@ namespace orchestra::tasks::redis {
 
 class RedisError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // `unreachable`: no answer from Redis at all (down, connection lost),
+  // as opposed to an answer that is an error.
+  explicit RedisError(const std::string& what, bool unreachable = false)
+      : std::runtime_error(what), unreachable_(unreachable) {}
+  bool unreachable() const { return unreachable_; }
+
+ private:
+  bool unreachable_;
 };
 
 // An owned reply; converts to the shapes the backend uses.

@@ -1,0 +1,53 @@
+// db::ConnectionPool on a real PostgreSQL: sessions whose server-side
+// backend went away (as after a restart) are reconnected in the
+// background, so the pool recovers without restarting the process.
+
+#include "db/connection_pool.hpp"
+#include "db/url.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace orchestra::db;
+
+TEST_CASE("PostgreSQL: pooled sessions whose backends were terminated are reconnected while idle") {
+  const char* url = std::getenv("ORCHESTRA_TEST_POSTGRES_URL");
+  REQUIRE_MESSAGE(url != nullptr, "ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
+  constexpr int kSize = 3;
+  ConnectionPool pool(parse_database_url(url, 5), kSize, std::chrono::milliseconds(5000));
+  // Every session of the pool at once, each naming its server process.
+  std::vector<int> backends;
+  {
+    std::vector<std::unique_ptr<soci::session>> sessions;
+    for (int i = 0; i < kSize; ++i) {
+      auto& session = *sessions.emplace_back(std::make_unique<soci::session>(pool.pool()));
+      int pid = 0;
+      session << "SELECT pg_backend_pid()", soci::into(pid);
+      backends.push_back(pid);
+    }
+  }
+  // What a server restart does to them: their backends end.
+  {
+    ConnectionPool admin(parse_database_url(url, 5), 1, std::chrono::milliseconds(5000));
+    soci::session session(admin.pool());
+    for (int pid : backends) {
+      int ended = 0;
+      session << "SELECT pg_terminate_backend(:pid)::int", soci::use(pid), soci::into(ended);
+      REQUIRE(ended == 1);
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  std::vector<std::unique_ptr<soci::session>> sessions;
+  for (int i = 0; i < kSize; ++i) {
+    auto& session = *sessions.emplace_back(std::make_unique<soci::session>(pool.pool()));
+    int one = 0;
+    CHECK_NOTHROW(session << "SELECT 1", soci::into(one));
+    CHECK(one == 1);
+  }
+}
