@@ -12,10 +12,10 @@ namespace {
 
 // libpq and SOCI report a lost server in the message only: the SQLSTATE is
 // empty when no answer came at all.
-constexpr std::array<std::string_view, 8> kDatabaseOutages{
+constexpr std::array<std::string_view, 9> kDatabaseOutages{
     "Connection failed",         "server closed the connection", "no connection to the server",
     "could not connect",         "terminating connection",       "Connection refused",
-    "database is locked",        "the database system is"};
+    "database is locked",        "the database system is",       "Session is not connected"};
 
 }  // namespace
 

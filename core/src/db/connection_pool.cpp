@@ -111,11 +111,11 @@ void ConnectionPool::heal_idle_sessions() {
   std::size_t position = 0;
   while (idle.size() < size_ && pool_.try_lease(position, 0)) idle.push_back(position);
   for (auto leased : idle) {
+    // A reconnect that failed leaves the session without a backend.
     auto* backend = static_cast<soci::postgresql_session_backend*>(pool_.at(leased).get_backend());
     // Reads what the server sent meanwhile without blocking: a closed
     // socket or a termination notice marks the connection bad.
-    PQconsumeInput(backend->conn_);
-    if (PQstatus(backend->conn_) == CONNECTION_BAD) {
+    if (backend == nullptr || (PQconsumeInput(backend->conn_), PQstatus(backend->conn_) == CONNECTION_BAD)) {
       broken.push_back(leased);
     } else {
       pool_.give_back(leased);
@@ -171,6 +171,7 @@ std::optional<std::string> ConnectionPool::ping(std::chrono::milliseconds wait) 
 }
 
 void execute_script(soci::session& session, Dialect dialect, const std::string& script) {
+  if (session.get_backend() == nullptr) throw soci::soci_error("Session is not connected.");
   if (dialect == Dialect::sqlite) {
     auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
     char* message = nullptr;
@@ -178,7 +179,7 @@ void execute_script(soci::session& session, Dialect dialect, const std::string& 
                                  &message) != SQLITE_OK) {
       std::string text = message != nullptr ? message : "unknown SQLite error";
       sqlite_api::sqlite3_free(message);
-      throw std::runtime_error(text);
+      throw soci::soci_error(text);
     }
     return;
   }
@@ -189,7 +190,7 @@ void execute_script(soci::session& session, Dialect dialect, const std::string& 
   PQclear(result);
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     while (!error.empty() && error.back() == '\n') error.pop_back();
-    throw std::runtime_error(error);
+    throw soci::soci_error(error);
   }
 }
 

@@ -53,7 +53,7 @@ class ConnectionPool final : public Database {
 };
 
 // Runs a multi-statement SQL script on `session` (SOCI runs one statement
-// at a time; migrations hold many). Throws std::runtime_error.
+// at a time; migrations hold many). Throws soci::soci_error.
 void execute_script(soci::session& session, Dialect dialect, const std::string& script);
 
 }  // namespace orchestra::db

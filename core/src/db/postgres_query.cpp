@@ -9,7 +9,9 @@ namespace orchestra::db {
 
 std::vector<PostgresRow> query_postgres(soci::session& session, const std::string& sql,
                                         const std::vector<std::string>& parameters) {
+  // A session whose reconnect failed has no backend until the pool heals it.
   auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  if (backend == nullptr) throw soci::soci_error("Session is not connected.");
   std::vector<const char*> values;
   values.reserve(parameters.size());
   for (const auto& parameter : parameters) values.push_back(parameter.c_str());
@@ -21,7 +23,7 @@ std::vector<PostgresRow> query_postgres(soci::session& session, const std::strin
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     std::string error = PQresultErrorMessage(result.get());
     while (!error.empty() && error.back() == '\n') error.pop_back();
-    throw std::runtime_error(error);
+    throw soci::soci_error(error);
   }
   std::vector<PostgresRow> rows(static_cast<std::size_t>(PQntuples(result.get())));
   auto columns = PQnfields(result.get());

@@ -51,3 +51,20 @@ TEST_CASE("PostgreSQL: pooled sessions whose backends were terminated are reconn
     CHECK(one == 1);
   }
 }
+
+TEST_CASE("PostgreSQL: a session left without a connection by a failed reconnect fails cleanly and heals") {
+  const char* url = std::getenv("ORCHESTRA_TEST_POSTGRES_URL");
+  REQUIRE_MESSAGE(url != nullptr, "ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
+  ConnectionPool pool(parse_database_url(url, 5), 1, std::chrono::milliseconds(5000));
+  {
+    soci::session session(pool.pool());
+    // As after a reconnect while the server was down: SOCI drops the backend.
+    session.close();
+    CHECK_THROWS_AS(execute_script(session, Dialect::postgres, "SELECT 1"), soci::soci_error);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  soci::session session(pool.pool());
+  int one = 0;
+  CHECK_NOTHROW(session << "SELECT 1", soci::into(one));
+  CHECK(one == 1);
+}
