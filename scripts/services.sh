@@ -8,6 +8,20 @@
 #   ...
 #   stop_services        # stops what these started, and nothing else
 #
+#   crash_restart_postgres DIR [DOWN]   # SIGKILL, DOWN seconds (1), start again:
+#   crash_restart_redis DIR [DOWN]      # same port, same data; for chaos tests
+#
+# Durability, for callers that kill servers and count what survives (the
+# defaults suit tests that never do):
+#   SERVICES_PG_SYNCHRONOUS_COMMIT=on   a commit is acknowledged only once its
+#                                       WAL is written (default off); fsync
+#                                       stays off, as a killed process leaves
+#                                       the OS's page cache intact
+#   SERVICES_REDIS_APPENDONLY=yes       Redis keeps an append-only file (default no)
+#   SERVICES_REDIS_APPENDFSYNC=POLICY   its fsync policy (default everysec)
+# Both crash_restart_* also work run as a command from another program:
+#   scripts/services.sh crash_restart_redis DIR
+#
 # They export ORCHESTRA_TEST_POSTGRES_URL
 # (postgresql://postgres@127.0.0.1:PORT/orchestra_test) and
 # ORCHESTRA_TEST_REDIS_URL (redis://127.0.0.1:PORT/0). Every wait is
@@ -109,6 +123,24 @@ _services_as_pg() {
   )
 }
 
+# Sets _services_pg_user: as root, the cluster belongs to `postgres`.
+_services_pg_owner() {
+  _services_pg_user=
+  if [[ $(id -u) -eq 0 ]]; then
+    if ! id -u postgres >/dev/null 2>&1; then
+      _services_fail "running as root and there is no 'postgres' user to run PostgreSQL as"
+      return 1
+    fi
+    _services_pg_user=postgres
+  fi
+}
+
+# pg_ctl's -o for a server on 127.0.0.1:$1 with its socket in $2.
+_services_pg_options() {
+  echo "-p $1 -k '$2' -c listen_addresses=127.0.0.1 -c logging_collector=off -c fsync=off" \
+    "-c synchronous_commit=${SERVICES_PG_SYNCHRONOUS_COMMIT:-off} -c full_page_writes=off"
+}
+
 start_postgres() {
   if [[ $# -ne 1 || -z $1 ]]; then
     _services_fail "usage: start_postgres DIR"
@@ -131,14 +163,7 @@ start_postgres() {
     return 1
   fi
 
-  _services_pg_user=
-  if [[ $(id -u) -eq 0 ]]; then
-    if ! id -u postgres >/dev/null 2>&1; then
-      _services_fail "running as root and there is no 'postgres' user to run PostgreSQL as"
-      return 1
-    fi
-    _services_pg_user=postgres
-  fi
+  _services_pg_owner || return 1
   if ! mkdir -p "$pgdata" "$sock" || ! touch "$log" || ! chmod 755 "$dir" || ! chmod 700 "$pgdata"; then
     _services_fail "cannot prepare $pgdata, $sock and $log"
     return 1
@@ -171,8 +196,7 @@ start_postgres() {
     port=$(free_port) || return 1
     from=$(_services_size "$log")
     if _services_as_pg "$bin/pg_ctl" -D "$pgdata" -l "$log" -w -t 30 \
-        -o "-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c logging_collector=off -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null 2>&1; then
+        -o "$(_services_pg_options "$port" "$sock")" start >/dev/null 2>&1; then
       break
     fi
     # Still starting (or stuck): remember it, so stop_services stops it.
@@ -213,6 +237,23 @@ start_postgres() {
   export ORCHESTRA_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/orchestra_test"
 }
 
+# The configuration of a Redis in directory $1 on 127.0.0.1:$2; kept in
+# DIR/redis.conf so crash_restart_redis starts it again the same way.
+_services_redis_conf() {
+  local dir=$1
+  cat <<CONF
+port $2
+bind 127.0.0.1
+save ""
+appendonly ${SERVICES_REDIS_APPENDONLY:-no}
+appendfsync ${SERVICES_REDIS_APPENDFSYNC:-everysec}
+dir "$dir"
+daemonize yes
+pidfile "$dir/redis.pid"
+logfile "$dir/redis.log"
+CONF
+}
+
 start_redis() {
   if [[ $# -ne 1 || -z $1 ]]; then
     _services_fail "usage: start_redis DIR"
@@ -237,9 +278,9 @@ start_redis() {
     port=$(free_port) || return 1
     from=$(_services_size "$log")
     rm -f "$pidfile"
+    _services_redis_conf "$dir" "$port" >"$dir/redis.conf" || return 1
     # Redis writes its pidfile only once it is listening.
-    if ! out=$(redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
-        --daemonize yes --pidfile "$pidfile" --logfile "$log" 2>&1); then
+    if ! out=$(redis-server "$dir/redis.conf" 2>&1); then
       _services_fail "redis-server refused to start:"
       printf '  | %s\n' "$out" >&2
       return 1
@@ -329,10 +370,10 @@ stop_services() {
     unset ORCHESTRA_TEST_S3_ENDPOINT
   fi
   if [[ -n $_services_pg_data ]]; then
-    pid=$_services_pg_pid
-    if [[ -z $pid && -f $_services_pg_data/postmaster.pid ]]; then
-      pid=$(head -n 1 "$_services_pg_data/postmaster.pid" 2>/dev/null)
-    fi
+    # The pid file first: crash_restart_postgres (maybe run by another
+    # process) replaces the server this shell started.
+    pid=$(head -n 1 "$_services_pg_data/postmaster.pid" 2>/dev/null) || pid=''
+    [[ -n $pid ]] || pid=$_services_pg_pid
     if [[ -n $pid ]] && _services_is_ours "$pid" "$_services_pg_data"; then
       if bin=$(_services_pg_bin 2>/dev/null); then
         _services_as_pg "$bin/pg_ctl" -D "$_services_pg_data" -m fast -w -t 30 stop >/dev/null 2>&1
@@ -344,10 +385,8 @@ stop_services() {
     unset ORCHESTRA_TEST_POSTGRES_URL
   fi
   if [[ -n $_services_redis_pidfile ]]; then
-    pid=$_services_redis_pid
-    if [[ -z $pid && -s $_services_redis_pidfile ]]; then
-      pid=$(<"$_services_redis_pidfile")
-    fi
+    pid=$(cat "$_services_redis_pidfile" 2>/dev/null) || pid=''
+    [[ -n $pid ]] || pid=$_services_redis_pid
     if [[ -n $pid ]]; then
       _services_kill "$pid" "127.0.0.1:$_services_redis_port" ||
         _services_fail "Redis (pid $pid) did not stop"
@@ -357,3 +396,87 @@ stop_services() {
   fi
   return 0
 }
+
+# SIGKILLs every process in $@ and waits up to 10 s for them to be gone.
+_services_kill_now() {
+  local pid
+  kill -KILL "$@" 2>/dev/null
+  for pid in "$@"; do
+    _services_wait_gone "$pid" 100 || { _services_fail "pid $pid survived SIGKILL"; return 1; }
+  done
+}
+
+# Kills the PostgreSQL cluster in DIR/pg with SIGKILL (the postmaster and
+# every backend, as a crash would), waits DOWN seconds and starts it again
+# on the same port; returns once it accepts connections (crash recovery
+# included).
+crash_restart_postgres() {
+  if [[ $# -lt 1 || -z $1 ]]; then
+    _services_fail "usage: crash_restart_postgres DIR [DOWN_SECONDS]"
+    return 2
+  fi
+  local dir=$1 down=${2:-1} pgdata bin pid port from
+  pgdata=$dir/pg
+  pid=$(sed -n 1p "$pgdata/postmaster.pid" 2>/dev/null) || pid=''
+  port=$(sed -n 4p "$pgdata/postmaster.pid" 2>/dev/null) || port=''
+  if [[ ! $pid =~ ^[0-9]+$ || ! $port =~ ^[0-9]+$ ]] || ! _services_is_ours "$pid" "$pgdata"; then
+    _services_fail "no PostgreSQL of ours runs in $pgdata"
+    return 1
+  fi
+  bin=$(_services_pg_bin) || return 1
+  _services_pg_owner || return 1
+  # shellcheck disable=SC2046  # one word per child PID
+  _services_kill_now "$pid" $(pgrep -P "$pid") || return 1
+  sleep "$down"
+  from=$(_services_size "$dir/pg.log")
+  if ! _services_as_pg "$bin/pg_ctl" -D "$pgdata" -l "$dir/pg.log" -w -t 60 \
+      -o "$(_services_pg_options "$port" "$dir/pgsock")" start >/dev/null 2>&1; then
+    _services_fail "PostgreSQL did not start again on 127.0.0.1:$port; see $dir/pg.log:"
+    _services_tail "$dir/pg.log" "$from"
+    return 1
+  fi
+}
+
+# Kills the Redis of DIR with SIGKILL, waits DOWN seconds and starts it
+# again from DIR/redis.conf (same port, and its append-only file when
+# SERVICES_REDIS_APPENDONLY=yes started it); returns once it answers PING.
+crash_restart_redis() {
+  if [[ $# -lt 1 || -z $1 ]]; then
+    _services_fail "usage: crash_restart_redis DIR [DOWN_SECONDS]"
+    return 2
+  fi
+  local dir=$1 down=${2:-1} pid port from out _
+  pid=$(cat "$dir/redis.pid" 2>/dev/null) || pid=''
+  port=$(awk '$1 == "port" {print $2}' "$dir/redis.conf" 2>/dev/null) || port=''
+  if [[ ! $port =~ ^[0-9]+$ ]] || ! _services_is_ours "$pid" "127.0.0.1:$port"; then
+    _services_fail "no Redis of ours runs from $dir/redis.conf"
+    return 1
+  fi
+  _services_kill_now "$pid" || return 1
+  sleep "$down"
+  rm -f "$dir/redis.pid"
+  from=$(_services_size "$dir/redis.log")
+  if ! out=$(redis-server "$dir/redis.conf" 2>&1); then
+    _services_fail "redis-server refused to start again: $out"
+    return 1
+  fi
+  for _ in {1..300}; do  # 30 s: loading a long append-only file takes a while
+    [[ $(timeout 2 redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]] && return 0
+    sleep 0.1
+  done
+  _services_fail "Redis did not answer PING on 127.0.0.1:$port within 30 s of its restart; see $dir/redis.log:"
+  _services_tail "$dir/redis.log" "$from"
+  return 1
+}
+
+# Run as a command rather than sourced: the fault injectors above, for
+# programs that are not shells (tests/soak).
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  case ${1:-} in
+    crash_restart_postgres | crash_restart_redis) "$@" ;;
+    *)
+      _services_fail "usage: $0 crash_restart_postgres|crash_restart_redis DIR [DOWN_SECONDS]"
+      exit 2
+      ;;
+  esac
+fi
