@@ -145,3 +145,20 @@ TEST_CASE("request bodies past max_body_memory held at once get 503 with Retry-A
   auto small = HttpClient(server.port()).post("/api/v1/auth/login", std::string(600, ' '));
   CHECK(small.status == 400);
 }
+
+TEST_CASE("one address cannot hold more than a sixteenth of max_body_memory in request bodies") {
+  TempDir dir;
+  TestServer server(dir, "all", test_config(),
+                    {{"ORCHESTRA_SERVER__MAX_BODY_BYTES", "1000"},
+                     {"ORCHESTRA_SERVER__MAX_BODY_MEMORY", "16000"}});
+  boost::asio::io_context context;
+  auto slow = bounded_socket(context, server.port());
+  boost::asio::write(*slow, boost::asio::buffer(std::string(
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\n\r\n{\"login\":")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // 1,600 bytes is well within the 16,000 in all, but not within this address's 1,000.
+  auto refused = HttpClient(server.port()).request("POST", "/api/v1/auth/login", std::string(600, ' '),
+                                                   {{"Content-Type", "application/json"}});
+  CHECK(refused.status == 503);
+}

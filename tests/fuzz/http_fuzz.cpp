@@ -1,7 +1,8 @@
 // libFuzzer target for request heads and bodies: bytes as they would
 // arrive on one connection go through Beast's parser with the server's
 // limits, the framing check, and the target through the query parser and
-// the router, request after request as on a kept-alive connection.
+// the router, request after request as on a kept-alive connection. What
+// the framing check accepts with a Transfer-Encoding must be chunked.
 
 #include "http/framing.hpp"
 #include "http/router.hpp"
@@ -11,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -82,6 +84,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (orchestra::http::framing_problem(codings, head.count(bhttp::field::content_length) > 0)) {
       return 0;
     }
+    // What the framing check lets through is read the way every hop reads
+    // it: a Transfer-Encoding means a chunked body, never "no body".
+    if (codings && !parser.chunked()) std::abort();
     route(head.target(), head.method());
   }
   return 0;

@@ -156,9 +156,13 @@ Response AuthService::login(const Request& request) {
   } catch (const HashingBusy&) {
     limiter_.give_back(lowered, block);
     throw busy();
+  } catch (...) {
+    // Unchecked (the database is down, say): not a failure of the owner's.
+    limiter_.give_back(lowered, block);
+    throw;
   }
   if (!right) throw HttpError(401, kWrongCredentials);
-  limiter_.give_back(lowered, block);
+  limiter_.succeeded(lowered, block);
   return token_response(request, *user, store_.issue_refresh_token(user->id, config_.refresh_token_ttl));
 }
 

@@ -16,7 +16,8 @@ constexpr double kOneToken = 1.0 - 1e-9;
 
 TokenBuckets::TokenBuckets(int capacity, std::chrono::milliseconds window)
     : capacity_(capacity),
-      per_second_(capacity / std::chrono::duration<double>(window).count()) {}
+      per_second_(capacity / std::chrono::duration<double>(window).count()),
+      prune_above_(kPruneAbove) {}
 
 TokenBuckets::Bucket& TokenBuckets::refreshed(const std::string& key, Clock::time_point now) {
   prune(now);
@@ -31,11 +32,14 @@ TokenBuckets::Bucket& TokenBuckets::refreshed(const std::string& key, Clock::tim
 }
 
 void TokenBuckets::prune(Clock::time_point now) {
-  if (buckets_.size() <= kPruneAbove) return;
+  if (buckets_.size() <= prune_above_) return;
   std::erase_if(buckets_, [&](const auto& entry) {
     double elapsed = std::chrono::duration<double>(now - entry.second.updated).count();
     return entry.second.tokens + elapsed * per_second_ >= capacity_;
   });
+  // Scans stay rare while many keys are live at once: the next one waits
+  // until the map has doubled.
+  prune_above_ = std::max(kPruneAbove, 2 * buckets_.size());
 }
 
 std::chrono::seconds TokenBuckets::wait(const std::string& key, Clock::time_point now) {

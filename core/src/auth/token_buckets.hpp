@@ -31,6 +31,7 @@ class TokenBuckets {
 
   double capacity_;
   double per_second_;
+  std::size_t prune_above_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
 

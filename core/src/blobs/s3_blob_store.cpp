@@ -248,8 +248,10 @@ bool S3BlobStore::allows(const std::string& bucket, const std::string& key) cons
   return std::any_of(config_.allowed.begin(), config_.allowed.end(), [&](const std::string& entry) {
     auto slash = entry.find('/');
     if (slash == std::string::npos) return entry == bucket;
-    return entry.compare(0, slash, bucket) == 0 && slash == bucket.size() &&
-           key.starts_with(std::string_view(entry).substr(slash + 1));
+    // A prefix is a folder: "bucket/reports" allows reports/..., not reports-private/...
+    auto prefix = std::string(entry.substr(slash + 1));
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    return entry.compare(0, slash, bucket) == 0 && slash == bucket.size() && key.starts_with(prefix);
   });
 }
 

@@ -126,8 +126,9 @@ WorkerConfig read_worker(const ConfigSection& section) {
   worker.schedule_catch_up =
       static_cast<int>(section.get_int("schedule_catch_up", 1, 0, 1000));
   worker.time_zone = section.get<std::string>("time_zone", "UTC");
+  std::error_code unreadable;  // e.g. a name too long for a path: unknown too
   if (worker.time_zone != "UTC" &&
-      !std::filesystem::exists("/usr/share/zoneinfo/" + worker.time_zone)) {
+      !std::filesystem::exists("/usr/share/zoneinfo/" + worker.time_zone, unreadable)) {
     section.report("time_zone", "unknown time zone '" + worker.time_zone +
                                     "' (expected an IANA name such as Europe/Berlin)");
   }

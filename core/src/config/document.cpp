@@ -64,14 +64,14 @@ std::string join_path(const std::string& parent, const std::string& key) {
 YAML::Node find_child(const YAML::Node& map, const std::string& key) {
   if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
   for (const auto& entry : map) {
-    auto name = entry.first.as<std::string>();
+    auto name = entry.first.Scalar();
     if (name == key) return entry.second;
   }
   auto underscored = key;
   std::replace(underscored.begin(), underscored.end(), '-', '_');
   if (underscored != key) {
     for (const auto& entry : map) {
-      if (entry.first.as<std::string>() == underscored) return entry.second;
+      if (entry.first.Scalar() == underscored) return entry.second;
     }
   }
   return YAML::Node(YAML::NodeType::Undefined);
@@ -126,7 +126,8 @@ void Document::report_unknown_keys() {
   for (const auto& state : states) {
     if (!state->node.IsMap()) continue;
     for (const auto& entry : state->node) {
-      auto key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) continue;  // reported when the file was read
+      auto key = entry.first.Scalar();
       if (is_asked(state->asked, key)) continue;
       add_problem(join_path(state->path, key), entry.first,
                   "unknown key" + suggestion(key, state->asked));

@@ -57,7 +57,7 @@ YAML::Node parse_env_value(const std::string& value) {
 std::string existing_key(const YAML::Node& map, const std::string& segment) {
   if (!map.IsMap()) return segment;
   for (const auto& entry : map) {
-    auto key = entry.first.as<std::string>();
+    auto key = entry.first.Scalar();
     auto normalised = key;
     std::replace(normalised.begin(), normalised.end(), '-', '_');
     if (key == segment || normalised == segment) return key;
@@ -117,7 +117,12 @@ void report_duplicate_keys(Document& document, const YAML::Node& node, const std
   }
   std::map<std::string, int> first_line;
   for (const auto& entry : node) {
-    if (!entry.first.IsScalar()) continue;
+    if (!entry.first.IsScalar()) {
+      // Elsewhere keys are read as their text, which such a key has none of.
+      document.add_problem(path.empty() ? "(document)" : path, entry.first,
+                           "a key must be a plain name, not a list or a map");
+      continue;
+    }
     auto key = entry.first.Scalar();
     auto child_path = join_path(path, key);
     auto [seen, inserted] = first_line.emplace(key, entry.first.Mark().line + 1);

@@ -218,7 +218,7 @@ ConfigSection ConfigSection::section(const std::string& key) const {
 std::vector<std::string> ConfigSection::keys() const {
   std::vector<std::string> names;
   if (!state_->node.IsMap()) return names;
-  for (const auto& entry : state_->node) names.push_back(entry.first.as<std::string>());
+  for (const auto& entry : state_->node) names.push_back(entry.first.Scalar());
   return names;
 }
 

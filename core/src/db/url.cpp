@@ -64,6 +64,9 @@ std::string postgres_keywords(const std::string& url) {
   auto parameters = http::parse_query(query);
   if (!parameters) throw std::invalid_argument("database.url: malformed query string in " + url);
   for (const auto& [key, value] : *parameters) append_keyword(keywords, key, value);
+  // Without it, reconnecting to a host that drops packets (a failover, a
+  // partition) blocks for minutes of TCP retries.
+  if (!parameters->contains("connect_timeout")) append_keyword(keywords, "connect_timeout", "5");
   return keywords;
 }
 

@@ -24,6 +24,23 @@ std::optional<ip::address> parse_address(std::string_view text) {
   return unmapped(address);
 }
 
+// An X-Forwarded-For entry as some proxies write it: "1.2.3.4:5678" and
+// "[2001:db8::1]:5678" carry the client's port too.
+std::optional<ip::address> parse_forwarded(std::string_view entry) {
+  while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+  while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+  if (entry.starts_with('[')) {
+    auto close = entry.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    return parse_address(entry.substr(1, close - 1));
+  }
+  if (auto colon = entry.find(':'); colon != std::string_view::npos &&
+                                    entry.find(':', colon + 1) == std::string_view::npos) {
+    entry = entry.substr(0, colon);
+  }
+  return parse_address(entry);
+}
+
 ip::address_v6::bytes_type masked(ip::address_v6::bytes_type bytes, unsigned prefix) {
   for (unsigned bit = prefix; bit < 128; ++bit) bytes[bit / 8] &= ~(0x80u >> (bit % 8));
   return bytes;
@@ -82,7 +99,7 @@ ip::address TrustedProxies::client(const ip::address& peer,
     auto comma = rest.rfind(',');
     auto entry = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
-    auto address = parse_address(entry);
+    auto address = parse_forwarded(entry);
     if (!address) break;
     client = *address;
   }

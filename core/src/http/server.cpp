@@ -53,26 +53,44 @@ struct Server::Connection {
   std::string block = {};
 };
 
-// Bytes of request bodies held in memory by every connection together:
-// a reservation of the declared (or largest allowed) size while a body is
-// read and handled.
+// Bytes of request bodies held in memory: a reservation of the declared
+// (or largest allowed) size while a body is read and handled, within the
+// budget of every connection together and, so one address cannot take it
+// all, within a sixteenth of it (at least one body) per address block.
 class Server::BodyReservation {
  public:
-  BodyReservation(std::atomic<std::size_t>& held, std::size_t budget, std::size_t bytes)
-      : held_(held), bytes_(bytes) {
-    if (held_.fetch_add(bytes_) + bytes_ > budget && bytes_ > 0) {
-      held_.fetch_sub(bytes_);
+  BodyReservation(Server& server, const std::string& block, std::size_t bytes)
+      : server_(server), block_(block), bytes_(bytes) {
+    if (bytes_ == 0) return;
+    const auto& config = server_.config_;
+    auto per_block = std::max(config.max_body_bytes, config.max_body_memory / 16);
+    std::lock_guard lock(server_.connections_mutex_);
+    auto& held_by_block = server_.body_bytes_per_block_[block_];
+    if (server_.body_bytes_held_ + bytes_ > config.max_body_memory ||
+        (!block_.empty() && held_by_block + bytes_ > per_block)) {
+      if (held_by_block == 0) server_.body_bytes_per_block_.erase(block_);
       bytes_ = 0;
       granted_ = false;
+      return;
     }
+    server_.body_bytes_held_ += bytes_;
+    held_by_block += bytes_;
   }
-  ~BodyReservation() { held_.fetch_sub(bytes_); }
+  ~BodyReservation() {
+    if (bytes_ == 0) return;
+    std::lock_guard lock(server_.connections_mutex_);
+    server_.body_bytes_held_ -= bytes_;
+    auto held_by_block = server_.body_bytes_per_block_.find(block_);
+    held_by_block->second -= bytes_;
+    if (held_by_block->second == 0) server_.body_bytes_per_block_.erase(held_by_block);
+  }
   BodyReservation(const BodyReservation&) = delete;
   BodyReservation& operator=(const BodyReservation&) = delete;
   bool granted() const { return granted_; }
 
  private:
-  std::atomic<std::size_t>& held_;
+  Server& server_;
+  std::string block_;
   std::size_t bytes_;
   bool granted_ = true;
 };
@@ -123,6 +141,12 @@ class Server::Session {
 
   asio::awaitable<void> run() {
     auto [open, from_block] = register_connection();
+    // The connection's bookkeeping is undone on every way out, an
+    // exception included.
+    struct Closed {
+      Session& session;
+      ~Closed() { session.server_.on_connection_closed(&session.connection_); }
+    } closed{*this};
     if (open > static_cast<std::size_t>(server_.config_.max_connections)) {
       co_await write_problem(503, "the server has too many open connections", 11);
     } else if (from_block > static_cast<std::size_t>(server_.config_.max_connections_per_address)) {
@@ -132,7 +156,6 @@ class Server::Session {
     }
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    server_.on_connection_closed(&connection_);
   }
 
  private:
@@ -183,7 +206,7 @@ class Server::Session {
         co_return;
       }
       connection_.busy = true;
-      BodyReservation body_memory(server_.body_bytes_held_, server_.config_.max_body_memory,
+      BodyReservation body_memory(server_, connection_.block,
                                   parser.is_done() ? 0
                                   : parser.content_length()
                                       ? static_cast<std::size_t>(*parser.content_length())

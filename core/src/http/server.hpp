@@ -74,7 +74,10 @@ class Server {
   std::condition_variable connections_closed_;
   std::list<Connection*> connections_;
   std::unordered_map<std::string, std::size_t> connections_per_block_;
-  std::atomic<std::size_t> body_bytes_held_{0};
+  // Request body bytes reserved, in all and per address block; guarded by
+  // connections_mutex_.
+  std::size_t body_bytes_held_ = 0;
+  std::unordered_map<std::string, std::size_t> body_bytes_per_block_;
 
   std::vector<std::thread> threads_;
   struct Reactor;

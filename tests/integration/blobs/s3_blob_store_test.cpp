@@ -109,7 +109,7 @@ TEST_CASE("s3: stat, whole and offset reads, missing objects, bad names") {
 
 TEST_CASE("s3: only buckets and prefixes in blobs.s3.allowed are read, checked before any request") {
   auto config = config_for("http://127.0.0.1:9");  // nothing listens: no request may be made
-  config.allowed = {"orchestra-test/reports/", "public-data"};
+  config.allowed = {"orchestra-test/reports", "public-data"};
   S3BlobStore store(config);
   auto refusal = [&](const std::string& name) {
     try {
@@ -122,6 +122,7 @@ TEST_CASE("s3: only buckets and prefixes in blobs.s3.allowed are read, checked b
   const std::string outside = ": outside the buckets and prefixes allowed by blobs.s3.allowed";
   CHECK(refusal("s3://orchestra-test/secrets/keys.csv") == outside);
   CHECK(refusal("s3://orchestra-test/reportsX.csv") == outside);
+  CHECK(refusal("s3://orchestra-test/reports-private/keys.csv") == outside);  // a prefix is a folder
   CHECK(refusal("s3://other-bucket/reports/a.csv") == outside);
   CHECK(refusal("s3://orchestra-test/reports/../secrets/keys.csv") == ": '.' and '..' are not allowed in keys");
   // Allowed names get as far as the network (nothing listens here).

@@ -83,3 +83,13 @@ TEST_CASE("registrations are limited per address") {
   CHECK(*wait == 1800s);
   CHECK_FALSE(limiter.admit("10.0.0.2", start));
 }
+
+TEST_CASE("guesses from many addresses exhaust the per-login limit, but not for an address the owner signed in from") {
+  LoginLimiter limiter(limits(10, 20, 100));
+  auto start = LoginLimiter::Clock::now();
+  REQUIRE_FALSE(limiter.admit("alice", "owner", start));
+  limiter.succeeded("alice", "owner", start);
+  for (int i = 0; i < 20; ++i) limiter.admit("alice", "10.0.0." + std::to_string(i), start);
+  CHECK(limiter.admit("alice", "10.0.0.99", start));
+  CHECK_FALSE(limiter.admit("alice", "owner", start));
+}

@@ -513,3 +513,18 @@ TEST_CASE("a malformed override variable is located at the variable") {
                        "mean 'threads'?)",
                        {{"ORCHESTRA_SERVER___THREADS", "4"}});
 }
+
+// Found by fuzzing: a key that is a list or a map threw a yaml-cpp
+// conversion error out of the loader instead of a config problem.
+TEST_CASE("a key that is a list or a map is a config problem, not a crash") {
+  auto found = problems_of(kMinimal + "? [a, b]\n: 1\nserver:\n  ? {x: 1}\n  : 2\n");
+  CHECK_MESSAGE(found.size() == 2, joined(found));
+  CHECK(joined(found).find("a key must be a plain name") != std::string::npos);
+  auto with_override = problems_of("? [a]\n: 1\n" + kMinimal, {{"ORCHESTRA_SERVER__THREADS", "2"}});
+  CHECK(joined(with_override).find("a key must be a plain name") != std::string::npos);
+}
+
+TEST_CASE("a time zone too long to be a file name is unknown, not a crash") {
+  auto found = problems_of(kMinimal + "worker:\n  time_zone: " + std::string(300, 'z') + "\n");
+  CHECK(joined(found).find("unknown time zone") != std::string::npos);
+}

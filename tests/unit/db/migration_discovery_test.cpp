@@ -165,12 +165,17 @@ TEST_CASE("postgresql:// URLs are passed to libpq as keywords") {
   CHECK(postgres.soci_backend == "postgresql");
   CHECK(postgres.connect_string ==
         "host='db.local' port='5433' dbname='app' user='user' password='p@ss' "
-        "options='-csearch_path=s' sslmode='disable'");
-  CHECK(parse_database_url("postgres://h/d", 5).connect_string == "host='h' dbname='d'");
+        "options='-csearch_path=s' sslmode='disable' connect_timeout='5'");
+  CHECK(parse_database_url("postgres://h/d", 5).connect_string ==
+        "host='h' dbname='d' connect_timeout='5'");
+  // A host that drops packets must not stall a reconnect for minutes; the
+  // URL's own connect_timeout wins.
+  CHECK(parse_database_url("postgres://h/d?connect_timeout=2", 5).connect_string ==
+        "host='h' dbname='d' connect_timeout='2'");
   CHECK(parse_database_url("postgresql://u@[::1]:6543/d", 5).connect_string ==
-        "host='::1' port='6543' dbname='d' user='u'");
+        "host='::1' port='6543' dbname='d' user='u' connect_timeout='5'");
   CHECK(parse_database_url("postgresql://u:it's@h/d", 5).connect_string ==
-        "host='h' dbname='d' user='u' password='it\\'s'");
+        "host='h' dbname='d' user='u' password='it\\'s' connect_timeout='5'");
 }
 
 TEST_CASE("unsupported schemes and sqlite URLs without a file are refused") {

@@ -40,6 +40,9 @@ TEST_CASE("the client is the nearest X-Forwarded-For entry no trusted proxy wrot
   CHECK(proxies.client(proxy, "10.0.0.7, 10.0.0.5").to_string() == "10.0.0.7");
   CHECK(proxies.client(proxy, "garbage, 10.0.0.5").to_string() == "10.0.0.5");
   CHECK(proxies.client(proxy, " 2001:db8::1 ").to_string() == "2001:db8::1");
+  // Some proxies add the client's port.
+  CHECK(proxies.client(proxy, "203.0.113.9:51234").to_string() == "203.0.113.9");
+  CHECK(proxies.client(proxy, "[2001:db8::7]:443").to_string() == "2001:db8::7");
 }
 
 TEST_CASE("IPv4 addresses are limited alone, IPv6 addresses per /64") {
