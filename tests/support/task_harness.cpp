@@ -211,6 +211,14 @@ void TaskHarness::define_test_types(tasks::TaskService& service) {
     }
     return fmt::format(R"({{"attempt":{}}})", context.attempt());
   }, quick);
+  // Meets a database outage on its first `outages` runs.
+  types.define("test", "test.outage", [](TaskContext& context) {
+    count_execution(context.id());
+    if (runs_of(context.id()) <= payload_int(context.payload(), "outages")) {
+      throw soci::soci_error("Cannot prepare statement. Fatal error. Connection failed.");
+    }
+    return fmt::format(R"({{"attempt":{}}})", context.attempt());
+  }, quick);
   types.define("test", "test.permanent", [](TaskContext&) -> std::string {
     throw tasks::PermanentError("never");
   }, quick);

@@ -53,7 +53,7 @@ class TaskHarness {
                              std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // Defines the standard test types (test.noop, test.value, test.sum,
-  // test.flaky, test.fail, test.permanent, test.sleep) on `service`.
+  // test.flaky, test.fail, test.permanent, test.sleep, test.outage) on `service`.
   static void define_test_types(tasks::TaskService& service);
   static std::map<std::string, int>& executions();  // task id -> runs
   static std::mutex& executions_mutex();

@@ -1,6 +1,6 @@
 #include "app/application.hpp"
 
-#include "app/outage.hpp"
+#include "tasks/outage.hpp"
 
 #include "app/core_routes.hpp"
 #include "console/console_routes.hpp"
@@ -170,7 +170,7 @@ void Application::start_listeners() {
                         std::string_view purpose, http::TokenVerifier verify_token) {
     auto& dispatcher = *dispatchers_.emplace_back(std::make_unique<http::Dispatcher>(
         router, config_.log.access, log::logger("http"), std::move(verify_token),
-        config_.server.validate_responses, dependency_outage));
+        config_.server.validate_responses, tasks::dependency_outage));
     metrics_.add([&dispatcher](std::string& out) { dispatcher.render_metrics(out); });
     auto& server = *servers_.emplace_back(std::make_unique<http::Server>(
         config_.server, address, dispatcher, *handler_pool_, log::logger("http")));

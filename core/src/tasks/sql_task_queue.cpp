@@ -229,7 +229,7 @@ class Work {
       case Outcome::Kind::retry: return retry_later(outcome, now);
       case Outcome::Kind::dead: return finish_unsuccessfully(outcome, "dead", now);
       case Outcome::Kind::cancelled: return finish_unsuccessfully(outcome, "cancelled", now);
-      case Outcome::Kind::released: return release(outcome);
+      case Outcome::Kind::released: return release(outcome, now);
     }
     return false;
   }
@@ -531,14 +531,29 @@ class Work {
     return true;
   }
 
-  bool release(const Outcome& outcome) {
+  // Back to the queue with its attempt given back: at once, or at
+  // `retry_at` with the error noted (a dependency was down).
+  bool release(const Outcome& outcome, std::int64_t now) {
     long long token = outcome.token;
+    if (outcome.retry_at == 0) {
+      soci::statement statement =
+          (session_.prepare << "UPDATE tasks SET state = 'queued', attempts = attempts - 1, "
+                               "lease_owner = NULL, lease_until = NULL WHERE id = :id "
+                               "AND token = :token AND state = 'running'",
+           soci::use(outcome.id), soci::use(token));
+      return db::affected_rows(statement) == 1;
+    }
+    long long retry_at = outcome.retry_at;
     soci::statement statement =
-        (session_.prepare << "UPDATE tasks SET state = 'queued', attempts = attempts - 1, "
-                             "lease_owner = NULL, lease_until = NULL WHERE id = :id "
-                             "AND token = :token AND state = 'running'",
-         soci::use(outcome.id), soci::use(token));
-    return db::affected_rows(statement) == 1;
+        (session_.prepare << "UPDATE tasks SET state = 'retrying', attempts = attempts - 1, "
+                             "run_at = :run_at, error = :error, lease_owner = NULL, "
+                             "lease_until = NULL WHERE id = :id AND token = :token "
+                             "AND state = 'running'",
+         soci::use(retry_at), soci::use(outcome.result_or_error), soci::use(outcome.id),
+         soci::use(token));
+    if (db::affected_rows(statement) != 1) return false;
+    note_error(outcome.id, outcome.result_or_error, now);
+    return true;
   }
 
   // A dead or cancelled task fails its live dependents (policy `fail`,

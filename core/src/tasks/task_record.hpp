@@ -102,7 +102,9 @@ struct Outcome {
   std::int64_t token = 0;
   Kind kind = Kind::succeeded;
   std::string result_or_error;  // result JSON, or the error text
-  std::int64_t retry_at = 0;    // for retry
+  // For retry; for released, when set: run again then (the error noted),
+  // else at once.
+  std::int64_t retry_at = 0;
 };
 
 struct ListFilter {

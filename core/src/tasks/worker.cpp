@@ -1,5 +1,7 @@
 #include "tasks/worker.hpp"
 
+#include "tasks/outage.hpp"
+
 #include <orchestra/json.hpp>
 
 #include <rapidjson/document.h>
@@ -26,6 +28,8 @@ constexpr std::size_t kOldestFirstEvery = 10;
 constexpr auto kWorkerHeartbeat = std::chrono::seconds(5);
 constexpr auto kPurgeEvery = std::chrono::minutes(1);
 constexpr auto kErrorPause = milliseconds(500);
+// A task that met a database or Redis outage runs again after this long.
+constexpr std::int64_t kOutageRetryMs = 2000;
 // Tasks faster than this are prefetched kFastPrefetch per handler thread,
 // so one backend round trip feeds many; slower ones are claimed only as
 // handlers free up, leaving them to idle workers elsewhere.
@@ -604,6 +608,12 @@ Worker::StepOutcome Worker::run(Context& context) {
       outcome.kind = Outcome::Kind::cancelled;
     } else if (context.told_shutdown()) {
       outcome.kind = Outcome::Kind::released;
+    } else if (auto dependency = dependency_outage(error)) {
+      // Not the task's fault: an outage longer than its attempts' backoff
+      // must not send it to the dead list. Retried later, no attempt counted.
+      outcome.kind = Outcome::Kind::released;
+      outcome.result_or_error = fmt::format("{} is unavailable: {}", *dependency, error.what());
+      outcome.retry_at = now_millis() + kOutageRetryMs;
     } else {
       fail(error.what(), false);
     }

@@ -591,3 +591,22 @@ TEST_CASE("a claimed task names the queue it was claimed from") {
     CHECK(claimed[1].queue == "test");
   }
 }
+
+// Found by the chaos soak: a delivery task spent its ten attempts during a
+// PostgreSQL restart and went dead, so its notifications were never sent.
+TEST_CASE("a task that meets a database outage runs again later without spending an attempt") {
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    harness.open();
+    NewTask task;
+    task.type = "test.outage";
+    task.payload = R"({"outages":2})";
+    task.max_attempts = 1;
+    auto id = harness.enqueue(task);
+    harness.start_worker(1);
+    auto done = harness.wait_for(id, State::succeeded, std::chrono::seconds(20));
+    CHECK(done.attempts == 1);
+    CHECK(TaskHarness::runs_of(id) == 3);
+    CHECK(done.attempt_errors.size() == 2);
+  }
+}

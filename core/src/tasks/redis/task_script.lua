@@ -313,12 +313,22 @@ local function apply_outcome(id, token, kind, value, retry_at, now)
     if not t.cancel then return 0 end
     cancel_finished(t, now)
   elseif kind == 'released' then
-    set_state(t, 'queued')
+    -- Its attempt given back; with a retry_at (a dependency was down) it
+    -- runs again then, its error noted.
+    local later = tonumber(retry_at) > 0
+    local state = later and 'retrying' or 'queued'
+    if later then note_error(t, value, now) end
+    set_state(t, state)
     leave_stream(t)
     later_zrem(LEASES, id)
-    redis.call('HSET', tkey(id), 'state', 'queued', 'entry', '', 'attempts', t.attempts - 1,
+    redis.call('HSET', tkey(id), 'state', state, 'entry', '', 'attempts', t.attempts - 1,
       'lease_owner', '', 'lease_until', '')
-    t.run_at = now
+    if later then
+      redis.call('HSET', tkey(id), 'run_at', retry_at, 'error', value)
+      t.run_at = tonumber(retry_at)
+    else
+      t.run_at = now
+    end
     make_ready(t, now)
   end
   return 1

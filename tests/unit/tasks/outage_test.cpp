@@ -1,7 +1,7 @@
 // app::dependency_outage and the dispatcher: a handler failing because the
 // database or Redis is down answers 503 with Retry-After, not 500.
 
-#include "app/outage.hpp"
+#include "tasks/outage.hpp"
 #include "http/dispatcher.hpp"
 #include "tasks/redis/redis_client.hpp"
 
@@ -10,7 +10,7 @@
 #include <soci/soci.h>
 #include <spdlog/sinks/null_sink.h>
 
-using orchestra::app::dependency_outage;
+using orchestra::tasks::dependency_outage;
 using orchestra::tasks::redis::RedisError;
 namespace http = orchestra::http;
 

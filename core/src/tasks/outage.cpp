@@ -1,4 +1,4 @@
-#include "app/outage.hpp"
+#include "tasks/outage.hpp"
 
 #include "tasks/redis/redis_client.hpp"
 
@@ -7,7 +7,7 @@
 #include <array>
 #include <string_view>
 
-namespace orchestra::app {
+namespace orchestra::tasks {
 namespace {
 
 // libpq and SOCI report a lost server in the message only: the SQLSTATE is
@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 9> kDatabaseOutages{
 }  // namespace
 
 std::optional<std::string> dependency_outage(const std::exception& error) {
-  if (const auto* redis = dynamic_cast<const tasks::redis::RedisError*>(&error)) {
+  if (const auto* redis = dynamic_cast<const redis::RedisError*>(&error)) {
     if (redis->unreachable()) return "Redis";
     return std::nullopt;
   }
@@ -34,4 +34,4 @@ std::optional<std::string> dependency_outage(const std::exception& error) {
   return std::nullopt;
 }
 
-}  // namespace orchestra::app
+}  // namespace orchestra::tasks
