@@ -89,6 +89,18 @@ std::string read_until_closed(boost::asio::ip::tcp::socket& socket) {
   return received + (error == boost::asio::error::eof ? "<closed>" : "<" + error.message() + ">");
 }
 
+// A POST that declared a 1000-byte body and sent a few bytes of it: it
+// holds its reservation while the rest trickles in.
+std::unique_ptr<boost::asio::ip::tcp::socket> slow_upload(boost::asio::io_context& context,
+                                                          std::uint16_t port) {
+  auto socket = bounded_socket(context, port);
+  boost::asio::write(*socket, boost::asio::buffer(std::string(
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\n\r\n{\"login\":")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  return socket;
+}
+
 }  // namespace
 
 TEST_CASE("the header timeout runs from the first byte of every request on a kept-alive connection") {
@@ -129,14 +141,8 @@ TEST_CASE("request bodies past max_body_memory held at once get 503 with Retry-A
                     {{"ORCHESTRA_SERVER__MAX_BODY_BYTES", "1000"},
                      {"ORCHESTRA_SERVER__MAX_BODY_MEMORY", "1500"}});
   boost::asio::io_context context;
-  // A slow upload holds 1000 bytes of the budget while it trickles in.
-  auto slow = bounded_socket(context, server.port());
-  boost::asio::write(*slow, boost::asio::buffer(std::string(
-      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 1000\r\n\r\n{\"login\":")));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto refused = HttpClient(server.port()).request("POST", "/api/v1/auth/login", std::string(600, ' '),
-                                                   {{"Content-Type", "application/json"}});
+  auto slow = slow_upload(context, server.port());
+  auto refused = HttpClient(server.port()).post("/api/v1/auth/login", std::string(600, ' '));
   CHECK(refused.status == 503);
   CHECK(refused.header("retry-after") == "1");
   CHECK(refused.body.find("request bodies") != std::string::npos);
@@ -152,13 +158,8 @@ TEST_CASE("one address cannot hold more than a sixteenth of max_body_memory in r
                     {{"ORCHESTRA_SERVER__MAX_BODY_BYTES", "1000"},
                      {"ORCHESTRA_SERVER__MAX_BODY_MEMORY", "16000"}});
   boost::asio::io_context context;
-  auto slow = bounded_socket(context, server.port());
-  boost::asio::write(*slow, boost::asio::buffer(std::string(
-      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-      "Content-Length: 1000\r\n\r\n{\"login\":")));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto slow = slow_upload(context, server.port());
   // 1,600 bytes is well within the 16,000 in all, but not within this address's 1,000.
-  auto refused = HttpClient(server.port()).request("POST", "/api/v1/auth/login", std::string(600, ' '),
-                                                   {{"Content-Type", "application/json"}});
+  auto refused = HttpClient(server.port()).post("/api/v1/auth/login", std::string(600, ' '));
   CHECK(refused.status == 503);
 }
