@@ -14,10 +14,12 @@ namespace notifications {
 namespace {
 
 constexpr int kFollowerPage = 1000;
-// A batch of a live event waits this long at a time, up to this many
-// times, for the match's earlier events; then it goes out anyway.
-constexpr auto kOrderWait = std::chrono::milliseconds(20);
-constexpr int kMaxOrderWaits = 1500;
+// A batch of a live event waits for the match's earlier events, looking
+// again this often, until this long after its fan-out; then it goes out
+// anyway. The limit runs from the fan-out, not from each run: a batch
+// whose worker died mid-wait does not wait the whole time again.
+constexpr auto kOrderPoll = std::chrono::milliseconds(20);
+constexpr std::int64_t kOrderPatienceMs = 30'000;
 
 // The fields of a match's JSON (as recorded with a live event) that say
 // who played and how it stood.
@@ -165,28 +167,42 @@ std::string MatchNotices::fan_out(std::int64_t event_id) {
       fmt::format("live:{}:{}:{}", event->match_id, event->version, event->kind),
       fmt::format(fmt::runtime(kTitles.at(event->kind)), describe(match)),
       with_match(event->payload, nullptr, 0), orchestra::unix_ms()};
+  queue_batches(event_id,
+                notifier_.batches(users, notification, LiveOrder{event_id, event->match_id, 0}));
+  return fmt::format(R"({{"followers":{}}})", users.size());
+}
+
+// The batches are on record before any can be delivered: a delivery that
+// finished first would find no record to clear, leave its batch pending for
+// good, and hold the match's later events back.
+void MatchNotices::queue_batches(std::int64_t event_id,
+                                 std::vector<orchestra::tasks::NewTask> batches) {
+  {
+    soci::session session(database_.pool());
+    orchestra::db::WriteTransaction transaction(session, database_.dialect());
+    sports_.record_batches(session, event_id, static_cast<int>(batches.size()));
+    transaction.commit();
+  }
   PendingTasks pending(tasks_);
-  auto batches = notifier_.batches(users, notification, LiveOrder{event_id, event->match_id, 0});
-  auto count = static_cast<int>(batches.size());
   for (auto& task : batches) pending.add(std::move(task));
   {
     soci::session session(database_.pool());
     orchestra::db::WriteTransaction transaction(session, database_.dialect());
     pending.before_commit(session);
-    sports_.mark_fanned_out(session, event_id, count);
+    sports_.mark_fanned_out(session, event_id);
     transaction.commit();
   }
   pending.after_commit();
-  return fmt::format(R"({{"followers":{}}})", users.size());
 }
 
 orchestra::tasks::Step MatchNotices::deliver(const Recipients& batch,
                                              orchestra::tasks::TaskContext& context) {
   const auto& order = batch.order;
   if (order && sports_.earlier_pending(order->match, order->event)) {
-    auto waits = context.state().empty() ? 0 : std::stoi(context.state());
-    if (waits < kMaxOrderWaits) {
-      return orchestra::tasks::Step::wait_for(kOrderWait, std::to_string(waits + 1));
+    auto patience_left = batch.notification.created_at + kOrderPatienceMs - orchestra::unix_ms();
+    if (patience_left > 0) {
+      return orchestra::tasks::Step::wait_for(
+          std::min(kOrderPoll, std::chrono::milliseconds(patience_left)));
     }
     context.log().warn("event {} of match {} goes out before earlier ones still pending",
                        order->event, order->match);

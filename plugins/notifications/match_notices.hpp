@@ -1,8 +1,10 @@
 #pragma once
 // What followers hear about matches: live events (kick-off, score, full
 // time) fanned out to every follower who wants them, and reminders before
-// kick-off. A fan-out lists the followers and queues their delivery in
-// batches, all in one transaction with the mark that it happened.
+// kick-off. A fan-out lists the followers, records their delivery
+// batches, then queues them in one transaction with the mark that it
+// happened (a crash in between leaves the event to the sweep, which runs
+// its fan-out again).
 //
 // Reminders are one delayed task per match version and offset, fanning
 // out when it fires; a change of the match queues new ones for its new
@@ -10,8 +12,8 @@
 //
 // Followers hear a match's live events in order: each delivery batch of an
 // event waits until the match's earlier events are fanned out and their
-// batches delivered (for at most 30 s, so a dead batch holds nothing up
-// for long).
+// batches delivered (for at most 30 s after its own fan-out, so a dead
+// batch holds nothing up for long).
 
 #include "follower_store.hpp"
 #include "notifier.hpp"
@@ -54,6 +56,7 @@ class MatchNotices {
 
  private:
   static std::optional<orchestra::tasks::NewTask> reminder_task(const Match& match, int minutes);
+  void queue_batches(std::int64_t event_id, std::vector<orchestra::tasks::NewTask> batches);
   // Followers of the match's teams for whom `wanted` holds.
   std::vector<std::string> followers_of(const Match& match,
                                         const std::function<bool(const Preferences&)>& wanted);

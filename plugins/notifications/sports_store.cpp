@@ -362,11 +362,7 @@ std::optional<LiveEvent> SportsStore::event(std::int64_t id) {
   return found;
 }
 
-void SportsStore::mark_fanned_out(soci::session& session, std::int64_t event_id, int batches) {
-  SqlQuery("UPDATE notification_events SET fanned_out_at = :now WHERE id = :id")
-      .integer("now", orchestra::unix_ms())
-      .integer("id", event_id)
-      .execute(session);
+void SportsStore::record_batches(soci::session& session, std::int64_t event_id, int batches) {
   for (int batch = 0; batch < batches; ++batch) {
     SqlQuery("INSERT INTO notification_event_batches (event_id, batch) VALUES (:event, :batch) "
              "ON CONFLICT (event_id, batch) DO NOTHING")
@@ -374,6 +370,17 @@ void SportsStore::mark_fanned_out(soci::session& session, std::int64_t event_id,
         .integer("batch", batch)
         .execute(session);
   }
+  SqlQuery("DELETE FROM notification_event_batches WHERE event_id = :event AND batch >= :count")
+      .integer("event", event_id)
+      .integer("count", batches)
+      .execute(session);
+}
+
+void SportsStore::mark_fanned_out(soci::session& session, std::int64_t event_id) {
+  SqlQuery("UPDATE notification_events SET fanned_out_at = :now WHERE id = :id")
+      .integer("now", orchestra::unix_ms())
+      .integer("id", event_id)
+      .execute(session);
 }
 
 void SportsStore::batch_done(soci::session& session, std::int64_t event_id, int batch) {

@@ -76,8 +76,12 @@ class SportsStore {
   std::optional<Match> delete_match(std::int64_t id);
 
   std::optional<LiveEvent> event(std::int64_t id);
-  // The event's fan-out queued `batches` delivery batches, numbered from 0.
-  void mark_fanned_out(soci::session& session, std::int64_t event_id, int batches);
+  // The event's fan-out is about to queue `batches` delivery batches,
+  // numbered from 0; batches a former run of it recorded beyond them are
+  // dropped (the followers changed in between).
+  void record_batches(soci::session& session, std::int64_t event_id, int batches);
+  // Its batches are queued.
+  void mark_fanned_out(soci::session& session, std::int64_t event_id);
   void batch_done(soci::session& session, std::int64_t event_id, int batch);
   // Whether an earlier event of the match is not yet fanned out or still
   // has batches to deliver.

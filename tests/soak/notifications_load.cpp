@@ -28,14 +28,18 @@ std::string token_of(int index) { return orchestra::testing::bearer({}, fan(inde
 // One notification as the checks see it: fan index, match id, kind.
 using EventKey = std::tuple<int, std::int64_t, std::string>;
 
-std::int64_t require_id(const orchestra::testing::HttpResult& answer, int status,
-                        const std::string& what) {
+rapidjson::Document require_created(const orchestra::testing::HttpResult& answer,
+                                    const std::string& what) {
   auto document = parse_json(answer.body);
-  if (answer.status != status || !document.HasMember("id")) {
+  if (answer.status != 201 || !document.HasMember("id")) {
     throw std::runtime_error(fmt::format("notifications: {} answered {}: {}", what, answer.status,
                                          answer.body));
   }
-  return document["id"].GetInt64();
+  return document;
+}
+
+std::int64_t require_id(const orchestra::testing::HttpResult& answer, const std::string& what) {
+  return require_created(answer, what)["id"].GetInt64();
 }
 
 void require_status(const orchestra::testing::HttpResult& answer, int status,
@@ -63,10 +67,10 @@ NotificationsLoad::NotificationsLoad(Api& api, orchestra::testing::WebhookReceiv
   const std::string teams = "/api/v1/notifications/teams";
   home_ = require_id(api_.send_until_answered("POST", teams, kAdmin,
                                               R"({"name":"Soak Home","short_name":"SH","country":"PL"})"),
-                     201, "POST /teams");
+                     "POST /teams");
   away_ = require_id(api_.send_until_answered("POST", teams, kAdmin,
                                               R"({"name":"Soak Away","short_name":"SA","country":"PL"})"),
-                     201, "POST /teams");
+                     "POST /teams");
   for (int i = 0; i < kFans; ++i) {
     const std::string me = "/api/v1/notifications/me";
     // Live events only: a digest due during the soak is no part of the check.
@@ -75,8 +79,10 @@ NotificationsLoad::NotificationsLoad(Api& api, orchestra::testing::WebhookReceiv
                    200, "PUT /me/preferences");
     auto hook = fmt::format(R"({{"url":"{}/{}","events":["match.started","match.score","match.ended"]}})",
                             receiver_.url(), fan(i));
-    require_id(api_.send_until_answered("POST", me + "/webhooks", token_of(i), hook), 201,
-               "POST /me/webhooks");
+    webhooks_.push_back(text_of(
+        require_created(api_.send_until_answered("POST", me + "/webhooks", token_of(i), hook),
+                        "POST /me/webhooks"),
+        "id"));
     require_status(api_.send_until_answered("PUT", me + "/follows/" + std::to_string(home_),
                                             token_of(i)),
                    204, "PUT /me/follows");
@@ -123,6 +129,7 @@ Outcome NotificationsLoad::settle(Steady::time_point deadline) {
 
   // Webhooks: every expected event once, under one webhook-id.
   std::map<std::string, int> deliveries_per_id;
+  std::map<std::string, int> fan_of_id;
   std::map<EventKey, std::set<std::string>> ids_per_event;
   for (;;) {
     deliveries_per_id.clear();
@@ -135,6 +142,7 @@ Outcome NotificationsLoad::settle(Steady::time_point deadline) {
       for (int i = 0; i < kFans && event; ++i) {
         if (request.target.ends_with("/" + fan(i))) {
           ids_per_event[{i, event->first, event->second}].insert(id);
+          fan_of_id[id] = i;
         }
       }
     }
@@ -143,13 +151,7 @@ Outcome NotificationsLoad::settle(Steady::time_point deadline) {
     if (all_in || Steady::now() > deadline) break;
     std::this_thread::sleep_for(1s);
   }
-  // The receiver acknowledged every delivery (200): any second delivery of
-  // a webhook-id is one the endpoint did not need.
-  for (const auto& [id, count] : deliveries_per_id) {
-    if (count == 1) continue;
-    outcome.duplicates += count - 1;
-    outcome.notes.push_back(fmt::format("notifications: webhook-id {} delivered {} times, each acknowledged", id, count));
-  }
+  check_repeats(deliveries_per_id, fan_of_id, deadline, outcome);
   for (const auto& [key, ids] : ids_per_event) {
     if (ids.size() <= 1) continue;
     outcome.duplicates += static_cast<int>(ids.size()) - 1;
@@ -196,6 +198,61 @@ Outcome NotificationsLoad::settle(Steady::time_point deadline) {
                                            delivered ? "" : "no webhook ", stored ? "" : "not in the inbox"));
   }
   return outcome;
+}
+
+// The receiver acknowledged every delivery (200), so the product had no
+// reason to send a message again unless it could not know the first send
+// had happened: an attempt interrupted by its worker's death.
+void NotificationsLoad::check_repeats(const std::map<std::string, int>& deliveries_per_id,
+                                      const std::map<std::string, int>& fan_of_id,
+                                      Steady::time_point deadline, Outcome& outcome) {
+  std::map<int, std::set<std::string>> repeated_per_fan;
+  for (const auto& [id, count] : deliveries_per_id) {
+    if (count > 1) repeated_per_fan[fan_of_id.contains(id) ? fan_of_id.at(id) : -1].insert(id);
+  }
+  for (const auto& [fan_index, ids] : repeated_per_fan) {
+    auto interrupted = fan_index < 0 ? std::map<std::string, int>{}
+                                     : interrupted_attempts(fan_index, ids, deadline);
+    for (const auto& id : ids) {
+      int repeats = deliveries_per_id.at(id) - 1;
+      int explained = std::min(repeats, interrupted.contains(id) ? interrupted.at(id) : 0);
+      outcome.resent_after_crash += explained;
+      outcome.duplicates += repeats - explained;
+      outcome.notes.push_back(fmt::format(
+          "notifications: webhook-id {} delivered {} times, each acknowledged; {} interrupted "
+          "attempt(s) recorded",
+          id, repeats + 1, interrupted.contains(id) ? interrupted.at(id) : 0));
+    }
+  }
+}
+
+std::map<std::string, int> NotificationsLoad::interrupted_attempts(
+    int fan_index, const std::set<std::string>& wanted, Steady::time_point deadline) {
+  std::map<std::string, int> interrupted;
+  auto patience = std::max(
+      std::chrono::duration_cast<std::chrono::seconds>(deadline - Steady::now()),
+      std::chrono::seconds(5));
+  std::string cursor;
+  do {
+    auto target = fmt::format("/api/v1/notifications/me/webhooks/{}/deliveries?limit=200{}",
+                              webhooks_.at(static_cast<std::size_t>(fan_index)),
+                              cursor.empty() ? "" : "&cursor=" + cursor);
+    auto page = parse_json(
+        api_.send_until_answered("GET", target, token_of(fan_index), {}, patience).body);
+    if (!page.HasMember("items")) break;
+    for (const auto& item : page["items"].GetArray()) {
+      auto id = text_of(item, "id");
+      if (!wanted.contains(id)) continue;
+      int count = 0;
+      if (!item.HasMember("history") || !item["history"].IsArray()) continue;
+      for (const auto& attempt : item["history"].GetArray()) {
+        count += text_of(attempt, "error").starts_with("interrupted") ? 1 : 0;
+      }
+      interrupted[id] = count;
+    }
+    cursor = text_of(page, "next_cursor");
+  } while (!cursor.empty() && interrupted.size() < wanted.size());
+  return interrupted;
 }
 
 }  // namespace soak

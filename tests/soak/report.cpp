@@ -47,14 +47,16 @@ bool Report::passed() const {
 
 void Report::print(std::ostream& out) const {
   out << "\n## " << title << "\n\n"
-      << "| | submitted | ended | expected state | wrong | lost | duplicates |\n"
-      << "|---|--:|--:|--:|--:|--:|--:|\n";
+      << "| | submitted | ended | expected state | wrong | lost | duplicates | resent after a "
+         "crash |\n"
+      << "|---|--:|--:|--:|--:|--:|--:|--:|\n";
   for (const auto& o : outcomes) {
-    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", o.kind, o.submitted, o.ended,
-                       o.expected_state, o.wrong, o.lost, o.duplicates);
+    out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", o.kind, o.submitted,
+                       o.ended, o.expected_state, o.wrong, o.lost, o.duplicates,
+                       o.resent_after_crash);
   }
   for (const auto& [kind, count] : faults) {
-    out << fmt::format("| fault: {} | {} | | | | | |\n", kind, count);
+    out << fmt::format("| fault: {} | {} | | | | | | |\n", kind, count);
   }
   std::vector<Sample> during;
   std::vector<Sample> outside;
@@ -64,10 +66,10 @@ void Report::print(std::ostream& out) const {
   for (const auto& [name, figures] : {std::pair{"overall", figures_of(samples)},
                                       std::pair{"during faults", figures_of(during)},
                                       std::pair{"outside faults", figures_of(outside)}}) {
-    out << fmt::format("| api requests {} | {} | errors {} | error rate {} | p99 {:.1f} ms | | |\n",
+    out << fmt::format("| api requests {} | {} | errors {} | error rate {} | p99 {:.1f} ms | | | |\n",
                        name, figures.requests, figures.errors, figures.rate(), figures.p99_ms);
   }
-  out << fmt::format("| processes that exited on their own | {} | | | | | |\n\n",
+  out << fmt::format("| processes that exited on their own | {} | | | | | | |\n\n",
                      unexpected_exits.size());
   for (const auto& exit : unexpected_exits) out << "- " << exit << "\n";
   // The first notes of each kind say what happened; hundreds would bury it.

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct Outcome {
   int wrong = 0;           // ended with a wrong result
   int lost = 0;            // never ended
   int duplicates = 0;      // side effects beyond those expected
+  // Webhook messages sent again under their webhook-id after an attempt
+  // the product recorded as interrupted (its worker died mid-send): the
+  // at-least-once of Standard Webhooks, which receivers deduplicate.
+  int resent_after_crash = 0;
   std::vector<std::string> notes{};  // one line each, under the table
 };
 
@@ -110,8 +115,20 @@ class NotificationsLoad : public Workload {
   Outcome settle(Steady::time_point deadline) override;
 
  private:
+  // Of each webhook-id wanted: how many of its attempts the product
+  // recorded as interrupted, from the fan's deliveries list.
+  std::map<std::string, int> interrupted_attempts(int fan,
+                                                  const std::set<std::string>& wanted,
+                                                  Steady::time_point deadline);
+  // Counts each webhook-id delivered more than once as resent after a
+  // crash as far as interrupted attempts explain it, else as duplicates.
+  void check_repeats(const std::map<std::string, int>& deliveries_per_id,
+                     const std::map<std::string, int>& fan_of_id, Steady::time_point deadline,
+                     Outcome& outcome);
+
   Api& api_;
   orchestra::testing::WebhookReceiver& receiver_;
+  std::vector<std::string> webhooks_;  // each fan's endpoint
   std::int64_t home_ = 0;
   std::int64_t away_ = 0;
   std::vector<std::int64_t> matches_;  // every one went live, scored 1-0 and ended

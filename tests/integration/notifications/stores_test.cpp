@@ -175,7 +175,10 @@ TEST_CASE("notifications store: match changes bump the version and record live e
     CHECK(sports.earlier_pending(created.id, second));  // the first is not fanned out
     {
       soci::session session(harness.database().pool());
-      sports.mark_fanned_out(session, first, 2);
+      sports.record_batches(session, first, 3);
+      CHECK(sports.earlier_pending(created.id, second));  // its fan-out has not queued them
+      sports.record_batches(session, first, 2);  // run again, with fewer followers
+      sports.mark_fanned_out(session, first);
       CHECK(sports.earlier_pending(created.id, second));  // its two batches are on their way
       sports.batch_done(session, first, 0);
       sports.batch_done(session, first, 0);  // a batch run twice

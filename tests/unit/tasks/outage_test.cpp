@@ -20,9 +20,15 @@ const http::RouteOptions kOpen{"", http::Execution::blocking, http::Access::publ
 
 }  // namespace
 
-TEST_CASE("lost database and Redis connections are outages, other failures are not") {
+TEST_CASE("lost database and Redis connections and a Redis still loading are outages, other "
+          "failures are not") {
   CHECK(dependency_outage(RedisError("Redis at 127.0.0.1:6379: Connection refused", true)) == "Redis");
   CHECK_FALSE(dependency_outage(RedisError("ERR wrong number of arguments")));
+  // Found by the soak: a restarted Redis answers for a while, but only this.
+  CHECK(dependency_outage(RedisError("LOADING Redis is loading the dataset in memory")) == "Redis");
+  CHECK(dependency_outage(RedisError("BUSY Redis is busy running a script. You can only call "
+                                     "SCRIPT KILL or SHUTDOWN NOSCRIPT.")) == "Redis");
+  CHECK_FALSE(dependency_outage(RedisError("ERR BUSY is not a command here")));
   CHECK(dependency_outage(soci::soci_error(
             "Cannot prepare statement. Fatal error. Connection failed while preparing \"SELECT 1\"")) ==
         "the database");
