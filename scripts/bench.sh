@@ -2,7 +2,16 @@
 # Benchmarks on this machine, printing figures for docs/BENCHMARKS.md.
 #
 #   ./scripts/bench.sh [http|tasks|calculator|csv|steam|waiting|notifications|search|all] [duration for http, default 10s]
+#   ./scripts/bench.sh peers [peers.py options, e.g. --rounds 3 --only http,tasks]
 #
+# peers: Orchestra and its peers on the same work, interleaved in one run
+#        (tests/bench/peers/peers.py): a small JSON GET against nginx,
+#        fastify and FastAPI + uvicorn; no-op tasks on one Redis against
+#        BullMQ and Celery (and Redis CPU per task); no-op tasks on SQLite
+#        and PostgreSQL; the standard CSV against wc -l, mawk and pandas;
+#        the all-in-one's idle memory and start-up. Installs the peers
+#        (Debian packages, npm ci) first. Prints a table of medians of three
+#        rounds (min-max) and ratios taken within each round.
 # http:  wrk against GET /healthz and the echo plugin's small JSON route,
 #        64 connections; requests/s and p99, access log on and off, with 1
 #        and 2 reactor threads.
@@ -119,9 +128,9 @@ bench_bullmq() {
     echo "bullmq baseline skipped: npm is not installed"
     return
   fi
-  (cd tests/bench/bullmq && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   local out
-  out=$(node tests/bench/bullmq/bench.js "$ORCHESTRA_TEST_REDIS_URL" 100000 1000 2)
+  out=$(node tests/bench/peers/bullmq_bench.js "$ORCHESTRA_TEST_REDIS_URL" 100000 1000 2)
   echo "$out"
   local theirs
   theirs=$(awk '/end-to-end/ {print $2}' <<<"$out")
@@ -164,7 +173,30 @@ bench_steam() {
   "$build/bin/bench_steam" 2>/dev/null
 }
 
+install_peers() {
+  local missing=()
+  for package in nginx-light python3-fastapi python3-uvicorn python3-uvloop python3-httptools \
+                 python3-celery python3-redis python3-pandas mawk; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    echo "bench: installing the peers: ${missing[*]}"
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
+bench_peers() {
+  install_peers
+  source scripts/services.sh
+  start_postgres "$work"
+  start_redis "$work"
+  /usr/bin/python3 tests/bench/peers/peers.py --build "$build" --work "$work" "$@"
+  stop_services
+}
+
 case $what in
+  peers) shift; bench_peers "$@" ;;
   http) bench_http ;;
   tasks) bench_tasks ;;
   calculator) bench_calculator ;;
@@ -174,5 +206,5 @@ case $what in
   notifications) bench_notifications ;;
   search) bench_search ;;
   all) bench_http; bench_tasks; bench_calculator; bench_csv; bench_steam; bench_waiting; bench_notifications; bench_search ;;
-  *) echo "bench: unknown benchmark '$what' (http, tasks, calculator, csv, steam, waiting, notifications, search or all)"; exit 2 ;;
+  *) echo "bench: unknown benchmark '$what' (peers, http, tasks, calculator, csv, steam, waiting, notifications, search or all)"; exit 2 ;;
 esac

@@ -10,6 +10,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 namespace notifications {
 namespace {
 
@@ -106,6 +108,16 @@ std::size_t MatchNotices::requeue_reminders(std::int64_t now, std::int64_t windo
   return count;
 }
 
+std::size_t MatchNotices::requeue_unfinished(std::int64_t before) {
+  constexpr int kPerSweep = 1000;
+  std::vector<orchestra::tasks::NewTask> fan_outs;
+  for (auto id : sports_.stalled_events(before, kPerSweep)) fan_outs.push_back(fan_out_task(id));
+  for (auto id : sports_.unfinished_events(before, kPerSweep)) fan_outs.push_back(fan_out_task(id));
+  auto count = fan_outs.size();
+  if (!fan_outs.empty()) tasks_.enqueue_many(std::move(fan_outs));
+  return count;
+}
+
 orchestra::tasks::NewTask MatchNotices::fan_out_task(std::int64_t event_id) {
   orchestra::tasks::NewTask task;
   task.type = kFanOutType;
@@ -199,10 +211,15 @@ orchestra::tasks::Step MatchNotices::deliver(const Recipients& batch,
                                              orchestra::tasks::TaskContext& context) {
   const auto& order = batch.order;
   if (order && sports_.earlier_pending(order->match, order->event)) {
-    auto patience_left = batch.notification.created_at + kOrderPatienceMs - orchestra::unix_ms();
-    if (patience_left > 0) {
+    // Measured from the fan-out; a created_at ahead of this host's clock
+    // (skew between hosts) counts as just fanned out.
+    auto now = orchestra::unix_ms();
+    auto created = batch.notification.created_at;
+    auto waited = created < now - kOrderPatienceMs ? kOrderPatienceMs
+                                                   : std::max<std::int64_t>(now - created, 0);
+    if (waited < kOrderPatienceMs) {
       return orchestra::tasks::Step::wait_for(
-          std::min(kOrderPoll, std::chrono::milliseconds(patience_left)));
+          std::min(kOrderPoll, std::chrono::milliseconds(kOrderPatienceMs - waited)));
     }
     context.log().warn("event {} of match {} goes out before earlier ones still pending",
                        order->event, order->match);

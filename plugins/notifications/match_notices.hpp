@@ -47,6 +47,12 @@ class MatchNotices {
   // its time; one still queued is not queued twice.
   std::size_t requeue_reminders(std::int64_t now, std::int64_t window_ms);
 
+  // Runs again the fan-out of every event before `before` that never
+  // started one (a crash between a match change and its enqueue) or still
+  // has batches on record (a batch whose task died); the number queued.
+  // A repeated fan-out delivers only what its followers do not have.
+  std::size_t requeue_unfinished(std::int64_t before);
+
   static orchestra::tasks::NewTask fan_out_task(std::int64_t event_id);
   std::string fan_out(std::int64_t event_id);
   std::string remind(std::int64_t match_id, int version, int minutes);

@@ -27,7 +27,8 @@ using orchestra::tasks::TaskOptions;
 
 constexpr const char* kSweepType = "notifications.sweep";
 // A live event or webhook message left this long without its task is
-// taken for lost between a commit and its enqueue.
+// taken for lost between a commit and its enqueue (or, for an event's
+// delivery batch, with its task).
 constexpr std::int64_t kStallMs = 60'000;
 
 // A task payload's integer or string fields; PermanentError when absent.
@@ -124,12 +125,7 @@ class NotificationsPlugin final : public orchestra::Plugin {
 
   std::string sweep() {
     auto stalled_before = orchestra::unix_ms() - kStallMs;
-    std::vector<orchestra::tasks::NewTask> fan_outs;
-    for (auto id : components_->sports.stalled_events(stalled_before, 1000)) {
-      fan_outs.push_back(MatchNotices::fan_out_task(id));
-    }
-    auto events = fan_outs.size();
-    if (!fan_outs.empty()) host_->tasks().enqueue_many(std::move(fan_outs));
+    auto events = components_->notices.requeue_unfinished(stalled_before);
     auto messages = components_->sender.requeue_overdue(stalled_before);
     // Several sweeps look at each reminder before its time, whatever the
     // sweep's interval within reason.

@@ -413,4 +413,15 @@ std::vector<std::int64_t> SportsStore::stalled_events(std::int64_t before, int l
   return ids;
 }
 
+std::vector<std::int64_t> SportsStore::unfinished_events(std::int64_t before, int limit) {
+  soci::session session(database_.pool());
+  std::vector<std::int64_t> ids;
+  SqlQuery("SELECT DISTINCT e.id FROM notification_event_batches b JOIN notification_events e "
+           "ON e.id = b.event_id WHERE e.fanned_out_at < :before ORDER BY e.id LIMIT :limit")
+      .integer("before", before)
+      .integer("limit", limit)
+      .each(session, [&](const soci::row& row) { ids.push_back(int_at(row, 0)); });
+  return ids;
+}
+
 }  // namespace notifications

@@ -88,6 +88,10 @@ class SportsStore {
   bool earlier_pending(std::int64_t match_id, std::int64_t event_id);
   // Events recorded before `before` whose fan-out never started.
   std::vector<std::int64_t> stalled_events(std::int64_t before, int limit);
+  // Events fanned out before `before` with batches still on record: one
+  // whose task died, or whose record a repeated fan-out brought back
+  // while the batch's first task was finishing.
+  std::vector<std::int64_t> unfinished_events(std::int64_t before, int limit);
 
  private:
   void require_teams(soci::session& session, const Match& match);

@@ -3,9 +3,10 @@
 // prints MB/s and seconds for the parser alone (one thread, file in
 // memory), a whole task from local disk (page cache warm), and, as
 // baselines in the same run, `wc -l` and `cat > /dev/null`; plus the peak
-// memory of the whole-task run.
+// memory of the whole-task run. With --task-only, just the whole task and
+// its memory (scripts/bench.sh peers runs the baselines itself).
 //
-//   bench_csv [--rows 3000000] [--file /tmp/orchestra-bench.csv]
+//   bench_csv [--rows 3000000] [--file /tmp/orchestra-bench.csv] [--task-only]
 
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -133,16 +134,30 @@ double timed_task(const Environment& env, const std::string& name, long& peak_kb
 int main(int argc, char** argv) {
   long rows = 3'000'000;
   fs::path file = "/tmp/orchestra-bench/standard.csv";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool task_only = false;
+  for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (flag == "--rows") rows = std::stol(argv[i + 1]);
-    if (flag == "--file") file = argv[i + 1];
+    if (flag == "--task-only") {
+      task_only = true;
+    } else if (flag == "--rows" && i + 1 < argc) {
+      rows = std::stol(argv[++i]);
+    } else if (flag == "--file" && i + 1 < argc) {
+      file = argv[++i];
+    }
   }
   try {
     fs::create_directories(file.parent_path());
     if (!fs::exists(file)) generate(file, rows);
     double megabytes = static_cast<double>(fs::file_size(file)) / 1e6;
     run_command("cat '" + file.string() + "' > /dev/null");  // warm the page cache
+    if (task_only) {
+      long peak_kb = 0, idle_kb = 0;
+      auto task = whole_task(file, peak_kb, idle_kb);
+      std::cout << fmt::format("whole task from local disk {:.3f} s\nserver memory: idle {:.1f} MB, "
+                               "peak {:.1f} MB\n",
+                               task, idle_kb / 1024.0, peak_kb / 1024.0);
+      return 0;
+    }
     auto cat = run_command("cat '" + file.string() + "' > /dev/null");
     auto wc = run_command("wc -l '" + file.string() + "' > /dev/null");
     std::string sums;

@@ -212,7 +212,7 @@ void NotificationsLoad::check_repeats(const std::map<std::string, int>& deliveri
   }
   for (const auto& [fan_index, ids] : repeated_per_fan) {
     auto interrupted = fan_index < 0 ? std::map<std::string, int>{}
-                                     : interrupted_attempts(fan_index, ids, deadline);
+                                     : interrupted_attempts(fan_index, ids, deadline, outcome.notes);
     for (const auto& id : ids) {
       int repeats = deliveries_per_id.at(id) - 1;
       int explained = std::min(repeats, interrupted.contains(id) ? interrupted.at(id) : 0);
@@ -227,7 +227,8 @@ void NotificationsLoad::check_repeats(const std::map<std::string, int>& deliveri
 }
 
 std::map<std::string, int> NotificationsLoad::interrupted_attempts(
-    int fan_index, const std::set<std::string>& wanted, Steady::time_point deadline) {
+    int fan_index, const std::set<std::string>& wanted, Steady::time_point deadline,
+    std::vector<std::string>& notes) {
   std::map<std::string, int> interrupted;
   auto patience = std::max(
       std::chrono::duration_cast<std::chrono::seconds>(deadline - Steady::now()),
@@ -237,9 +238,14 @@ std::map<std::string, int> NotificationsLoad::interrupted_attempts(
     auto target = fmt::format("/api/v1/notifications/me/webhooks/{}/deliveries?limit=200{}",
                               webhooks_.at(static_cast<std::size_t>(fan_index)),
                               cursor.empty() ? "" : "&cursor=" + cursor);
-    auto page = parse_json(
-        api_.send_until_answered("GET", target, token_of(fan_index), {}, patience).body);
-    if (!page.HasMember("items")) break;
+    auto answer = api_.send_until_answered("GET", target, token_of(fan_index), {}, patience);
+    auto page = parse_json(answer.body);
+    if (answer.status != 200 || !page.HasMember("items")) {
+      notes.push_back(fmt::format("notifications: GET {} answered {}: {}; its repeats count as "
+                                   "duplicates",
+                                   target, answer.status, answer.body));
+      break;
+    }
     for (const auto& item : page["items"].GetArray()) {
       auto id = text_of(item, "id");
       if (!wanted.contains(id)) continue;

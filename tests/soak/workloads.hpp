@@ -116,10 +116,12 @@ class NotificationsLoad : public Workload {
 
  private:
   // Of each webhook-id wanted: how many of its attempts the product
-  // recorded as interrupted, from the fan's deliveries list.
+  // recorded as interrupted, from the fan's deliveries list; a list that
+  // cannot be read leaves a note and counts none.
   std::map<std::string, int> interrupted_attempts(int fan,
                                                   const std::set<std::string>& wanted,
-                                                  Steady::time_point deadline);
+                                                  Steady::time_point deadline,
+                                                  std::vector<std::string>& notes);
   // Counts each webhook-id delivered more than once as resent after a
   // crash as far as interrupted attempts explain it, else as duplicates.
   void check_repeats(const std::map<std::string, int>& deliveries_per_id,

@@ -1,7 +1,5 @@
 #include "auth/password.hpp"
 
-#include "auth/encoding.hpp"
-
 #include <sodium.h>
 
 #include <algorithm>
@@ -47,12 +45,29 @@ std::string argon2id(std::string_view password) {
   return encoded;
 }
 
+std::string base64(const unsigned char* bytes, std::size_t size) {
+  std::string text(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING), '\0');
+  sodium_bin2base64(text.data(), text.size(), bytes, size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+  text.resize(text.find('\0'));
+  return text;
+}
+
 }  // namespace
+
+std::string unmatchable_hash() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+  unsigned char salt[crypto_pwhash_SALTBYTES];
+  unsigned char digest[32];
+  randombytes_buf(salt, sizeof salt);
+  randombytes_buf(digest, sizeof digest);
+  return "$argon2id$v=19$m=" + std::to_string(crypto_pwhash_MEMLIMIT_INTERACTIVE / 1024) +
+         ",t=" + std::to_string(crypto_pwhash_OPSLIMIT_INTERACTIVE) + ",p=1$" +
+         base64(salt, sizeof salt) + "$" + base64(digest, sizeof digest);
+}
 
 PasswordHasher::PasswordHasher(int parallel, std::chrono::milliseconds wait)
     : slots_(std::clamp(parallel, 1, 64)), parallel_(std::clamp(parallel, 1, 64)), wait_(wait) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  decoy_ = argon2id(random_token());
 }
 
 std::string PasswordHasher::hash(std::string_view password) {

@@ -19,6 +19,12 @@ struct HashingBusy : std::runtime_error {
   HashingBusy() : std::runtime_error("every password hashing slot is busy") {}
 };
 
+// An encoded argon2id string with the parameters hash() uses, a random salt
+// and a random digest: verifying a password against it costs what verifying
+// against a real hash costs, and no password matches it. Made without
+// hashing, so a start-up does not spend a whole hash (some 100 ms) on it.
+std::string unmatchable_hash();
+
 class PasswordHasher {
  public:
   // At most `parallel` hashes or verifications run at once; each waits up
@@ -38,7 +44,7 @@ class PasswordHasher {
   int parallel_;
   std::atomic<int> waiting_{0};
   std::chrono::milliseconds wait_;
-  std::string decoy_;
+  std::string decoy_ = unmatchable_hash();
 };
 
 }  // namespace orchestra::auth

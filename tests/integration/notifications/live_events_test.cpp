@@ -113,6 +113,10 @@ struct LivePipeline {
     tasks.define(kDeliverType, [this](orchestra::tasks::TaskContext& context) {
       return notices.deliver(read_batch_payload(context.payload()), context);
     }, {});
+    tasks.define(kFanOutType, [this](orchestra::tasks::TaskContext& context) {
+      auto payload = orchestra::json::parse_object(context.payload());
+      return notices.fan_out(orchestra::json::ObjectReader(payload).require<std::int64_t>("event"));
+    }, {});
   }
 
   // A live match of two new teams followed by `fans` users; its start
@@ -143,6 +147,14 @@ struct LivePipeline {
   static std::string fan(int i) { return "fan" + std::to_string(i); }
 
   std::size_t inbox_size(int i) { return inbox.list(fan(i), false, std::nullopt, 100).size(); }
+  // The kinds in fan i's inbox, oldest first.
+  std::vector<std::string> inbox_kinds(int i) {
+    std::vector<std::string> kinds;
+    for (const auto& item : inbox.list(fan(i), false, std::nullopt, 100)) {
+      kinds.insert(kinds.begin(), item.notification.kind);
+    }
+    return kinds;
+  }
 
   orchestra::tasks::PluginTasks plugin_tasks;
   BatchCheckingTasks tasks;
@@ -222,6 +234,52 @@ TEST_CASE("notifications live events: a batch held back by an earlier event wait
       CHECK(pipeline.inbox_size(0) == 0);  // still waiting for the start
       harness.wait_for(id, orchestra::tasks::State::succeeded, 10s);
       CHECK(pipeline.inbox_size(0) == 1);
+    }
+  }
+}
+
+TEST_CASE("notifications live events: the sweep delivers a batch whose task died, and clears a "
+          "record that came back, in order") {
+  for (auto backend : backends_under_test()) {
+    SUBCASE(backend_name(backend)) {
+      TaskHarness harness(backend);
+      LivePipeline pipeline(harness);
+      harness.open();
+      harness.start_worker(2);
+      constexpr int kFans = 3;  // two batches
+      auto [match, events] = pipeline.live_match(kFans);
+      // The start event's fan-out recorded and queued its batches, whose
+      // tasks then died (ten worker deaths); the score's never ran.
+      {
+        soci::session session(harness.database().pool());
+        pipeline.sports.record_batches(session, events[0].id, 2);
+        pipeline.sports.mark_fanned_out(session, events[0].id);
+      }
+      auto sweep_time = [] { return orchestra::unix_ms() + 1; };
+      CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 2);
+      auto all_in = [&] {
+        for (int i = 0; i < kFans; ++i) {
+          if (pipeline.inbox_size(i) < 2) return false;
+        }
+        return !pipeline.sports.earlier_pending(match.id, events[1].id + 1);
+      };
+      wait_until(all_in, 20s, "both events delivered after the sweep");
+      for (int i = 0; i < kFans; ++i) {
+        CHECK(pipeline.inbox_kinds(i) == std::vector<std::string>{"match.started", "match.score"});
+      }
+
+      // A repeated fan-out brought a delivered batch's record back while
+      // that batch's task was finishing: the next sweep clears it.
+      {
+        soci::session session(harness.database().pool());
+        pipeline.sports.record_batches(session, events[1].id, 1);
+      }
+      CHECK(pipeline.sports.earlier_pending(match.id, events[1].id + 1));
+      CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 1);
+      wait_until([&] { return !pipeline.sports.earlier_pending(match.id, events[1].id + 1); }, 10s,
+                 "the record cleared");
+      for (int i = 0; i < kFans; ++i) CHECK(pipeline.inbox_size(i) == 2);
+      CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 0);
     }
   }
 }

@@ -4,6 +4,7 @@
 #include "auth/password.hpp"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include <atomic>
 #include <thread>
@@ -35,6 +36,23 @@ TEST_CASE("a stored value that is not a hash never verifies") {
   CHECK_FALSE(hasher.verify("password1", ""));
   CHECK_FALSE(hasher.verify("password1", "$argon2id$v=19$m=65536,t=2,p=1$garbage"));
   CHECK_NOTHROW(hasher.verify_nothing("password1"));
+}
+
+TEST_CASE("the decoy for unknown logins has a real hash's parameters and shape, and matches "
+          "no password") {
+  PasswordHasher hasher;
+  auto real = hasher.hash("password1");
+  auto decoy = orchestra::auth::unmatchable_hash();
+  CHECK(decoy != orchestra::auth::unmatchable_hash());
+  CHECK(crypto_pwhash_str_needs_rehash(decoy.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                       crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0);
+  auto parameters = [](const std::string& encoded) {
+    return encoded.substr(0, encoded.rfind('$', encoded.rfind('$') - 1));
+  };
+  CHECK(parameters(decoy) == parameters(real));
+  CHECK(decoy.size() == real.size());
+  CHECK_FALSE(hasher.verify("password1", decoy));
+  CHECK_FALSE(hasher.verify("", decoy));
 }
 
 TEST_CASE("with every slot busy, a hash is refused instead of queued behind them") {
