@@ -4,6 +4,15 @@
 //   node bench.js redis://127.0.0.1:6379/0 [tasks] [batch] [concurrency]
 const { Queue, Worker } = require('bullmq');
 
+// The Redis server's own CPU seconds (INFO cpu), read the way bench_tasks
+// reads them.
+async function redisCpuSeconds(queue) {
+  const client = await queue.client;
+  const info = await client.info('cpu');
+  const field = (name) => Number((info.match(new RegExp(`${name}:([\\d.]+)`)) || [0, 0])[1]);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 async function main() {
   const url = new URL(process.argv[2]);
   const tasks = Number(process.argv[3] || 100000);
@@ -13,6 +22,7 @@ async function main() {
   const name = `bench${Date.now()}`;
   const queue = new Queue(name, { connection });
 
+  const cpuBefore = await redisCpuSeconds(queue);
   let start = process.hrtime.bigint();
   for (let done = 0; done < tasks; done += batch) {
     const jobs = [];
@@ -31,9 +41,11 @@ async function main() {
   });
   const worker = await allDone;
   const runSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = (await redisCpuSeconds(queue)) - cpuBefore;
   console.log(`baseline=bullmq tasks=${tasks} batch=${batch} concurrency=${concurrency}`);
   console.log(`  enqueue      ${(tasks / enqueueSeconds).toFixed(0).padStart(10)} jobs/s`);
   console.log(`  end-to-end   ${(tasks / runSeconds).toFixed(0).padStart(10)} jobs/s`);
+  console.log(`  redis server CPU, enqueue and run: ${(cpu * 1e6 / tasks).toFixed(1)} us per job`);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();

@@ -33,6 +33,12 @@ def noop():
     return None
 
 
+def redis_cpu_seconds(client):
+    """The Redis server's own CPU seconds (INFO cpu), as bench_tasks reads them."""
+    info = client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 def stored(client, ids):
     """How many of `ids`, from the first, have their result stored."""
     done = 0
@@ -65,6 +71,7 @@ def main():
                 sys.exit("celery peer: the worker did not start")
 
         ids = [str(uuid.uuid4()) for _ in range(tasks)]
+        cpu_before = redis_cpu_seconds(client)
         started = time.perf_counter()
         with app.producer_or_acquire() as producer:
             for task_id in ids:
@@ -80,6 +87,7 @@ def main():
             if worker.poll() is not None:
                 sys.exit(f"celery peer: the worker exited with {worker.returncode}")
         run_seconds = time.perf_counter() - started
+        cpu = redis_cpu_seconds(client) - cpu_before
     finally:
         worker.terminate()
         worker.wait()
@@ -87,6 +95,8 @@ def main():
     print(f"baseline=celery tasks={tasks} concurrency={concurrency}")
     print(f"  enqueue      {tasks / enqueue_seconds:10.0f} jobs/s")
     print(f"  end-to-end   {tasks / run_seconds:10.0f} jobs/s")
+    print(f"  redis server CPU, enqueue and run: {cpu * 1e6 / tasks:.1f} us per job "
+          "(the driver's result polling included)")
 
 
 if __name__ == "__main__":
