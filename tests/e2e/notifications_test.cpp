@@ -10,6 +10,7 @@
 #include "support/sse_client.hpp"
 #include "support/test_server.hpp"
 #include "support/webhook_receiver.hpp"
+#include "support/wait_until.hpp"
 
 #include <orchestra/clock.hpp>
 #include <orchestra/json.hpp>
@@ -95,15 +96,6 @@ std::int64_t create_match(std::uint16_t port, std::int64_t home, std::int64_t aw
 void patch_match(std::uint16_t port, std::int64_t id, const std::string& body) {
   auto answer = call(port, kAdmin, "PATCH", "/matches/" + std::to_string(id), body);
   REQUIRE_MESSAGE(answer.status == 200, answer.body);
-}
-
-void wait_until(const std::function<bool()>& done, std::chrono::seconds patience,
-                const std::string& what) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting for " << what);
-    std::this_thread::sleep_for(50ms);
-  }
 }
 
 rapidjson::Document inbox(std::uint16_t port, const std::string& token) {

@@ -7,6 +7,7 @@
 #include "support/fake_steam.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
+#include "support/wait_until.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -58,15 +59,6 @@ std::vector<std::string> found(std::uint16_t port, const std::string& query,
   std::vector<std::string> keys;
   for (const auto& hit : json_of(answer)["items"].GetArray()) keys.emplace_back(hit["key"].GetString());
   return keys;
-}
-
-void wait_until(const std::function<bool()>& done, std::chrono::seconds patience,
-                const std::string& what) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting for " << what);
-    std::this_thread::sleep_for(20ms);
-  }
 }
 
 std::string wait_for_task(std::uint16_t port, const std::string& created) {

@@ -4,6 +4,7 @@
 
 #include "support/db_helpers.hpp"
 #include "support/task_harness.hpp"
+#include "support/wait_until.hpp"
 
 #include "db/migrations.hpp"
 #include "events/local_event_bus.hpp"
@@ -147,6 +148,16 @@ struct LivePipeline {
   static std::string fan(int i) { return "fan" + std::to_string(i); }
 
   std::size_t inbox_size(int i) { return inbox.list(fan(i), false, std::nullopt, 100).size(); }
+  bool every_inbox_has(int fans, std::size_t items) {
+    for (int i = 0; i < fans; ++i) {
+      if (inbox_size(i) < items) return false;
+    }
+    return true;
+  }
+  // Whether every batch of the match's events up to `event` is delivered.
+  bool all_delivered(const Match& match, std::int64_t event) {
+    return !sports.earlier_pending(match.id, event + 1);
+  }
   // The kinds in fan i's inbox, oldest first.
   std::vector<std::string> inbox_kinds(int i) {
     std::vector<std::string> kinds;
@@ -168,118 +179,99 @@ struct LivePipeline {
   MatchNotices notices;
 };
 
-void wait_until(const std::function<bool()>& done, std::chrono::seconds patience,
-                const std::string& what) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("timed out waiting for " << what);
-    std::this_thread::sleep_for(20ms);
-  }
-}
+#define FOR_EACH_BACKEND                     \
+  for (auto backend : backends_under_test()) \
+    SUBCASE(backend_name(backend))
 
 }  // namespace
 
 TEST_CASE("notifications live events: a fan-out records its batches before a worker can "
           "deliver them, so none stays pending and holds later events back") {
-  for (auto backend : backends_under_test()) {
-    SUBCASE(backend_name(backend)) {
-      TaskHarness harness(backend);
-      LivePipeline pipeline(harness);
-      harness.open();
-      harness.start_worker(4);
-      constexpr int kFans = 7;  // four batches of at most two
-      auto [match, events] = pipeline.live_match(kFans);
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    LivePipeline pipeline(harness);
+    harness.open();
+    harness.start_worker(4);
+    constexpr int kFans = 7;  // four batches of at most two
+    auto [match, events] = pipeline.live_match(kFans);
 
-      for (const auto& event : events) pipeline.notices.fan_out(event.id);
-      wait_until([&] {
-        for (int i = 0; i < kFans; ++i) {
-          if (pipeline.inbox_size(i) < 2) return false;
-        }
-        return true;
-      }, 20s, "both events in every fan's inbox");
-      CHECK(pipeline.tasks.batches_queued() == 8);
-      CHECK(pipeline.tasks.batches_queued_unrecorded() == 0);
-      wait_until([&] { return !pipeline.sports.earlier_pending(match.id, events[1].id + 1); }, 10s,
-                 "every batch of the match done");
+    for (const auto& event : events) pipeline.notices.fan_out(event.id);
+    wait_until([&] { return pipeline.every_inbox_has(kFans, 2); }, 20s,
+               "both events in every fan's inbox");
+    CHECK(pipeline.tasks.batches_queued() == 8);
+    CHECK(pipeline.tasks.batches_queued_unrecorded() == 0);
+    wait_until([&] { return pipeline.all_delivered(match, events[1].id); }, 10s,
+               "every batch of the match done");
 
-      // A fan-out run again (its worker died after queuing) finds its
-      // batches delivered and records nothing that stays.
-      pipeline.notices.fan_out(events[1].id);
-      wait_until([&] { return !pipeline.sports.earlier_pending(match.id, events[1].id + 1); }, 10s,
-                 "the repeated batches done");
-      for (int i = 0; i < kFans; ++i) CHECK(pipeline.inbox_size(i) == 2);
-    }
+    // A fan-out run again (its worker died after queuing) finds its
+    // batches delivered and records nothing that stays.
+    pipeline.notices.fan_out(events[1].id);
+    wait_until([&] { return pipeline.all_delivered(match, events[1].id); }, 10s,
+               "the repeated batches done");
+    for (int i = 0; i < kFans; ++i) CHECK(pipeline.inbox_size(i) == 2);
   }
 }
 
 TEST_CASE("notifications live events: a batch held back by an earlier event waits 30 s from its "
           "fan-out, not from the start of its latest run") {
-  for (auto backend : backends_under_test()) {
-    SUBCASE(backend_name(backend)) {
-      TaskHarness harness(backend);
-      LivePipeline pipeline(harness);
-      harness.open();
-      harness.start_worker(2);
-      auto [match, events] = pipeline.live_match(1);
-      // The start event is never fanned out; the score's batch was fanned
-      // out 29.5 s ago (its worker since died, and this run starts afresh).
-      Notification score{"match.score", "live:score", "Score", R"({"n":1})",
-                         orchestra::unix_ms() - 29'500};
-      auto batch = pipeline.notifier.batches({LivePipeline::fan(0)}, score,
-                                             LiveOrder{events[1].id, match.id, 0});
-      REQUIRE(batch.size() == 1);
-      auto id = harness.enqueue(std::move(batch.front()));
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    LivePipeline pipeline(harness);
+    harness.open();
+    harness.start_worker(2);
+    auto [match, events] = pipeline.live_match(1);
+    // The start event is never fanned out; the score's batch was fanned
+    // out 29.5 s ago (its worker since died, and this run starts afresh).
+    Notification score{"match.score", "live:score", "Score", R"({"n":1})",
+                       orchestra::unix_ms() - 29'500};
+    auto batch = pipeline.notifier.batches({LivePipeline::fan(0)}, score,
+                                           LiveOrder{events[1].id, match.id, 0});
+    REQUIRE(batch.size() == 1);
+    auto id = harness.enqueue(std::move(batch.front()));
 
-      std::this_thread::sleep_for(100ms);
-      CHECK(pipeline.inbox_size(0) == 0);  // still waiting for the start
-      harness.wait_for(id, orchestra::tasks::State::succeeded, 10s);
-      CHECK(pipeline.inbox_size(0) == 1);
-    }
+    std::this_thread::sleep_for(100ms);
+    CHECK(pipeline.inbox_size(0) == 0);  // still waiting for the start
+    harness.wait_for(id, orchestra::tasks::State::succeeded, 10s);
+    CHECK(pipeline.inbox_size(0) == 1);
   }
 }
 
 TEST_CASE("notifications live events: the sweep delivers a batch whose task died, and clears a "
           "record that came back, in order") {
-  for (auto backend : backends_under_test()) {
-    SUBCASE(backend_name(backend)) {
-      TaskHarness harness(backend);
-      LivePipeline pipeline(harness);
-      harness.open();
-      harness.start_worker(2);
-      constexpr int kFans = 3;  // two batches
-      auto [match, events] = pipeline.live_match(kFans);
-      // The start event's fan-out recorded and queued its batches, whose
-      // tasks then died (ten worker deaths); the score's never ran.
-      {
-        soci::session session(harness.database().pool());
-        pipeline.sports.record_batches(session, events[0].id, 2);
-        pipeline.sports.mark_fanned_out(session, events[0].id);
-      }
-      auto sweep_time = [] { return orchestra::unix_ms() + 1; };
-      CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 2);
-      auto all_in = [&] {
-        for (int i = 0; i < kFans; ++i) {
-          if (pipeline.inbox_size(i) < 2) return false;
-        }
-        return !pipeline.sports.earlier_pending(match.id, events[1].id + 1);
-      };
-      wait_until(all_in, 20s, "both events delivered after the sweep");
-      for (int i = 0; i < kFans; ++i) {
-        CHECK(pipeline.inbox_kinds(i) == std::vector<std::string>{"match.started", "match.score"});
-      }
-
-      // A repeated fan-out brought a delivered batch's record back while
-      // that batch's task was finishing: the next sweep clears it.
-      {
-        soci::session session(harness.database().pool());
-        pipeline.sports.record_batches(session, events[1].id, 1);
-      }
-      CHECK(pipeline.sports.earlier_pending(match.id, events[1].id + 1));
-      CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 1);
-      wait_until([&] { return !pipeline.sports.earlier_pending(match.id, events[1].id + 1); }, 10s,
-                 "the record cleared");
-      for (int i = 0; i < kFans; ++i) CHECK(pipeline.inbox_size(i) == 2);
-      CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 0);
+  FOR_EACH_BACKEND {
+    TaskHarness harness(backend);
+    LivePipeline pipeline(harness);
+    harness.open();
+    harness.start_worker(2);
+    constexpr int kFans = 3;  // two batches
+    auto [match, events] = pipeline.live_match(kFans);
+    // The start event's fan-out recorded and queued its batches, whose
+    // tasks then died (ten worker deaths); the score's never ran.
+    {
+      soci::session session(harness.database().pool());
+      pipeline.sports.record_batches(session, events[0].id, 2);
+      pipeline.sports.mark_fanned_out(session, events[0].id);
     }
+    auto sweep_time = [] { return orchestra::unix_ms() + 1; };
+    CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 2);
+    wait_until([&] {
+      return pipeline.every_inbox_has(kFans, 2) && pipeline.all_delivered(match, events[1].id);
+    }, 20s, "both events delivered after the sweep");
+    for (int i = 0; i < kFans; ++i) {
+      CHECK(pipeline.inbox_kinds(i) == std::vector<std::string>{"match.started", "match.score"});
+    }
+
+    // A repeated fan-out brought a delivered batch's record back while
+    // that batch's task was finishing: the next sweep clears it.
+    {
+      soci::session session(harness.database().pool());
+      pipeline.sports.record_batches(session, events[1].id, 1);
+    }
+    CHECK_FALSE(pipeline.all_delivered(match, events[1].id));
+    CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 1);
+    wait_until([&] { return pipeline.all_delivered(match, events[1].id); }, 10s,
+               "the record cleared");
+    for (int i = 0; i < kFans; ++i) CHECK(pipeline.inbox_size(i) == 2);
+    CHECK(pipeline.notices.requeue_unfinished(sweep_time()) == 0);
   }
 }
