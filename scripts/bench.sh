@@ -181,8 +181,11 @@ install_peers() {
   done
   if ((${#missing[@]})); then
     echo "bench: installing the peers: ${missing[*]}"
+    ((EUID == 0)) || { echo "bench: installing them needs root (apt-get)"; exit 1; }
+    apt-get update -q >/dev/null
     apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  command -v npm >/dev/null || { echo "bench: npm is needed for the fastify and BullMQ peers"; exit 1; }
   (cd tests/bench/peers && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }
 

@@ -1,7 +1,7 @@
 // Baseline for the task benchmark: BullMQ (Node) on the same Redis and
 // machine. Enqueues N no-op jobs in bulk batches, then one worker with
 // concurrency C runs them; prints jobs/s like bench_tasks does.
-//   node bench.js redis://127.0.0.1:6379/0 [tasks] [batch] [concurrency]
+//   node bullmq_bench.js redis://127.0.0.1:6379/0 [tasks] [batch] [concurrency]
 const { Queue, Worker } = require('bullmq');
 
 // The Redis server's own CPU seconds (INFO cpu), read the way bench_tasks
@@ -33,11 +33,12 @@ async function main() {
 
   let finished = 0;
   start = process.hrtime.bigint();
-  const allDone = new Promise((resolve) => {
+  const allDone = new Promise((resolve, reject) => {
     const worker = new Worker(name, async () => ({}), { connection, concurrency });
     worker.on('completed', () => {
       if (++finished === tasks) resolve(worker);
     });
+    worker.on('failed', (job, error) => reject(new Error(`job ${job && job.id} failed: ${error.message}`)));
   });
   const worker = await allDone;
   const runSeconds = Number(process.hrtime.bigint() - start) / 1e9;

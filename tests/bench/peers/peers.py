@@ -16,11 +16,13 @@ as scripts/services.sh sets them; scripts/bench.sh peers does all of it.
 import argparse
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
+import http.client
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,7 +40,7 @@ def answers(url):
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
             return response.status == 200
-    except OSError:
+    except (OSError, ValueError, http.client.HTTPException):
         return False
 
 
@@ -50,12 +52,15 @@ class Server:
         self.name, self.port = name, port
         self.log = open(os.path.join(work, f"{name}.log"), "w")
         self.process = subprocess.Popen(command, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while not answers(f"http://127.0.0.1:{port}{ready_path}"):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                sys.exit(f"peers: {name} did not start; see {self.log.name}")
-            time.sleep(0.05)
+        try:
+            deadline = time.monotonic() + 30
+            while not answers(f"http://127.0.0.1:{port}{ready_path}"):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"peers: {name} did not start; see {self.log.name}")
+                time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self):
         if self.process.poll() is None:
@@ -153,6 +158,10 @@ def wrk(port, duration):
     url = f"http://127.0.0.1:{port}/api/v1/echo/hello"
     run(["wrk", "-t1", "-c64", "-d2s", url])  # warm-up
     out = run(["wrk", "-t1", "-c64", f"-d{duration}s", "--latency", url])
+    failures = re.search(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", out)
+    if failures:
+        sys.exit(f"peers: the server on port {port} failed requests ({failures.group(1)}); "
+                 "a rate with failures is no figure")
     rate = figure(r"Requests/sec:\s+([\d.]+)", out, "Requests/sec")
     p99 = milliseconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     return rate, p99
@@ -161,7 +170,8 @@ def wrk(port, duration):
 def bench_http(args, results):
     contestants = [("Orchestra", start_orchestra_echo), ("nginx", start_nginx),
                    ("fastify", start_fastify), ("FastAPI", start_fastapi)]
-    print(f"== small JSON GET: wrk -t1 -c64 -d{args.duration}s, each server on one core")
+    print(f"== small JSON GET: wrk -t1 -c64 -d{args.duration}s; wrk and the server share the "
+          "two cores")
     for round_ in range(args.rounds):
         order = contestants[round_ % len(contestants):] + contestants[:round_ % len(contestants)]
         for name, start in order:
@@ -201,7 +211,7 @@ def bench_tasks(args, results):
 def bench_sql(args, results):
     print(f"== no-op tasks end to end on SQLite and PostgreSQL: {args.tasks}, one worker")
     for round_ in range(args.rounds):
-        for backend in ("sqlite", "postgres"):
+        for backend in ("sqlite", "postgres") if round_ % 2 == 0 else ("postgres", "sqlite"):
             out = run([f"{args.build}/bin/bench_tasks", "--backend", backend, "--tasks",
                        str(args.tasks)])
             rate = figure(r"end-to-end\s+([\d.]+)", out, "end-to-end rate")
@@ -408,6 +418,9 @@ def main():
     unknown = [name for name in wanted if name not in steps]
     if unknown:
         sys.exit(f"peers: unknown --only {','.join(unknown)}; expected some of {','.join(steps)}")
+    # A SIGTERM (bench.sh stopped) unwinds like an error, so every server
+    # and worker started is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("peers: stopped"))
     results = Results()
     print(f"peers: {os.cpu_count()} cores, {args.rounds} rounds, interleaved")
     for name in wanted:
