@@ -403,21 +403,22 @@ bool SportsStore::earlier_pending(std::int64_t match_id, std::int64_t event_id) 
 }
 
 std::vector<std::int64_t> SportsStore::stalled_events(std::int64_t before, int limit) {
-  soci::session session(database_.pool());
-  std::vector<std::int64_t> ids;
-  SqlQuery("SELECT id FROM notification_events WHERE fanned_out_at IS NULL AND created_at < "
-           ":before ORDER BY id LIMIT :limit")
-      .integer("before", before)
-      .integer("limit", limit)
-      .each(session, [&](const soci::row& row) { ids.push_back(int_at(row, 0)); });
-  return ids;
+  return event_ids("SELECT id FROM notification_events WHERE fanned_out_at IS NULL AND "
+                   "created_at < :before ORDER BY id LIMIT :limit",
+                   before, limit);
 }
 
 std::vector<std::int64_t> SportsStore::unfinished_events(std::int64_t before, int limit) {
+  return event_ids("SELECT DISTINCT e.id FROM notification_event_batches b JOIN "
+                   "notification_events e ON e.id = b.event_id WHERE e.fanned_out_at < :before "
+                   "ORDER BY e.id LIMIT :limit",
+                   before, limit);
+}
+
+std::vector<std::int64_t> SportsStore::event_ids(const char* sql, std::int64_t before, int limit) {
   soci::session session(database_.pool());
   std::vector<std::int64_t> ids;
-  SqlQuery("SELECT DISTINCT e.id FROM notification_event_batches b JOIN notification_events e "
-           "ON e.id = b.event_id WHERE e.fanned_out_at < :before ORDER BY e.id LIMIT :limit")
+  SqlQuery(sql)
       .integer("before", before)
       .integer("limit", limit)
       .each(session, [&](const soci::row& row) { ids.push_back(int_at(row, 0)); });

@@ -94,6 +94,8 @@ class SportsStore {
   std::vector<std::int64_t> unfinished_events(std::int64_t before, int limit);
 
  private:
+  // The ids `sql` selects given :before and :limit.
+  std::vector<std::int64_t> event_ids(const char* sql, std::int64_t before, int limit);
   void require_teams(soci::session& session, const Match& match);
   void publish_team(soci::session& session, const Team& team);
   void publish_match(soci::session& session, const Match& match);
