@@ -45,9 +45,12 @@ std::string argon2id(std::string_view password) {
   return encoded;
 }
 
+// Standard base64 without padding, as encoded hashes carry salt and digest
+// (auth/encoding.hpp has the URL alphabet only).
 std::string base64(const unsigned char* bytes, std::size_t size) {
-  std::string text(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING), '\0');
-  sodium_bin2base64(text.data(), text.size(), bytes, size, sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+  constexpr int kVariant = sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+  std::string text(sodium_base64_ENCODED_LEN(size, kVariant), '\0');
+  sodium_bin2base64(text.data(), text.size(), bytes, size, kVariant);
   text.resize(text.find('\0'));
   return text;
 }
