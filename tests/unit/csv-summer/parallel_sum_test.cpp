@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 
 using namespace csv_summer;
@@ -155,4 +156,26 @@ TEST_CASE("tiny files, no final newline, and a file that is one row") {
   options.every = 2;
   CHECK(sums(sum_with(blobs, "one.csv", 4, options).totals) == std::vector<std::string>{"2"});
   CHECK(sum_with(blobs, "header.csv", 4, options).totals.rows == 0);
+}
+
+TEST_CASE("quotes are counted exactly over any range, past the 255 blocks a byte lane holds") {
+  TempDir dir;
+  std::mt19937 random(7);
+  // 70,000 bytes: more than 255 blocks of 16 bytes twice over, quotes dense
+  // in places (a lane would overflow at 256 matches) and a ragged tail.
+  std::string text(70'000, 'x');
+  for (std::size_t i = 0; i < 20'000; ++i) text[i] = '"';
+  for (std::size_t i = 20'000; i < text.size(); ++i) {
+    if (random() % 7 == 0) text[i] = '"';
+  }
+  dir.write("data/quotes.csv", text);
+  orchestra::blobs::FileBlobStore blobs({(dir.path() / "data").string()});
+  for (auto [begin, end] : {std::pair<std::size_t, std::size_t>{0, 70'000}, {1, 69'999},
+                            {3, 4'083}, {19'990, 20'011}, {40'000, 40'015}, {5, 5}}) {
+    auto expected = static_cast<std::uint64_t>(
+        std::count(text.begin() + static_cast<long>(begin), text.begin() + static_cast<long>(end),
+                   '"'));
+    CHECK_MESSAGE(count_quotes_in(blobs, "quotes.csv", begin, end) == expected,
+                  "range ", begin, "-", end);
+  }
 }
