@@ -45,11 +45,6 @@ class SqlTaskQueue final : public TaskQueue {
   std::optional<std::pair<std::int64_t, std::string>> last_firing(
       const std::string& name) override;
   std::optional<std::string> ping() override;
-  // PostgreSQL runs two exchanges side by side on two connections, as it
-  // has the cores for it; SQLite has one writer.
-  std::size_t concurrent_exchanges() const override {
-    return dialect_ == db::Dialect::postgres ? 2 : 1;
-  }
 
  private:
   // SQLite has one writer at a time and makes the others sleep-poll (1, 2,

@@ -80,3 +80,22 @@ TEST_CASE("PostgreSQL queries: a failing statement throws PostgreSQL's message, 
                        doctest::Contains("no_such_column"), soci::soci_error);
   CHECK(*query_postgres(session, kSquare, {"6", "still"})[0][0] == "36");
 }
+
+TEST_CASE("PostgreSQL queries: statements the server no longer has are prepared again") {
+  ConnectionPool pool(parse_database_url(postgres_url(), 5), 1, std::chrono::milliseconds(5000));
+  soci::session session(pool.pool());
+  CHECK(*query_postgres(session, kSquare, {"7", "before"})[0][0] == "49");
+  // As a connection pooler or a DISCARD would leave it: the statement is
+  // gone while this process still counts it as prepared.
+  session << "DEALLOCATE ALL";
+  CHECK(*query_postgres(session, kSquare, {"8", "outside a transaction"})[0][0] == "64");
+
+  session << "DEALLOCATE ALL";
+  session << "BEGIN";
+  // Inside a transaction the failure aborts it; the next call prepares.
+  CHECK_THROWS_WITH_AS(query_postgres(session, kSquare, {"9", "x"}),
+                       doctest::Contains("does not exist"), soci::soci_error);
+  session << "ROLLBACK";
+  CHECK(*query_postgres(session, kSquare, {"9", "after the rollback"})[0][0] == "81");
+  CHECK(prepared_count(session) == 1);
+}
