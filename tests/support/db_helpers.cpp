@@ -1,11 +1,19 @@
 #include "support/db_helpers.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
+#include <doctest/doctest.h>
 #include <fmt/format.h>
 
 namespace orchestra::testing {
+
+const char* postgres_url() {
+  const char* url = std::getenv("ORCHESTRA_TEST_POSTGRES_URL");
+  REQUIRE_MESSAGE(url != nullptr, "ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
+  return url;
+}
 
 std::vector<std::string> column(db::ConnectionPool& pool, const std::string& sql) {
   soci::session session(pool.pool());

@@ -11,6 +11,9 @@
 
 namespace orchestra::testing {
 
+// ORCHESTRA_TEST_POSTGRES_URL; the calling test stops with a message when
+// it is not set.
+const char* postgres_url();
 // The first column of every row `sql` returns, as text.
 std::vector<std::string> column(db::ConnectionPool& pool, const std::string& sql);
 // "subsystem/version" of each migration.

@@ -46,7 +46,7 @@ class PreparedStatements {
   // The statement's name, and whether `connection` still has to prepare it.
   std::pair<std::string, bool> lookup(PGconn* connection, const std::string& sql) {
     std::lock_guard lock(mutex_);
-    auto [named, added] = names_.try_emplace(sql, "orchestra_" + std::to_string(names_.size()));
+    auto named = names_.try_emplace(sql, "orchestra_" + std::to_string(names_.size())).first;
     auto& known = connections_[connection];
     auto process = PQbackendPID(connection);
     if (known.process != process) known = {process, {}};

@@ -4,11 +4,11 @@
 
 #include "db/connection_pool.hpp"
 #include "db/url.hpp"
+#include "support/db_helpers.hpp"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,8 +17,7 @@
 using namespace orchestra::db;
 
 TEST_CASE("PostgreSQL: pooled sessions whose backends were terminated are reconnected while idle") {
-  const char* url = std::getenv("ORCHESTRA_TEST_POSTGRES_URL");
-  REQUIRE_MESSAGE(url != nullptr, "ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
+  const char* url = orchestra::testing::postgres_url();
   constexpr int kSize = 3;
   ConnectionPool pool(parse_database_url(url, 5), kSize, std::chrono::milliseconds(5000));
   // Every session of the pool at once, each naming its server process.
@@ -53,8 +52,7 @@ TEST_CASE("PostgreSQL: pooled sessions whose backends were terminated are reconn
 }
 
 TEST_CASE("PostgreSQL: a session left without a connection by a failed reconnect fails cleanly and heals") {
-  const char* url = std::getenv("ORCHESTRA_TEST_POSTGRES_URL");
-  REQUIRE_MESSAGE(url != nullptr, "ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
+  const char* url = orchestra::testing::postgres_url();
   ConnectionPool pool(parse_database_url(url, 5), 1, std::chrono::milliseconds(5000));
   {
     soci::session session(pool.pool());

@@ -5,23 +5,18 @@
 #include "db/connection_pool.hpp"
 #include "db/postgres_query.hpp"
 #include "db/url.hpp"
+#include "support/db_helpers.hpp"
 
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <string>
 #include <thread>
 
 using namespace orchestra::db;
+using orchestra::testing::postgres_url;
 
 namespace {
-
-const char* postgres_url() {
-  const char* url = std::getenv("ORCHESTRA_TEST_POSTGRES_URL");
-  REQUIRE_MESSAGE(url != nullptr, "ORCHESTRA_TEST_POSTGRES_URL is not set; run ./scripts/test.sh");
-  return url;
-}
 
 constexpr const char* kSquare = "SELECT CAST($1 AS integer) * CAST($1 AS integer), $2";
 
